@@ -1,0 +1,18 @@
+"""``ckan govshare ...`` commands. Each capability adds its own sub-group."""
+from __future__ import annotations
+
+import click
+
+
+@click.group(short_help="GovShare portal commands")
+def govshare() -> None:
+    """GovShare: demo data, search engine and portal maintenance."""
+
+
+def get_commands() -> list[click.Command]:
+    from ckanext.govshare.search.cli import search
+    from ckanext.govshare.demo.cli import demo
+
+    govshare.add_command(search)
+    govshare.add_command(demo)
+    return [govshare]

@@ -1,0 +1,1 @@
+"""Embedded PostgreSQL search engine that answers CKAN's Solr client."""

@@ -1,35 +1,543 @@
-"""Placeholder client while the engine is written: accepts writes, finds nothing."""
+"""The embedded engine: a stand-in for ``pysolr.Solr`` backed by PostgreSQL.
+
+CKAN calls ``add``, ``delete``, ``commit`` and ``search`` with Solr's
+parameters; this module answers them from the ``govshare_search_*`` tables
+and returns objects shaped like ``pysolr.Results``. Errors are raised as
+``pysolr.SolrError`` so CKAN turns them into its own search errors (HTTP 409
+from the API), exactly as with Solr.
+"""
 from __future__ import annotations
 
-from typing import Any
+import atexit
+import datetime
+import hashlib
+import json
+import logging
+import threading
+import time
+from typing import Any, Iterable, Iterator, Sequence
+
+import pysolr
+from psycopg2.extras import execute_values
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare.search import analysis, cache, query
+from ckanext.govshare.search import fields as kinds
+from ckanext.govshare.search.query import Sql
+
+log = logging.getLogger(__name__)
+
+URL = "postgresql://embedded-govshare-search"
+RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"  # D, C, B, A
+_SORT_RE = query.re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s+(asc|desc)\s*$", query.re.I)
 
 
 class Results:
+    """The parts of ``pysolr.Results`` CKAN reads."""
+
+    def __init__(self, docs: list[dict[str, Any]], hits: int,
+                 facet_fields: dict[str, list[Any]] | None = None) -> None:
+        self.docs = docs
+        self.hits = hits
+        self.facets = {"facet_fields": facet_fields or {}} if facet_fields is not None else {}
+        self.highlighting: dict[str, Any] = {}
+        self.stats: dict[str, Any] = {}
+        self.qtime = None
+        self.debug: dict[str, Any] = {}
+        self.grouped: dict[str, Any] = {}
+        self.raw_response = {"response": {"numFound": hits, "docs": docs}}
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.docs)
+
+
+# -- connections --------------------------------------------------------
+
+def _connection():
+    from ckan.model import meta
+
+    return meta.engine.raw_connection()
+
+
+class _Transaction:
+    """A raw psycopg2 connection from CKAN's pool, committed or rolled back."""
+
+    def __enter__(self):
+        self.conn = _connection()
+        return self.conn.cursor()
+
+    def __exit__(self, kind, error, tb) -> None:
+        try:
+            if kind is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+
+
+# -- indexing -------------------------------------------------------------
+
+def _encoded_fields() -> frozenset[str]:
+    return frozenset(tk.config.get("ckanext.govshare.search.facet_fields") or ())
+
+
+class PreparedDoc:
+    """One Solr document turned into the rows of the three tables."""
+
+    __slots__ = ("index_id", "columns", "facet_pairs", "tsv", "field_tsv", "fields",
+                 "stored", "data_dict", "validated_data_dict")
+
+    COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
+               "capacity", "permission_labels", "metadata_created", "metadata_modified",
+               "title_string")
+
+    def __init__(self, doc: dict[str, Any], encoded: frozenset[str]) -> None:
+        doc = {k: v for k, v in doc.items() if v is not None}
+        if "index_id" not in doc:
+            if "id" not in doc:
+                raise pysolr.SolrError("[doc] missing required field: index_id")
+            doc["index_id"] = hashlib.md5(
+                f"{doc['id']}{doc.get('site_id', '')}".encode()).hexdigest()
+        self.index_id = str(doc["index_id"])
+        field_values: dict[str, list[str]] = {}
+        for name, value in doc.items():
+            if name in kinds.BIG_FIELDS:
+                continue
+            values = kinds.values_of(value)
+            if kinds.is_date(name):
+                values = [v for v in (kinds.normalise_date(x) for x in values) if v]
+            if values:
+                field_values[name] = values
+        self.fields = field_values
+
+        def first(name: str) -> str | None:
+            values = field_values.get(name)
+            return values[0] if values else None
+
+        def date(name: str) -> datetime.datetime | None:
+            value = first(name)
+            return kinds.parse_date(value) if value else None
+
+        self.columns = (
+            self.index_id, first("id") or "", first("name"), first("site_id"),
+            first("entity_type"), first("dataset_type"), first("state"), first("capacity"),
+            field_values.get(kinds.LABELS_FIELD, []), date("metadata_created"),
+            date("metadata_modified"), first("title_string"),
+        )
+        self.facet_pairs = [(name, v) for name in encoded for v in field_values.get(name, ())]
+        vector = analysis.VectorBuilder()
+        for name, weight in kinds.text_weights(doc):
+            vector.add(kinds.values_of(doc[name]), weight)
+        self.tsv = vector.literal()
+        per_field = {}
+        for name in doc:
+            if kinds.is_text(name) and name != "text":
+                builder = analysis.VectorBuilder()
+                builder.add(kinds.values_of(doc[name]))
+                if builder:
+                    per_field[name] = builder.literal()
+        self.field_tsv = per_field
+        self.stored = {k: v for k, v in doc.items() if kinds.is_stored(k)}
+        self.data_dict = doc.get("data_dict")
+        self.validated_data_dict = doc.get("validated_data_dict")
+
+
+def _bump_generation(cursor) -> None:
+    cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1")
+
+
+def write_docs(docs: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace documents (matched on ``index_id``) in one transaction."""
+    encoded = _encoded_fields()
+    prepared: dict[str, PreparedDoc] = {}
+    for doc in docs:
+        item = PreparedDoc(doc, encoded)
+        prepared[item.index_id] = item  # the last copy of a document wins
+    if not prepared:
+        return
+    items = list(prepared.values())
+    with _Transaction() as cursor:
+        pairs = sorted({pair for item in items for pair in item.facet_pairs})
+        value_ids: dict[tuple[str, str], int] = {}
+        if pairs:
+            names, values = [p[0] for p in pairs], [p[1] for p in pairs]
+            cursor.execute(
+                "INSERT INTO govshare_search_facet_value (field, value)"
+                " SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING",
+                (names, values))
+            cursor.execute(
+                "SELECT value_id, field, value FROM govshare_search_facet_value"
+                " WHERE (field, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                (names, values))
+            value_ids = {(f, v): i for i, f, v in cursor.fetchall()}
+        rows = [item.columns + (sorted({value_ids[p] for p in item.facet_pairs}),)
+                for item in items]
+        returned = execute_values(
+            cursor,
+            "INSERT INTO govshare_search_doc (index_id, id, name, site_id, entity_type,"
+            " dataset_type, state, capacity, permission_labels, metadata_created,"
+            " metadata_modified, title_string, facet_values) VALUES %s"
+            " ON CONFLICT (index_id) DO UPDATE SET id = EXCLUDED.id, name = EXCLUDED.name,"
+            " site_id = EXCLUDED.site_id, entity_type = EXCLUDED.entity_type,"
+            " dataset_type = EXCLUDED.dataset_type, state = EXCLUDED.state,"
+            " capacity = EXCLUDED.capacity, permission_labels = EXCLUDED.permission_labels,"
+            " metadata_created = EXCLUDED.metadata_created,"
+            " metadata_modified = EXCLUDED.metadata_modified,"
+            " title_string = EXCLUDED.title_string, facet_values = EXCLUDED.facet_values"
+            " RETURNING index_id, doc_id",
+            rows, template="(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s::int[])",
+            fetch=True)
+        doc_ids = dict(returned)
+        execute_values(
+            cursor,
+            "INSERT INTO govshare_search_text (doc_id, tsv, field_tsv) VALUES %s"
+            " ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv,"
+            " field_tsv = EXCLUDED.field_tsv",
+            [(doc_ids[i.index_id], i.tsv, json.dumps(i.field_tsv, ensure_ascii=False))
+             for i in items],
+            template="(%s, %s::tsvector, %s::jsonb)")
+        execute_values(
+            cursor,
+            "INSERT INTO govshare_search_store (doc_id, fields, stored, data_dict,"
+            " validated_data_dict) VALUES %s ON CONFLICT (doc_id) DO UPDATE SET"
+            " fields = EXCLUDED.fields, stored = EXCLUDED.stored,"
+            " data_dict = EXCLUDED.data_dict,"
+            " validated_data_dict = EXCLUDED.validated_data_dict",
+            [(doc_ids[i.index_id], json.dumps(i.fields, ensure_ascii=False),
+              json.dumps(i.stored, ensure_ascii=False, default=str), i.data_dict,
+              i.validated_data_dict) for i in items],
+            template="(%s, %s::jsonb, %s::jsonb, %s, %s)")
+        _bump_generation(cursor)
+
+
+class _PendingWrites:
+    """Documents added without commit, written in batches (bulk re-indexing)."""
+
     def __init__(self) -> None:
-        self.hits = 0
         self.docs: list[dict[str, Any]] = []
-        self.facets: dict[str, Any] = {"facet_fields": {}}
+        self.since = 0.0
+        self.lock = threading.Lock()
+
+    def add(self, docs: Iterable[dict[str, Any]]) -> None:
+        with self.lock:
+            if not self.docs:
+                self.since = time.monotonic()
+            self.docs.extend(docs)
+            full = len(self.docs) >= (tk.config.get("ckanext.govshare.search.batch_size") or 500)
+            stale = time.monotonic() - self.since > 1.0
+        if full or stale:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            docs, self.docs = self.docs, []
+        if docs:
+            write_docs(docs)
+
+
+_pending = _PendingWrites()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    try:
+        _pending.flush()
+    except Exception:  # the process is ending; say so rather than hide it
+        log.exception("Could not write %d pending search documents", len(_pending.docs))
+
+
+# -- searching ------------------------------------------------------------
+
+def _listify(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _from_clause(tables: Iterable[str]) -> str:
+    tables = set(tables)
+    sql = "govshare_search_doc d"
+    if "t" in tables:
+        sql += " JOIN govshare_search_text t ON t.doc_id = d.doc_id"
+    if "s" in tables:
+        sql += " JOIN govshare_search_store s ON s.doc_id = d.doc_id"
+    return sql
+
+
+class SearchRequest:
+    """Solr parameters resolved into SQL pieces."""
+
+    def __init__(self, q: str, params: dict[str, Any]) -> None:
+        encoded = _encoded_fields()
+        def_type = params.get("defType") or "lucene"
+        operator = str(params.get("q.op") or "OR").upper()
+        default_field = params.get("df") or "text"
+        q = q if q not in (None, "") else "*:*"
+        if def_type in ("dismax", "edismax"):
+            translator = query.Translator(
+                default_field=default_field, default_operator=operator,
+                query_fields=query.parse_query_fields(params.get("qf")) or [default_field],
+                mm=params.get("mm") or "100%", encoded_fields=encoded)
+            main = translator.translate(q, lenient=def_type == "dismax")
+        elif def_type == "lucene":
+            translator = query.Translator(default_field=default_field,
+                                          default_operator=operator, encoded_fields=encoded)
+            main = translator.translate(q)
+        else:
+            raise query.QuerySyntaxError(f"Unknown query parser '{def_type}'")
+        filters = []
+        for fq in _listify(params.get("fq")):
+            if fq is None or not str(fq).strip():
+                continue
+            fq_translator = query.Translator(default_field=default_field,
+                                             default_operator=operator, encoded_fields=encoded)
+            filters.append(fq_translator.translate(str(fq)))
+        self.where = query.and_([main] + filters)
+        self.rank = query.rank_tsquery(translator.rank_terms)
+        self.sort = self._sort(params.get("sort"))
+        self.encoded = encoded
+
+    def score_sql(self) -> Sql:
+        if self.rank:
+            return Sql(f"ts_rank('{RANK_WEIGHTS}', t.tsv, %s::tsquery)", (self.rank,),
+                       frozenset({"t"}))
+        return Sql("1.0::float4")
+
+    def _sort(self, sort: Any) -> list[tuple[Sql, str]]:
+        order: list[tuple[Sql, str]] = []
+        if not sort:
+            return [(self.score_sql(), "DESC")] if self.rank else []
+        for spec in str(sort).split(","):
+            if not spec.strip():
+                continue
+            match = _SORT_RE.match(spec)
+            if not match:
+                raise pysolr.SolrError(
+                    f"Can't determine a Sort Order (asc or desc) in sort spec '{spec.strip()}'")
+            name, direction = match.group(1), match.group(2).upper()
+            order.append((_sort_key(name, self), direction))
+        return order
+
+
+def _sort_key(name: str, request: SearchRequest) -> Sql:
+    if name == "score":
+        return request.score_sql()
+    if name in kinds.COLUMN_FIELDS or name in kinds.DATE_COLUMN_FIELDS:
+        return Sql(f"d.{name}")
+    if name in kinds.NUMBER_FIELDS:
+        return Sql("(CASE WHEN s.fields->%s->>0 ~ '^-?[0-9.]+$' THEN"
+                   " (s.fields->%s->>0)::float8 END)", (name, name), frozenset({"s"}))
+    return Sql("(s.fields->%s->>0) COLLATE \"C\"", (name,), frozenset({"s"}))
+
+
+def _facet_options(params: dict[str, Any]) -> tuple[list[str], int, int, str]:
+    if str(params.get("facet", "false")).lower() not in ("true", "on", "1"):
+        return [], 0, 0, "count"
+    names = [str(n) for n in _listify(params.get("facet.field"))]
+    for name in names:
+        if not kinds.FIELD_NAME_RE.match(name):
+            raise pysolr.SolrError(f"undefined field {name}")
+    limit = int(params.get("facet.limit", 100))
+    mincount = int(params.get("facet.mincount", 0))
+    order = str(params.get("facet.sort") or ("count" if limit > 0 else "index"))
+    if order not in ("count", "index", "true", "false"):
+        raise pysolr.SolrError(f"Unknown facet sort '{order}'")
+    order = "count" if order in ("count", "true") else "index"
+    return names, limit, mincount, order
 
 
 class PostgresSearchClient:
-    url = "postgresql://embedded"
+    """Answers the calls CKAN makes on ``pysolr.Solr``."""
 
-    def add(self, docs: Any, commit: bool = True, **kw: Any) -> None:
-        pass
+    url = URL
 
-    def delete(self, **kw: Any) -> None:
-        pass
+    def __init__(self, decode_dates: bool = True) -> None:
+        self.decode_dates = decode_dates
 
-    def commit(self, **kw: Any) -> None:
-        pass
+    # writes --------------------------------------------------------------
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool = True, **kwargs: Any) -> str:
+        docs = list(docs)
+        if commit:
+            _pending.flush()
+            write_docs(docs)
+        else:
+            _pending.add(docs)
+        return ""
 
-    def search(self, q: str = "*:*", **kw: Any) -> Results:
-        return Results()
+    def commit(self, **kwargs: Any) -> str:
+        _pending.flush()
+        return ""
+
+    def optimize(self, **kwargs: Any) -> str:
+        return self.commit()
+
+    def delete(self, id: Any = None, q: str | None = None, commit: bool = True,
+               **kwargs: Any) -> str:
+        _pending.flush()
+        if id is not None:
+            where = Sql("d.index_id = ANY(%s) OR d.id = ANY(%s)",
+                        (_listify(id), _listify(id)))
+        elif q is not None:
+            try:
+                where = query.Translator(default_operator="AND",
+                                         encoded_fields=_encoded_fields()).translate(q)
+            except query.QuerySyntaxError as error:
+                raise pysolr.SolrError(str(error)) from error
+        else:
+            raise ValueError('You must specify "id" or "q".')
+        with _Transaction() as cursor:
+            cursor.execute(
+                f"DELETE FROM govshare_search_doc WHERE doc_id IN (SELECT d.doc_id FROM"
+                f" {_from_clause(where.tables)} WHERE {where.text})", where.params)
+            _bump_generation(cursor)
+        return ""
+
+    # reads ---------------------------------------------------------------
+    def search(self, q: str = "*:*", search_handler: str | None = None,
+               **params: Any) -> Results:
+        _pending.flush()
+        try:
+            request = SearchRequest(q, params)
+            rows = int(params.get("rows", 10))
+            start = int(params.get("start", 0))
+            if rows < 0 or start < 0:
+                raise pysolr.SolrError("rows and start must not be negative")
+            facet_names, limit, mincount, order = _facet_options(params)
+            fl = _field_list(params.get("fl"))
+            with _Transaction() as cursor:
+                hits, counts = self._counts(cursor, request, facet_names)
+                docs = self._rows(cursor, request, rows, start, fl) if rows else []
+        except query.QuerySyntaxError as error:
+            raise pysolr.SolrError(f"org.apache.solr.search.SyntaxError: {error}") from error
+        except ValueError as error:
+            raise pysolr.SolrError(str(error)) from error
+        facet_fields = None
+        if facet_names or str(params.get("facet", "false")).lower() == "true":
+            facet_fields = {
+                name: _facet_list(counts.get(name, {}), limit, mincount, order)
+                for name in facet_names}
+        return Results(docs, hits, facet_fields)
+
+    def _counts(self, cursor, request: SearchRequest,
+                facet_names: list[str]) -> tuple[int, dict[str, dict[str, int]]]:
+        """Hit count and facet counts for the filter, through the cache."""
+        where = request.where
+        encoded = [n for n in facet_names if n in request.encoded]
+        generic = [n for n in facet_names if n not in request.encoded]
+        cursor.execute("SELECT epoch, generation FROM govshare_search_meta")
+        epoch, generation = cursor.fetchone()
+        key = cache.key(str(epoch), generation, where.text, where.params, sorted(facet_names))
+        cached = cache.get(key)
+        if cached is not None:
+            return cached["hits"], cached["facets"]
+        matched = (f"SELECT d.doc_id, d.facet_values FROM {_from_clause(where.tables)}"
+                   f" WHERE {where.text}")
+        parts = ["SELECT NULL::text AS field, NULL::text AS value, count(*) AS n FROM m"]
+        params: list[Any] = list(where.params)
+        if encoded:
+            parts.append(
+                "SELECT fv.field, fv.value, c.n FROM (SELECT v, count(*) AS n"
+                " FROM m, unnest(m.facet_values) v GROUP BY v) c"
+                " JOIN govshare_search_facet_value fv ON fv.value_id = c.v"
+                " WHERE fv.field = ANY(%s)")
+            params.append(encoded)
+        for name in generic:
+            parts.append(
+                "SELECT %s, v, count(*) FROM m JOIN govshare_search_store s"
+                " ON s.doc_id = m.doc_id, jsonb_array_elements_text(s.fields->%s) v"
+                " GROUP BY v")
+            params.extend([name, name])
+        cursor.execute(f"WITH m AS MATERIALIZED ({matched}) " + " UNION ALL ".join(parts),
+                       params)
+        hits = 0
+        facets: dict[str, dict[str, int]] = {name: {} for name in facet_names}
+        for name, value, n in cursor.fetchall():
+            if name is None:
+                hits = n
+            else:
+                facets[name][value] = n
+        cache.put(key, {"hits": hits, "facets": facets})
+        return hits, facets
+
+    def _rows(self, cursor, request: SearchRequest, rows: int, start: int,
+              fl: set[str]) -> list[dict[str, Any]]:
+        where = request.where
+        score = request.score_sql()
+        want_score = "score" in fl
+        tables = set(where.tables)
+        order_sql: list[str] = []
+        params: list[Any] = []
+        select_params: list[Any] = list(score.params) if want_score else []
+        for key, direction in request.sort:
+            tables |= key.tables
+            order_sql.append(f"{key.text} {direction} NULLS LAST")
+            params.extend(key.params)
+        if want_score:
+            tables |= score.tables
+        order_sql.append("d.doc_id")
+        score_select = score.text if want_score else "NULL::float4"
+        sql = (f"SELECT d.doc_id, {score_select} FROM {_from_clause(tables)}"
+               f" WHERE {where.text} ORDER BY {', '.join(order_sql)} LIMIT %s OFFSET %s")
+        cursor.execute(sql, select_params + list(where.params) + params + [rows, start])
+        ranked = cursor.fetchall()
+        if not ranked:
+            return []
+        ids = [r[0] for r in ranked]
+        columns = ["stored"]
+        if "*" in fl or "data_dict" in fl:
+            columns.append("data_dict")
+        if "*" in fl or "validated_data_dict" in fl:
+            columns.append("validated_data_dict")
+        cursor.execute(f"SELECT doc_id, {', '.join(columns)} FROM govshare_search_store"
+                       " WHERE doc_id = ANY(%s)", (ids,))
+        by_id = {row[0]: row[1:] for row in cursor.fetchall()}
+        docs = []
+        for doc_id, doc_score in ranked:
+            stored, *big = by_id[doc_id]
+            doc = {k: v for k, v in stored.items() if "*" in fl or k in fl}
+            for name, value in zip(columns[1:], big):
+                if value is not None:
+                    doc[name] = value
+            if want_score:
+                doc["score"] = float(doc_score)
+            docs.append(doc)
+        return docs
+
+
+def _field_list(fl: Any) -> set[str]:
+    if not fl:
+        return {"*"}
+    names: set[str] = set()
+    for item in _listify(fl):
+        names.update(x for x in str(item).replace(",", " ").split() if x)
+    return names
+
+
+def _facet_list(counts: dict[str, int], limit: int, mincount: int, order: str) -> list[Any]:
+    items = [(value, n) for value, n in counts.items() if n >= max(mincount, 1)]
+    if order == "count":
+        items.sort(key=lambda item: (-item[1], item[0]))
+    else:
+        items.sort(key=lambda item: item[0])
+    if limit >= 0:
+        items = items[:limit]
+    flat: list[Any] = []
+    for value, n in items:
+        flat.extend([value, n])
+    return flat
 
 
 def make_connection(decode_dates: bool = True) -> PostgresSearchClient:
-    return PostgresSearchClient()
+    return PostgresSearchClient(decode_dates)
 
 
 def check_schema_version(schema_file: Any = None) -> bool:
+    """The embedded engine's schema is the migration of this package."""
     return True

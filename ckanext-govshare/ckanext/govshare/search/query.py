@@ -1,0 +1,458 @@
+"""Lucene query syntax to SQL, with Solr's semantics.
+
+A query string is parsed by ``luqum`` into a tree and each node becomes a SQL
+boolean expression over three table aliases:
+
+* ``d`` ``govshare_search_doc`` (narrow: columns, labels, facet value ids),
+* ``t`` ``govshare_search_text`` (full-text vectors),
+* ``s`` ``govshare_search_store`` (every field as JSONB).
+
+Boolean clauses follow Lucene's occur rules (MUST / SHOULD / MUST_NOT, the
+default operator ``q.op``, dismax's ``mm``); terms are matched per field kind
+(see :mod:`.fields`); text terms use the analysis of :mod:`.analysis`, so
+Chinese and English match the same way they were indexed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from luqum import tree
+from luqum.exceptions import ParseError
+from luqum.parser import parser
+
+from ckanext.govshare.search import analysis, datemath
+from ckanext.govshare.search import fields as kinds
+
+
+class QuerySyntaxError(ValueError):
+    """The query cannot be parsed or asks for something unsupported."""
+
+
+@dataclass(frozen=True)
+class Sql:
+    text: str
+    params: tuple[Any, ...] = ()
+    tables: frozenset[str] = frozenset()
+
+
+TRUE = Sql("TRUE")
+FALSE = Sql("FALSE")
+
+
+def and_(parts: Sequence[Sql]) -> Sql:
+    parts = [p for p in parts if p is not TRUE]
+    if any(p is FALSE for p in parts):
+        return FALSE
+    if not parts:
+        return TRUE
+    if len(parts) == 1:
+        return parts[0]
+    return _join(" AND ", parts)
+
+
+def or_(parts: Sequence[Sql]) -> Sql:
+    parts = [p for p in parts if p is not FALSE]
+    if any(p is TRUE for p in parts):
+        return TRUE
+    if not parts:
+        return FALSE
+    if len(parts) == 1:
+        return parts[0]
+    return _join(" OR ", parts)
+
+
+def not_(part: Sql) -> Sql:
+    if part is TRUE:
+        return FALSE
+    if part is FALSE:
+        return TRUE
+    return Sql(f"NOT ({part.text})", part.params, part.tables)
+
+
+def _join(operator: str, parts: Sequence[Sql]) -> Sql:
+    params: list[Any] = []
+    tables: set[str] = set()
+    for part in parts:
+        params.extend(part.params)
+        tables |= part.tables
+    text = operator.join(f"({p.text})" for p in parts)
+    return Sql(text, tuple(params), frozenset(tables))
+
+
+def at_least(k: int, parts: Sequence[Sql]) -> Sql:
+    """At least ``k`` of ``parts`` (dismax ``mm``), still usable by indexes."""
+    if k <= 1:
+        return or_(parts)
+    if k >= len(parts):
+        return and_(parts)
+    counted = _join(" + ", [Sql(f"({p.text})::int", p.params, p.tables) for p in parts])
+    return and_([or_(parts), Sql(f"({counted.text}) >= {int(k)}", counted.params,
+                                  counted.tables)])
+
+
+def minimum_should_match(spec: str | None, optional: int) -> int:
+    """How many of ``optional`` clauses must match under Solr's ``mm`` spec."""
+    if not spec:
+        return 1 if optional else 0
+    spec = str(spec).strip()
+
+    def one(expr: str) -> int:
+        expr = expr.strip()
+        if expr.endswith("%"):
+            n = math.trunc(optional * float(expr[:-1]) / 100)
+        else:
+            n = int(expr)
+        return optional + n if n < 0 else n
+
+    try:
+        if "<" not in spec:
+            result = one(spec)
+        else:
+            result = optional
+            for condition in spec.split():
+                upper, _, value = condition.partition("<")
+                if optional > int(upper):
+                    result = one(value)
+    except ValueError:
+        raise QuerySyntaxError(f"Invalid mm spec: {spec}")
+    return max(0, min(optional, result))
+
+
+def unescape(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+_WILDCARD_RE = re.compile(r"(?<!\\)[*?]")
+_BOOL_SYMBOLS_RE = re.compile(r"(?<=\s)(&&|\|\|)(?=\s)")
+
+
+@dataclass
+class Translator:
+    """Translates one query string; collects the text terms used for ranking."""
+
+    default_field: str = "text"
+    default_operator: str = "AND"
+    #: dismax/edismax: fields unfielded terms search, and the ``mm`` spec
+    query_fields: Sequence[str] | None = None
+    mm: str | None = None
+    encoded_fields: frozenset[str] = frozenset()
+    rank_terms: list[str] = field(default_factory=list)
+
+    # -- entry points -------------------------------------------------
+    def translate(self, text: str, lenient: bool = False) -> Sql:
+        text = _BOOL_SYMBOLS_RE.sub(lambda m: "AND" if m.group(1) == "&&" else "OR", text)
+        try:
+            node = parser.parse(text)
+        except (ParseError, TypeError, ValueError) as error:
+            if not lenient:
+                raise QuerySyntaxError(f"Cannot parse '{text}': {error}") from error
+            # dismax is lenient: drop the syntax and search the words
+            words = re.sub(r'[\\+\-!(){}\[\]^"~*?:/]|&&|\|\|', " ", text).split()
+            node = tree.UnknownOperation(*[tree.Word(w) for w in words]) if len(
+                words) > 1 else tree.Word(words[0]) if words else None
+            if node is None:
+                return FALSE
+        return self._top(node)
+
+    def _top(self, node: tree.Item) -> Sql:
+        if isinstance(node, (tree.UnknownOperation, tree.AndOperation, tree.OrOperation)):
+            return self._boolean(node, top=True)
+        if isinstance(node, (tree.Not, tree.Prohibit)):
+            # a purely negative query matches everything else (as Solr does)
+            return not_(self._node(node.a, None, negated=True) or FALSE)
+        return self._node(node, None) or FALSE
+
+    # -- boolean structure --------------------------------------------
+    def _occur(self, operation: tree.Item) -> str:
+        if isinstance(operation, tree.AndOperation):
+            return "MUST"
+        if isinstance(operation, tree.OrOperation):
+            return "SHOULD"
+        if self.mm is not None:
+            return "SHOULD"
+        return "MUST" if self.default_operator.upper() == "AND" else "SHOULD"
+
+    def _boolean(self, operation: tree.Item, field_name: str | None = None,
+                 negated: bool = False, top: bool = False) -> Sql:
+        default = self._occur(operation)
+        must: list[Sql] = []
+        should: list[Sql] = []
+        must_not: list[Sql] = []
+        for child in operation.children:
+            occur = default
+            if isinstance(child, tree.Plus):
+                occur, child = "MUST", child.a
+            elif isinstance(child, (tree.Prohibit, tree.Not)):
+                occur, child = "MUST_NOT", child.a
+            part = self._node(child, field_name, negated=negated or occur == "MUST_NOT")
+            if part is None:  # analysed to nothing: Solr drops the clause
+                continue
+            {"MUST": must, "SHOULD": should, "MUST_NOT": must_not}[occur].append(part)
+        parts = list(must)
+        if should:
+            if self.mm is not None and top:
+                k = minimum_should_match(self.mm, len(should))
+                if k:
+                    parts.append(at_least(k, should))
+            elif not must:
+                parts.append(or_(should))
+        if not parts and not must_not:
+            return FALSE
+        parts.extend(not_(p) for p in must_not)
+        return and_(parts)
+
+    def _node(self, node: tree.Item, field_name: str | None,
+              negated: bool = False) -> Sql | None:
+        if isinstance(node, tree.SearchField):
+            return self._node(node.expr, node.name, negated)
+        if isinstance(node, (tree.Group, tree.FieldGroup)):
+            return self._node(node.expr, field_name, negated)
+        if isinstance(node, (tree.UnknownOperation, tree.AndOperation, tree.OrOperation)):
+            return self._boolean(node, field_name, negated)
+        if isinstance(node, (tree.Not, tree.Prohibit)):
+            inner = self._node(node.a, field_name, negated=not negated)
+            return None if inner is None else not_(inner)
+        if isinstance(node, tree.Plus):
+            return self._node(node.a, field_name, negated)
+        if isinstance(node, tree.Boost):
+            return self._node(node.expr, field_name, negated)
+        if isinstance(node, tree.Fuzzy):
+            return self._node(node.term, field_name, negated)
+        if isinstance(node, tree.Proximity):
+            # words of a sloppy phrase: all required, not necessarily adjacent
+            words = unescape(node.term.value.strip('"'))
+            return self._term(field_name, words, phrase=False, negated=negated)
+        if isinstance(node, tree.Phrase):
+            return self._term(field_name, unescape(node.value[1:-1]), phrase=True,
+                              negated=negated)
+        if isinstance(node, tree.Range):
+            return self._range(field_name, node)
+        if isinstance(node, (tree.From, tree.To)):
+            return self._open_range(field_name, node)
+        if isinstance(node, tree.Regex):
+            return self._regex(field_name, node.value[1:-1])
+        if isinstance(node, tree.Word):
+            return self._word(field_name, node, negated)
+        raise QuerySyntaxError(f"Unsupported query syntax: {node}")
+
+    # -- terms ----------------------------------------------------------
+    def _fields_for(self, field_name: str | None) -> list[str]:
+        if field_name is not None:
+            return [field_name]
+        if self.query_fields:
+            return list(self.query_fields)
+        return [self.default_field]
+
+    def _word(self, field_name: str | None, node: tree.Word, negated: bool) -> Sql | None:
+        raw = node.value
+        if raw == "*":
+            if field_name in (None, "*"):
+                return TRUE
+            return self._exists(field_name)
+        if field_name == "*":
+            raise QuerySyntaxError("A field name '*' needs the value '*'")
+        if _WILDCARD_RE.search(raw):
+            return or_([self._wildcard(f, raw) for f in self._fields_for(field_name)])
+        return self._term(field_name, unescape(raw), phrase=False, negated=negated)
+
+    def _term(self, field_name: str | None, value: str, phrase: bool,
+              negated: bool) -> Sql | None:
+        names = self._fields_for(field_name)
+        if "text" in names:
+            # Solr copies every searchable field into ``text``: a match on
+            # ``text`` covers the other query fields.
+            names = ["text"]
+        parts = [self._field_term(name, value, phrase, negated) for name in names]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return None
+        return or_(parts)
+
+    def _field_term(self, name: str, value: str, phrase: bool, negated: bool) -> Sql | None:
+        _check_field(name)
+        if kinds.is_text(name):
+            query = analysis.term_query(value, phrase=phrase)
+            if query is None:
+                return None
+            if not negated:
+                self.rank_terms.append(value)
+            match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
+            if name == "text":
+                return match
+            return and_([match, Sql("COALESCE((t.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                                    (name, query), frozenset({"t"}))])
+        if kinds.is_date(name):
+            # a single date value is a range of one instant
+            instant = _date_value(value)
+            return self._compare(name, ">=", instant) if instant is None else and_([
+                self._compare(name, ">=", instant), self._compare(name, "<=", instant)])
+        if name == kinds.LABELS_FIELD:
+            return Sql("d.permission_labels @> ARRAY[%s]::text[]", (value,))
+        if name in kinds.COLUMN_FIELDS:
+            return Sql(f"d.{name} = %s", (value,))
+        if name in self.encoded_fields:
+            return Sql(
+                "d.facet_values @> ARRAY[(SELECT value_id FROM govshare_search_facet_value"
+                " WHERE field = %s AND value = %s)]", (name, value))
+        return Sql("s.fields @> %s::jsonb", (json.dumps({name: [value]}),), frozenset({"s"}))
+
+    def _exists(self, name: str) -> Sql:
+        _check_field(name)
+        if name == "text":
+            return TRUE
+        if name == kinds.LABELS_FIELD:
+            return Sql("cardinality(d.permission_labels) > 0")
+        if name in kinds.COLUMN_FIELDS or name in kinds.DATE_COLUMN_FIELDS:
+            return Sql(f"d.{name} IS NOT NULL")
+        return Sql("s.fields ? %s", (name,), frozenset({"s"}))
+
+    def _wildcard(self, name: str, raw: str) -> Sql:
+        _check_field(name)
+        if kinds.is_text(name):
+            # Text fields support a trailing wildcard on the last word.
+            stripped = raw.rstrip("*")
+            if _WILDCARD_RE.search(stripped) or not stripped:
+                raise QuerySyntaxError(
+                    f"Only trailing wildcards are supported on text field {name}: {raw}")
+            query = analysis.term_query(unescape(stripped), prefix=True)
+            if query is None:
+                return FALSE
+            self.rank_terms.append(unescape(stripped))
+            match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
+            if name == "text":
+                return match
+            return and_([match, Sql("COALESCE((t.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                                    (name, query), frozenset({"t"}))])
+        pattern = _like_pattern(raw)
+        if name == kinds.LABELS_FIELD:
+            return Sql("EXISTS (SELECT 1 FROM unnest(d.permission_labels) l WHERE l LIKE %s)",
+                       (pattern,))
+        if name in kinds.COLUMN_FIELDS:
+            return Sql(f"d.{name} LIKE %s", (pattern,))
+        if name in self.encoded_fields:
+            return Sql(
+                "d.facet_values && ARRAY(SELECT value_id FROM govshare_search_facet_value"
+                " WHERE field = %s AND value LIKE %s)", (name, pattern))
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v WHERE v LIKE %s)",
+            (name, pattern), frozenset({"s"}))
+
+    def _regex(self, field_name: str | None, pattern: str) -> Sql:
+        name = self._fields_for(field_name)[0]
+        _check_field(name)
+        if kinds.is_text(name):
+            raise QuerySyntaxError(f"Regular expressions are not supported on text field {name}")
+        regex = f"^(?:{pattern})$"
+        if name in kinds.COLUMN_FIELDS:
+            return Sql(f"d.{name} ~ %s", (regex,))
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v WHERE v ~ %s)",
+            (name, regex), frozenset({"s"}))
+
+    # -- ranges -------------------------------------------------------------
+    def _range(self, field_name: str | None, node: tree.Range) -> Sql:
+        name = self._fields_for(field_name)[0]
+        low = unescape(node.low.value) if isinstance(node.low, tree.Term) else "*"
+        high = unescape(node.high.value) if isinstance(node.high, tree.Term) else "*"
+        parts = []
+        if low != "*":
+            parts.append(self._bound(name, ">=" if node.include_low else ">", low))
+        if high != "*":
+            parts.append(self._bound(name, "<=" if node.include_high else "<", high))
+        if not parts:
+            return self._exists(name)
+        return and_(parts)
+
+    def _open_range(self, field_name: str | None, node: tree.Item) -> Sql:
+        name = self._fields_for(field_name)[0]
+        value = unescape(node.a.value)
+        if isinstance(node, tree.From):
+            return self._bound(name, ">=" if node.include else ">", value)
+        return self._bound(name, "<=" if node.include else "<", value)
+
+    def _bound(self, name: str, operator: str, value: str) -> Sql:
+        _check_field(name)
+        if kinds.is_date(name):
+            return self._compare(name, operator, _date_value(value))
+        if name in kinds.NUMBER_FIELDS or _is_number(value):
+            try:
+                number = float(value)
+            except ValueError:
+                raise QuerySyntaxError(f"Invalid number '{value}' for field {name}")
+            return Sql(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v"
+                " WHERE v ~ '^-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$' AND v::float8 "
+                + operator + " %s)", (name, number), frozenset({"s"}))
+        if name in kinds.COLUMN_FIELDS:
+            return Sql(f"d.{name} COLLATE \"C\" {operator} %s", (value,))
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v"
+            f" WHERE v COLLATE \"C\" {operator} %s)", (name, value), frozenset({"s"}))
+
+    def _compare(self, name: str, operator: str, instant: Any) -> Sql:
+        if instant is None:
+            return FALSE
+        if name in kinds.DATE_COLUMN_FIELDS:
+            return Sql(f"d.{name} {operator} %s", (instant,))
+        # other dates are stored in a sortable UTC text form
+        text = instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return Sql(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v"
+            f" WHERE v COLLATE \"C\" {operator} %s)", (name, text), frozenset({"s"}))
+
+
+def _check_field(name: str) -> None:
+    if not kinds.FIELD_NAME_RE.match(name):
+        raise QuerySyntaxError(f"undefined field {name}")
+
+
+def _date_value(value: str) -> Any:
+    try:
+        return datemath.evaluate(value)
+    except datemath.DateMathError as error:
+        raise QuerySyntaxError(str(error)) from error
+
+
+def _is_number(value: str) -> bool:
+    return bool(re.fullmatch(r"-?\d+(\.\d+)?", value))
+
+
+def _like_pattern(raw: str) -> str:
+    out = []
+    escaped = False
+    for char in raw:
+        if escaped:
+            out.append("\\" + char if char in "%_\\" else char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        elif char in "%_":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def parse_query_fields(qf: str | None) -> list[str]:
+    """``name^4 title^4 tags^2 text`` -> the field names (boosts come from weights)."""
+    if not qf:
+        return []
+    names = []
+    for item in str(qf).split():
+        name = item.split("^", 1)[0]
+        _check_field(name)
+        names.append(name)
+    return names
+
+
+def rank_tsquery(terms: Iterable[str]) -> str | None:
+    parts = [q for q in (analysis.rank_query(t) for t in terms) if q]
+    return " | ".join(parts) if parts else None

@@ -167,18 +167,18 @@ class Translator:
         return self._node(node, None) or FALSE
 
     # -- boolean structure --------------------------------------------
-    def _occur(self, operation: tree.Item) -> str:
+    def _occur(self, operation: tree.Item, top: bool) -> str:
         if isinstance(operation, tree.AndOperation):
             return "MUST"
         if isinstance(operation, tree.OrOperation):
             return "SHOULD"
-        if self.mm is not None:
-            return "SHOULD"
+        if self.mm is not None and top:
+            return "SHOULD"  # dismax: the top-level clauses are counted by mm
         return "MUST" if self.default_operator.upper() == "AND" else "SHOULD"
 
     def _boolean(self, operation: tree.Item, field_name: str | None = None,
                  negated: bool = False, top: bool = False) -> Sql:
-        default = self._occur(operation)
+        default = self._occur(operation, top)
         must: list[Sql] = []
         should: list[Sql] = []
         must_not: list[Sql] = []
@@ -194,7 +194,7 @@ class Translator:
             {"MUST": must, "SHOULD": should, "MUST_NOT": must_not}[occur].append(part)
         parts = list(must)
         if should:
-            if self.mm is not None and top:
+            if self.mm is not None and top and isinstance(operation, tree.UnknownOperation):
                 k = minimum_should_match(self.mm, len(should))
                 if k:
                     parts.append(at_least(k, should))

@@ -1,7 +1,16 @@
 """Shared fixtures: CKAN's pytest plugin gives app, clean_db, with_plugins, cli."""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from ckanext.govshare.search.backend import EMBEDDED_URL
+
+# CKAN requires solr_url. The plugin fills it in when it loads, but the ``cli``
+# fixture re-reads the ini while plugins are unloaded; CKAN's own env override
+# keeps the embedded engine chosen there too.
+os.environ.setdefault("CKAN_SOLR_URL", EMBEDDED_URL)
 
 
 @pytest.fixture()

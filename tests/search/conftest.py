@@ -11,7 +11,7 @@ SOLR_URL_VARIABLE = "GOVSHARE_TEST_SOLR_URL"
 
 
 @pytest.fixture(params=["postgres", "solr"])
-def search_backend(request, ckan_config):
+def search_backend(request, ckan_config, monkeypatch):
     """Selects the engine before ``with_plugins`` loads the plugin.
 
     Use it before ``with_plugins`` in ``usefixtures``.
@@ -21,6 +21,7 @@ def search_backend(request, ckan_config):
         if not url:
             pytest.skip(f"{SOLR_URL_VARIABLE} is not set: no Solr to run this test against")
         ckan_config["solr_url"] = url
+        monkeypatch.setenv("CKAN_SOLR_URL", url)
         ckan_config["ckanext.govshare.search.backend"] = "solr"
     else:
         # solr_url is required by CKAN even while the embedded engine answers

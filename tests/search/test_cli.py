@@ -1,0 +1,55 @@
+"""``ckan search-index`` commands against the embedded engine."""
+from __future__ import annotations
+
+import pytest
+
+from ckan.cli.cli import ckan
+from ckan.tests import factories, helpers
+
+
+def count(**kwargs) -> int:
+    return helpers.call_action("package_search", **kwargs)["count"]
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestSearchIndexCommands:
+    @pytest.fixture()
+    def datasets(self):
+        org = factories.Organization()
+        return [factories.Dataset(owner_org=org["id"], title=f"公交数据 {i}") for i in range(3)]
+
+    def test_clear_then_rebuild(self, cli, datasets):
+        assert count(q="公交") == 3
+        result = cli.invoke(ckan, ["search-index", "clear"])
+        assert result.exit_code == 0, result.output
+        assert count(q="公交") == 0
+        result = cli.invoke(ckan, ["search-index", "rebuild"])
+        assert result.exit_code == 0, result.output
+        assert "Indexing dataset 3/3" in result.output
+        assert count(q="公交") == 3
+
+    def test_clear_and_rebuild_one_dataset(self, cli, datasets):
+        name = datasets[0]["name"]
+        assert cli.invoke(ckan, ["search-index", "clear", name]).exit_code == 0
+        assert count(q="公交") == 2
+        assert cli.invoke(ckan, ["search-index", "rebuild", name]).exit_code == 0
+        assert count(q="公交") == 3
+
+    def test_check_lists_datasets_missing_from_the_index(self, cli, datasets):
+        cli.invoke(ckan, ["search-index", "clear", datasets[1]["name"]])
+        result = cli.invoke(ckan, ["search-index", "check"])
+        assert result.exit_code == 0, result.output
+        assert "Packages not indexed = 1 out of 3" in result.output
+        assert datasets[1]["name"] in result.output
+
+    def test_only_missing(self, cli, datasets):
+        cli.invoke(ckan, ["search-index", "clear", datasets[2]["name"]])
+        result = cli.invoke(ckan, ["search-index", "rebuild", "--only-missing"])
+        assert result.exit_code == 0, result.output
+        assert count(q="公交") == 3
+
+    def test_show_prints_the_indexed_document(self, cli, datasets):
+        result = cli.invoke(ckan, ["search-index", "show", datasets[0]["name"]])
+        assert result.exit_code == 0, result.output
+        assert datasets[0]["id"] in result.output
+        assert "公交数据 0" in result.output

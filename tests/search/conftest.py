@@ -26,5 +26,6 @@ def search_backend(request, ckan_config, monkeypatch):
     else:
         # solr_url is required by CKAN even while the embedded engine answers
         ckan_config["solr_url"] = EMBEDDED_URL
+        monkeypatch.setenv("CKAN_SOLR_URL", EMBEDDED_URL)
         ckan_config["ckanext.govshare.search.backend"] = "postgres"
     return request.param

@@ -232,15 +232,18 @@ class TestWrites:
 
 
 class TestAnalysis:
-    def test_chinese_characters_and_jieba_words(self):
+    def test_chinese_characters_bigrams_and_jieba_words(self):
         lexemes = {t.lexeme for t in analysis.tokens("交通运输局道路客运数据")}
-        assert {"交", "通", "交通", "运输", "客运", "数据"} <= lexemes
+        assert {"交", "通", "交通", "通运", "运输", "交通运输", "客运", "数据"} <= lexemes
 
     def test_english_is_stemmed_and_full_width_folded(self):
         assert [t.lexeme for t in analysis.tokens("Routes ＢＵＳ２０２４")] == ["rout", "bus2024"]
 
     def test_term_query_matches_chinese_as_a_character_sequence(self):
-        assert analysis.term_query("公交") == "('公' <-> '交')"
+        assert analysis.term_query("公交") == "'公交'"
+        assert analysis.term_query("交通运输") == "('交通' <-> '通运' <-> '运输')"
+        assert analysis.term_query("局") == "'局'"
+        assert analysis.term_query("上海 bus", phrase=True) == "('上海' <2> 'bus')"
         assert analysis.term_query("bus routes", phrase=True) == "('bus' <-> 'rout')"
         assert analysis.term_query("bus-routes") == "('bus' & 'rout')"
         assert analysis.term_query("!!!") is None

@@ -6,12 +6,16 @@ the same code analyses documents and queries, so they always agree.
 
 * Latin-script runs (letters and digits) become lower-cased words stemmed with
   the Snowball English stemmer (as Solr's ``text`` field does).
-* Each CJK character is a token of its own, one position each, so any Chinese
-  substring can be matched as an exact phrase of characters (``交`` <-> ``通``).
-* ``jieba`` segments each CJK run in search mode; its words (two characters or
-  more) are indexed at the position of their first character. They cost no
-  recall (queries match on characters) but let ranking prefer documents where
-  the query is a whole word (``公交`` in 城市公交线路 over 外公交给).
+* Each run of CJK characters gives, at the position of each character, the
+  character itself (a *unigram*) and the pair it starts (a *bigram*), as
+  Lucene's CJK analysis does. A Chinese query of two or more characters
+  matches as a chain of adjacent bigrams: an exact substring match that the
+  GIN index answers selectively (``公交`` is rare, ``公`` is not); a single
+  character matches its unigram.
+* ``jieba`` segments each run in search mode; its words of three characters or
+  more are indexed too (two-character words are already bigrams). They cost
+  no recall, since queries match on bigrams, but ranking uses them to prefer
+  documents where the query is a whole word.
 
 Positions run across a field; values of multi-valued fields and separate
 fields are kept ``GAP`` positions apart so a phrase never spans two values.
@@ -46,7 +50,7 @@ _jieba = None
 class Token(NamedTuple):
     lexeme: str
     position: int  # 0-based within the analysed text
-    is_char: bool  # a CJK character (always emitted) rather than a word
+    kind: str  # "latin", "unigram", "bigram" or "word" (jieba)
 
 
 def _segmenter():
@@ -77,25 +81,74 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str, with_words: bool = True) -> Iterator[Token]:
-    """Tokens of ``text`` with 0-based positions, in position order.
+    """Tokens of ``text`` with 0-based positions.
 
-    ``with_words=False`` leaves out jieba's words (queries match characters).
+    ``with_words=False`` leaves out jieba's words (queries match bigrams).
     """
     position = 0
     for match in _TOKEN_RE.finditer(normalise(text)):
         cjk, latin = match.groups()
         if latin:
-            yield Token(stem(latin.lower()), position, False)
+            yield Token(stem(latin.lower()), position, "latin")
             position += 1
             continue
-        start = position
         for offset, char in enumerate(cjk):
-            yield Token(char, start + offset, True)
-        if with_words and len(cjk) > 1:
-            for word, begin, _end in _segmenter().tokenize(cjk, mode="search"):
-                if len(word) > 1:
-                    yield Token(word, start + begin, False)
+            yield Token(char, position + offset, "unigram")
+            if offset + 1 < len(cjk):
+                yield Token(cjk[offset:offset + 2], position + offset, "bigram")
+        if with_words and len(cjk) > 2:
+            for word, begin, _end in _segmenter().tokenize(cjk, mode="search", HMM=False):
+                if len(word) > 2:
+                    yield Token(word, position + begin, "word")
         position += len(cjk)
+
+
+def query_units(text: str) -> list[list[Token]]:
+    """What a query term must match, as runs of tokens that must be adjacent.
+
+    A CJK run becomes its chain of bigrams (a lone character, its unigram); a
+    Latin word stands alone. Positions are those :func:`tokens` gives.
+    """
+    units: list[list[Token]] = []
+    position = 0
+    for match in _TOKEN_RE.finditer(normalise(text)):
+        cjk, latin = match.groups()
+        if latin:
+            units.append([Token(stem(latin.lower()), position, "latin")])
+            position += 1
+        elif len(cjk) == 1:
+            units.append([Token(cjk, position, "unigram")])
+            position += 1
+        else:
+            units.append([Token(cjk[i:i + 2], position + i, "bigram")
+                          for i in range(len(cjk) - 1)])
+            position += len(cjk)
+    return units
+
+
+_recent_long: dict[str, tuple[Token, ...]] = {}
+
+
+def analyse(text: str) -> tuple[Token, ...]:
+    """All tokens of a field value.
+
+    Short values (tags, names, formats) recur across documents and are cached;
+    long ones are kept only briefly, since a document analyses each value
+    twice (the catch-all vector and the field's own).
+    """
+    if len(text) <= 64:
+        return _analyse_short(text)
+    cached = _recent_long.get(text)
+    if cached is None:
+        if len(_recent_long) >= 64:
+            _recent_long.clear()
+        cached = _recent_long[text] = tuple(tokens(text))
+    return cached
+
+
+@functools.lru_cache(maxsize=65_536)
+def _analyse_short(text: str) -> tuple[Token, ...]:
+    return tuple(tokens(text))
 
 
 def has_cjk(text: str) -> bool:
@@ -115,7 +168,7 @@ class VectorBuilder:
                 continue
             base = self._next
             last = -1
-            for token in tokens(value):
+            for token in analyse(value):
                 position = min(base + token.position, MAX_POSITION)
                 slots = self._positions[token.lexeme]
                 if len(slots) < MAX_POSITIONS_PER_LEXEME:
@@ -147,43 +200,42 @@ def _lexeme_query(lexeme: str, weights: str, prefix: bool) -> str:
     return quote_lexeme(lexeme) + (":" + suffix if suffix else "")
 
 
+def _chain(items: list[tuple[str, int]]) -> str:
+    """``a <d> b <d> c`` where each ``d`` is the distance between positions."""
+    text = items[0][0]
+    for (_, before), (lexeme, after) in zip(items, items[1:]):
+        distance = after - before
+        text += (" <-> " if distance == 1 else f" <{distance}> ") + lexeme
+    return text if len(items) == 1 else "(" + text + ")"
+
+
 def term_query(text: str, weights: str = "", phrase: bool = False,
                prefix: bool = False) -> str | None:
     """A tsquery literal matching ``text`` in a field, or None if it has no tokens.
 
     Chinese runs always match as exact character sequences. Latin words of a
-    bare term are all required; in a quoted phrase they must also be adjacent.
-    ``prefix`` makes the last Latin word a prefix match (``bus*``).
+    bare term are all required; in a quoted phrase everything must also be in
+    order and adjacent. ``prefix`` makes the last Latin word a prefix match.
     """
-    toks = list(tokens(text, with_words=False))
-    if not toks:
+    units = query_units(text)
+    if not units:
         return None
-    # group tokens into runs that must be adjacent: a whole phrase, or each
-    # CJK run and each Latin word on its own
-    groups: list[list[Token]] = []
-    for token in toks:
-        previous = groups[-1][-1] if groups else None
-        adjacent = previous is not None and token.position == previous.position + 1
-        if groups and adjacent and (phrase or (token.is_char and previous.is_char)):
-            groups[-1].append(token)
-        else:
-            groups.append([token])
-    last_latin = max((i for i, t in enumerate(toks) if not t.is_char), default=None)
-    parts = []
-    index = 0
-    for group in groups:
-        items = []
-        for token in group:
-            is_prefix = prefix and index == last_latin
-            items.append(_lexeme_query(token.lexeme, weights, is_prefix))
-            index += 1
-        parts.append(items[0] if len(items) == 1 else "(" + " <-> ".join(items) + ")")
+    last_latin = max((i for i, u in enumerate(units) if u[0].kind == "latin"), default=None)
+    rendered = []
+    for index, unit in enumerate(units):
+        is_prefix = prefix and index == last_latin
+        rendered.append([(_lexeme_query(t.lexeme, weights, is_prefix), t.position)
+                         for t in unit])
+    if phrase:
+        return _chain([item for unit in rendered for item in unit])
+    parts = [_chain(unit) for unit in rendered]
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
 
 def rank_query(text: str) -> str | None:
-    """A tsquery literal OR-ing every token and jieba word of ``text``, for ranking."""
-    lexemes = {t.lexeme for t in tokens(text)}
+    """A tsquery literal OR-ing the query's bigrams, words and jieba words, for ranking."""
+    lexemes = {t.lexeme for unit in query_units(text) for t in unit}
+    lexemes |= {t.lexeme for t in tokens(text) if t.kind == "word"}
     if not lexemes:
         return None
     return " | ".join(quote_lexeme(x) for x in sorted(lexemes))

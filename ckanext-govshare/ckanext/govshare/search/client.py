@@ -89,7 +89,7 @@ def _encoded_fields() -> frozenset[str]:
 class PreparedDoc:
     """One Solr document turned into the rows of the three tables."""
 
-    __slots__ = ("index_id", "columns", "facet_pairs", "tsv", "field_tsv", "fields",
+    __slots__ = ("index_id", "columns", "facet_pairs", "tsv", "rank_tsv", "field_tsv", "fields",
                  "stored", "data_dict", "validated_data_dict")
 
     COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
@@ -131,9 +131,13 @@ class PreparedDoc:
         )
         self.facet_pairs = [(name, v) for name in encoded for v in field_values.get(name, ())]
         vector = analysis.VectorBuilder()
+        rank_vector = analysis.VectorBuilder()
         for name, weight in kinds.text_weights(doc):
             vector.add(kinds.values_of(doc[name]), weight)
+            if weight in kinds.RANK_WEIGHTS:
+                rank_vector.add(kinds.values_of(doc[name]), weight)
         self.tsv = vector.literal()
+        self.rank_tsv = rank_vector.literal()
         per_field = {}
         for name in doc:
             if kinds.is_text(name) and name != "text":
@@ -195,12 +199,12 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
         doc_ids = dict(returned)
         execute_values(
             cursor,
-            "INSERT INTO govshare_search_text (doc_id, tsv, field_tsv) VALUES %s"
+            "INSERT INTO govshare_search_text (doc_id, tsv, rank_tsv, field_tsv) VALUES %s"
             " ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv,"
-            " field_tsv = EXCLUDED.field_tsv",
-            [(doc_ids[i.index_id], i.tsv, json.dumps(i.field_tsv, ensure_ascii=False))
-             for i in items],
-            template="(%s, %s::tsvector, %s::jsonb)")
+            " rank_tsv = EXCLUDED.rank_tsv, field_tsv = EXCLUDED.field_tsv",
+            [(doc_ids[i.index_id], i.tsv, i.rank_tsv,
+              json.dumps(i.field_tsv, ensure_ascii=False)) for i in items],
+            template="(%s, %s::tsvector, %s::tsvector, %s::jsonb)")
         execute_values(
             cursor,
             "INSERT INTO govshare_search_store (doc_id, fields, stored, data_dict,"
@@ -229,7 +233,7 @@ class _PendingWrites:
                 self.since = time.monotonic()
             self.docs.extend(docs)
             full = len(self.docs) >= (tk.config.get("ckanext.govshare.search.batch_size") or 500)
-            stale = time.monotonic() - self.since > 1.0
+            stale = time.monotonic() - self.since > 5.0
         if full or stale:
             self.flush()
 
@@ -306,7 +310,7 @@ class SearchRequest:
 
     def score_sql(self) -> Sql:
         if self.rank:
-            return Sql(f"ts_rank('{RANK_WEIGHTS}', t.tsv, %s::tsquery)", (self.rank,),
+            return Sql(f"ts_rank('{RANK_WEIGHTS}', t.rank_tsv, %s::tsquery)", (self.rank,),
                        frozenset({"t"}))
         return Sql("1.0::float4")
 

@@ -53,6 +53,10 @@ TEXT_COPY_SOURCES = ("urls", "url", "ckan_url", "download_url", "res_url", "text
                      "license", "maintainer", "author")
 TEXT_COPY_PREFIXES = ("extras_", "res_extras_", "vocab_")
 
+# Ranking reads a small vector of the A and B fields only, so scoring many
+# matches never reads the large catch-all vector.
+RANK_WEIGHTS = frozenset({"A", "B"})
+
 FIELD_NAME_RE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
 
@@ -69,7 +73,11 @@ def is_stored(field: str) -> bool:
 
 
 def values_of(value: Any) -> list[str]:
-    """A field value as the list of strings Solr would index."""
+    """A field value as the list of strings Solr would index.
+
+    Blank strings are dropped, as the update chain of CKAN's Solr configset
+    (and ours) does, so no facet shows an empty value.
+    """
     if value is None:
         return []
     if isinstance(value, (list, tuple, set)):
@@ -81,7 +89,8 @@ def values_of(value: Any) -> list[str]:
         return []
     if isinstance(value, bool):
         return ["true" if value else "false"]
-    return [str(value)]
+    text = str(value)
+    return [text] if text.strip() else []
 
 
 def normalise_date(value: str) -> str | None:

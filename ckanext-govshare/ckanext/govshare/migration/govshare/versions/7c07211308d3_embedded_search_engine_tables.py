@@ -9,8 +9,9 @@ Three tables, split by how often a query touches them:
 * ``govshare_search_doc``: one narrow row per indexed document with the
   columns every query filters, sorts or facets on; facet values are
   integer-coded in ``facet_values`` (ids in ``govshare_search_facet_value``).
-* ``govshare_search_text``: the weighted full-text vector (jieba-segmented
-  Chinese, stemmed English) and per-field vectors for fielded text queries.
+* ``govshare_search_text``: the weighted full-text vector (Chinese bigrams and
+  jieba words, stemmed English), a small vector of the title, name, tags and
+  groups that ranking reads, and per-field vectors for fielded text queries.
 * ``govshare_search_store``: every field as JSONB for generic field queries
   and the stored document returned by ``fl``.
 * ``govshare_search_meta``: one row, an epoch and a generation bumped by every
@@ -70,6 +71,7 @@ def upgrade():
             doc_id int PRIMARY KEY
                 REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
             tsv tsvector NOT NULL,
+            rank_tsv tsvector NOT NULL,
             field_tsv jsonb NOT NULL DEFAULT '{}'
         );
         CREATE INDEX govshare_search_text_tsv_idx

@@ -1,0 +1,446 @@
+"""Loads the demo catalog (``catalog.yaml`` + ``files/``) through CKAN's Action API.
+
+Everything goes through ``tk.get_action`` as the site user (a sysadmin), so the
+same validation, upload handling, activity streams and indexing apply as for a
+publisher using the web UI. Loading is idempotent: organizations, groups and
+datasets that already exist (by name) are skipped; an existing dataset only
+gets the catalog resources it lacks (matched by resource name).
+
+Existence checks read the database (``model.Group.get`` / ``model.Package.get``)
+and nothing here calls ``package_search``, so loading works whatever state the
+search engine is in (CKAN still indexes each dataset as it is written).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+from werkzeug.datastructures import FileStorage
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+
+log = logging.getLogger(__name__)
+
+DEMO_DIR = Path(__file__).resolve().parent
+CATALOG_PATH = DEMO_DIR / "catalog.yaml"
+FILES_DIR = DEMO_DIR / "files"
+
+#: Replaced by ``ckan.site_url`` in resource URLs.
+SITE_URL_PLACEHOLDER = "{site_url}"
+
+OPEN_TIERS = ("unconditional", "conditional", "closed")
+UPDATE_FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular")
+DATA_GRADES = ("L1", "L2", "L3", "L4")
+REQUIRED_CATALOG_FIELDS = (
+    "resource_code", "update_frequency", "open_tier", "spatial_coverage",
+    "temporal_coverage_start", "temporal_coverage_end", "data_grade",
+    "contains_personal_data", "desensitised",
+)
+
+MIMETYPES = {
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".geojson": "application/geo+json",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+Echo = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- catalog
+def load_catalog(path: str | os.PathLike[str] = CATALOG_PATH) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def uscc_is_valid(code: str) -> bool:
+    """Check digit of a unified social credit code (GB 32100-2015)."""
+    code = str(code)
+    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+        return False
+    total = sum(_USCC_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
+    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> list[str]:
+    """Problems in the catalog data, as readable messages (empty when valid)."""
+    errors: list[str] = []
+    orgs = {o.get("name") for o in catalog.get("organizations") or []}
+    groups = {g.get("name") for g in catalog.get("groups") or []}
+
+    for kind, items in (("organization", catalog.get("organizations") or []),
+                        ("group", catalog.get("groups") or [])):
+        names = [i.get("name") for i in items]
+        for dup in sorted(n for n, c in Counter(names).items() if c > 1):
+            errors.append(f"{kind} name {dup!r} is used twice")
+        for item in items:
+            if not item.get("name") or not item.get("title"):
+                errors.append(f"{kind} {item!r} needs a name and a title")
+    for org in catalog.get("organizations") or []:
+        code = (org.get("extras") or {}).get("unified_social_credit_code")
+        if code is not None and not uscc_is_valid(code):
+            errors.append(f"organization {org['name']}: invalid unified_social_credit_code {code!r}")
+
+    datasets = catalog.get("datasets") or []
+    for dup in sorted(n for n, c in Counter(d.get("name") for d in datasets).items() if c > 1):
+        errors.append(f"dataset name {dup!r} is used twice")
+    codes = Counter((d.get("catalog") or {}).get("resource_code") for d in datasets)
+    for dup in sorted(str(c) for c, n in codes.items() if n > 1):
+        errors.append(f"resource_code {dup!r} is used by {codes[dup]} datasets")
+
+    for ds in datasets:
+        name = ds.get("name", "?")
+        where = f"dataset {name}"
+        for field in ("name", "title", "notes", "organization", "license_id"):
+            if not ds.get(field):
+                errors.append(f"{where}: missing {field}")
+        if ds.get("organization") not in orgs:
+            errors.append(f"{where}: unknown organization {ds.get('organization')!r}")
+        for g in ds.get("groups") or []:
+            if g not in groups:
+                errors.append(f"{where}: unknown group {g!r}")
+        for tag in ds.get("tags") or []:
+            if not isinstance(tag, str) or len(tag) < 2:
+                errors.append(f"{where}: tag {tag!r} must be a string of at least 2 characters")
+
+        cat = ds.get("catalog") or {}
+        for field in REQUIRED_CATALOG_FIELDS:
+            if field not in cat:
+                errors.append(f"{where}: catalog.{field} missing")
+        if not cat.get("resource_code"):
+            errors.append(f"{where}: catalog.resource_code is empty")
+        tier = cat.get("open_tier")
+        if tier not in OPEN_TIERS:
+            errors.append(f"{where}: open_tier {tier!r} not one of {OPEN_TIERS}")
+        if tier in ("conditional", "closed"):
+            for field in ("open_tier_reason", "open_tier_basis"):
+                if not str(cat.get(field) or "").strip():
+                    errors.append(f"{where}: {tier} tier needs {field}")
+        if cat.get("update_frequency") not in UPDATE_FREQUENCIES:
+            errors.append(f"{where}: update_frequency {cat.get('update_frequency')!r} unknown")
+        if cat.get("data_grade") not in DATA_GRADES:
+            errors.append(f"{where}: data_grade {cat.get('data_grade')!r} unknown")
+        for flag in ("contains_personal_data", "desensitised"):
+            if flag in cat and not isinstance(cat[flag], bool):
+                errors.append(f"{where}: catalog.{flag} must be true or false")
+
+        resources = ds.get("resources") or []
+        if not 1 <= len(resources) <= 3:
+            errors.append(f"{where}: has {len(resources)} resources (expected 1-3)")
+        for dup in sorted(n for n, c in Counter(r.get("name") for r in resources).items() if c > 1):
+            errors.append(f"{where}: resource name {dup!r} is used twice")
+        for res in resources:
+            if not res.get("name") or not res.get("format"):
+                errors.append(f"{where}: resource {res!r} needs a name and a format")
+            if bool(res.get("file")) == bool(res.get("url")):
+                errors.append(f"{where}: resource {res.get('name')!r} needs exactly one of file/url")
+            if res.get("file"):
+                path = (files_dir / res["file"]).resolve()
+                if files_dir.resolve() not in path.parents:
+                    errors.append(f"{where}: file {res['file']!r} is outside {files_dir}")
+                elif not path.is_file():
+                    errors.append(f"{where}: file {res['file']!r} does not exist")
+    return errors
+
+
+# --------------------------------------------------------------------------- dicts
+def _extra_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    value = str(value).strip()
+    return value or None
+
+
+def extras_list(mapping: dict[str, Any] | None) -> list[dict[str, str]]:
+    """``{"k": v}`` as CKAN ``extras`` (string values; empty values left out)."""
+    out = []
+    for key, value in (mapping or {}).items():
+        text = _extra_value(value)
+        if text is not None:
+            out.append({"key": str(key), "value": text})
+    return out
+
+
+def group_dict(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": item["name"],
+        "title": item["title"],
+        "description": (item.get("description") or "").strip(),
+        "extras": extras_list(item.get("extras")),
+    }
+
+
+def dataset_dict(ds: dict[str, Any]) -> dict[str, Any]:
+    data = {
+        "name": ds["name"],
+        "title": ds["title"],
+        "notes": (ds.get("notes") or "").strip(),
+        "owner_org": ds["organization"],
+        "private": False,
+        "license_id": ds.get("license_id"),
+        "tags": [{"name": t} for t in ds.get("tags") or []],
+        "groups": [{"name": g} for g in ds.get("groups") or []],
+        "extras": extras_list(ds.get("catalog")),
+    }
+    for field in ("author", "author_email", "maintainer", "maintainer_email", "url", "version"):
+        if ds.get(field):
+            data[field] = ds[field]
+    return data
+
+
+def resource_url(url: str, site_url: str) -> str:
+    return url.replace(SITE_URL_PLACEHOLDER, site_url.rstrip("/"))
+
+
+# --------------------------------------------------------------------------- loader
+@dataclasses.dataclass
+class LoadReport:
+    created: Counter = dataclasses.field(default_factory=Counter)
+    skipped: Counter = dataclasses.field(default_factory=Counter)
+    failures: list[str] = dataclasses.field(default_factory=list)
+
+    def summary(self, done: str = "created") -> str:
+        kinds = ("organizations", "groups", "datasets", "resources")
+        parts = [f"{k}: {self.created[k]} {done}, {self.skipped[k]} skipped" for k in kinds]
+        text = "; ".join(parts)
+        if self.failures:
+            text += f"; {len(self.failures)} failed"
+        return text
+
+
+class DemoLoader:
+    """Creates the catalog's organizations, groups, datasets and resources."""
+
+    def __init__(
+        self,
+        catalog: dict[str, Any] | None = None,
+        files_dir: Path = FILES_DIR,
+        echo: Echo = print,
+        site_url: str | None = None,
+    ) -> None:
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.files_dir = Path(files_dir)
+        self.echo = echo
+        self.site_url = site_url or tk.config.get("ckan.site_url") or "http://127.0.0.1:5000"
+        self.report = LoadReport()
+        self._user: str | None = None
+
+    # -- plumbing
+    @property
+    def user(self) -> str:
+        if self._user is None:
+            site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+            self._user = site_user["name"]
+        return self._user
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        # A fresh context per call: actions store objects in it.
+        return {"user": self.user, "use_cache": False, **extra}
+
+    def _fail(self, what: str, error: Exception) -> None:
+        model.Session.rollback()
+        detail = getattr(error, "error_dict", None) or error
+        message = f"{what}: {type(error).__name__}: {detail}"
+        self.report.failures.append(message)
+        log.error("demo load failed: %s", message)
+        self.echo(f"    FAILED {message}")
+
+    # -- steps
+    def load(self) -> LoadReport:
+        errors = validate_catalog(self.catalog, self.files_dir)
+        if errors:
+            raise ValueError("the demo catalog is invalid:\n  " + "\n  ".join(errors))
+        self._load_groups(self.catalog.get("organizations") or [], is_org=True)
+        self._load_groups(self.catalog.get("groups") or [], is_org=False)
+        self._load_datasets(self.catalog.get("datasets") or [])
+        self.echo(f"Done. {self.report.summary()}")
+        return self.report
+
+    def _load_groups(self, items: list[dict[str, Any]], is_org: bool) -> None:
+        kind = "organizations" if is_org else "groups"
+        action = "organization_create" if is_org else "group_create"
+        self.echo(f"{kind.capitalize()} ({len(items)})")
+        width = len(str(len(items)))
+        for n, item in enumerate(items, start=1):
+            prefix = f"  [{n:>{width}}/{len(items)}]"
+            existing = model.Group.get(item["name"])
+            if existing is not None:
+                note = "" if existing.state == "active" else f" (state: {existing.state})"
+                if bool(existing.is_organization) != is_org:
+                    note = " (name taken by a " + ("group" if is_org else "organization") + ")"
+                self.report.skipped[kind] += 1
+                self.echo(f"{prefix} skipped  {item['name']}  {item['title']}{note}")
+                continue
+            try:
+                # The create action returns organization_show/group_show, whose
+                # dataset count would ask package_search; a new group has no
+                # datasets, so hand it the (empty) counts instead. return_id_only
+                # is not an option: the activity plugin needs the dict.
+                no_counts = {"owner_org": {}, "groups": {}}
+                tk.get_action(action)(self.context(dataset_counts=no_counts), group_dict(item))
+            except Exception as e:  # reported, loading goes on
+                self._fail(f"{kind[:-1]} {item['name']}", e)
+                continue
+            self.report.created[kind] += 1
+            self.echo(f"{prefix} created  {item['name']}  {item['title']}")
+
+    def _load_datasets(self, datasets: list[dict[str, Any]]) -> None:
+        self.echo(f"Datasets ({len(datasets)})")
+        width = len(str(len(datasets)))
+        for n, ds in enumerate(datasets, start=1):
+            prefix = f"  [{n:>{width}}/{len(datasets)}]"
+            pkg = model.Package.get(ds["name"])
+            if pkg is not None and pkg.state == "deleted":
+                self.report.skipped["datasets"] += 1
+                self.echo(f"{prefix} skipped  {ds['name']}  {ds['title']} (deleted; purge it to reload)")
+                continue
+            if pkg is None:
+                try:
+                    pkg_id = tk.get_action("package_create")(
+                        self.context(return_id_only=True), dataset_dict(ds))
+                except Exception as e:
+                    self._fail(f"dataset {ds['name']}", e)
+                    continue
+                self.report.created["datasets"] += 1
+                status, existing_names = "created", set()
+            else:
+                pkg_id = pkg.id
+                self.report.skipped["datasets"] += 1
+                status = "skipped"
+                shown = tk.get_action("package_show")(self.context(), {"id": pkg_id})
+                existing_names = {r.get("name") for r in shown.get("resources", [])}
+
+            added = skipped = 0
+            for res in ds.get("resources") or []:
+                if res["name"] in existing_names:
+                    skipped += 1
+                    continue
+                if self._create_resource(pkg_id, ds["name"], res):
+                    added += 1
+            self.report.skipped["resources"] += skipped
+            detail = f"{added} resources created" if status == "created" else (
+                f"exists; {added} missing resources created" if added else "exists")
+            self.echo(f"{prefix} {status}  {ds['name']}  {ds['title']}  ({detail})")
+
+    def _create_resource(self, pkg_id: str, ds_name: str, res: dict[str, Any]) -> bool:
+        data: dict[str, Any] = {
+            "package_id": pkg_id,
+            "name": res["name"],
+            "description": (res.get("description") or "").strip(),
+            "format": res["format"],
+        }
+        try:
+            if res.get("file"):
+                path = self.files_dir / res["file"]
+                mimetype = MIMETYPES.get(path.suffix.lower())
+                if mimetype:
+                    data["mimetype"] = mimetype
+                with open(path, "rb") as fh:
+                    data["upload"] = FileStorage(stream=fh, filename=path.name,
+                                                 content_type=mimetype)
+                    tk.get_action("resource_create")(self.context(), data)
+            else:
+                data["url"] = resource_url(res["url"], self.site_url)
+                tk.get_action("resource_create")(self.context(), data)
+        except Exception as e:
+            self._fail(f"resource {ds_name}/{res['name']}", e)
+            return False
+        self.report.created["resources"] += 1
+        return True
+
+
+def load(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None) -> LoadReport:
+    """Load the demo catalog; returns what was created, skipped and failed."""
+    path = Path(catalog_path) if catalog_path else CATALOG_PATH
+    return DemoLoader(load_catalog(path), files_dir=path.parent / "files", echo=echo).load()
+
+
+# --------------------------------------------------------------------------- clear
+def _demo_dataset_names(catalog: dict[str, Any]) -> list[str]:
+    return [d["name"] for d in catalog.get("datasets") or []]
+
+
+def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None) -> LoadReport:
+    """Purge the catalog's datasets (and their uploaded files), then its groups
+    and organizations unless something outside the catalog still uses them.
+
+    The report's ``created`` counter holds what was purged."""
+    from ckan.lib import uploader
+
+    catalog = load_catalog(catalog_path or CATALOG_PATH)
+    loader = DemoLoader(catalog, echo=echo)
+    report = loader.report
+    names = set(_demo_dataset_names(catalog))
+
+    for name in _demo_dataset_names(catalog):
+        pkg = model.Package.get(name)
+        if pkg is None:
+            report.skipped["datasets"] += 1
+            continue
+        files = []
+        for res in pkg.resources_all:
+            if res.url_type == "upload":
+                up = uploader.get_resource_uploader({"id": res.id, "url": res.url, "url_type": "upload"})
+                if hasattr(up, "get_path"):
+                    files.append(up.get_path(res.id))
+        try:
+            tk.get_action("dataset_purge")(loader.context(), {"id": pkg.id})
+        except Exception as e:
+            loader._fail(f"dataset {name}", e)
+            continue
+        for path in files:
+            if os.path.isfile(path):
+                os.remove(path)
+        report.created["datasets"] += 1  # counted as "purged"
+        echo(f"  purged   {name}")
+
+    for items, is_org in ((catalog.get("groups") or [], False), (catalog.get("organizations") or [], True)):
+        kind = "organizations" if is_org else "groups"
+        for item in items:
+            group = model.Group.get(item["name"])
+            if group is None or bool(group.is_organization) != is_org:
+                report.skipped[kind] += 1
+                continue
+            others = _other_datasets(group, names, is_org)
+            if others:
+                report.skipped[kind] += 1
+                echo(f"  kept     {item['name']} (still has {len(others)} datasets outside the demo catalog)")
+                continue
+            action = "organization_purge" if is_org else "group_purge"
+            try:
+                tk.get_action(action)(loader.context(), {"id": group.id})
+            except Exception as e:
+                loader._fail(f"{kind[:-1]} {item['name']}", e)
+                continue
+            report.created[kind] += 1
+            echo(f"  purged   {item['name']}")
+    echo("Done. " + report.summary(done="purged"))
+    return report
+
+
+def _other_datasets(group: model.Group, demo_names: Iterable[str], is_org: bool) -> list[str]:
+    demo_names = set(demo_names)
+    if is_org:
+        q = model.Session.query(model.Package.name).filter(model.Package.owner_org == group.id)
+    else:
+        q = (model.Session.query(model.Package.name)
+             .join(model.Member, model.Member.table_id == model.Package.id)
+             .filter(model.Member.group_id == group.id, model.Member.table_name == "package",
+                     model.Member.state == "active"))
+    return [n for (n,) in q if n not in demo_names]

@@ -334,8 +334,9 @@ class DemoLoader:
                 if self._create_resource(pkg_id, ds["name"], res):
                     added += 1
             self.report.skipped["resources"] += skipped
-            detail = f"{added} resources created" if status == "created" else (
-                f"exists; {added} missing resources created" if added else "exists")
+            noun = "resource" if added == 1 else "resources"
+            detail = f"{added} {noun} created" if status == "created" else (
+                f"exists; {added} missing {noun} created" if added else "exists")
             self.echo(f"{prefix} {status}  {ds['name']}  {ds['title']}  ({detail})")
 
     def _create_resource(self, pkg_id: str, ds_name: str, res: dict[str, Any]) -> bool:
@@ -381,8 +382,6 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
     and organizations unless something outside the catalog still uses them.
 
     The report's ``created`` counter holds what was purged."""
-    from ckan.lib import uploader
-
     catalog = load_catalog(catalog_path or CATALOG_PATH)
     loader = DemoLoader(catalog, echo=echo)
     report = loader.report
@@ -393,21 +392,16 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
         if pkg is None:
             report.skipped["datasets"] += 1
             continue
-        files = []
-        for res in pkg.resources_all:
-            if res.url_type == "upload":
-                up = uploader.get_resource_uploader({"id": res.id, "url": res.url, "url_type": "upload"})
-                if hasattr(up, "get_path"):
-                    files.append(up.get_path(res.id))
+        pkg_resources = list(pkg.resources_all)
         try:
             tk.get_action("dataset_purge")(loader.context(), {"id": pkg.id})
         except Exception as e:
             loader._fail(f"dataset {name}", e)
             continue
-        for path in files:
-            if os.path.isfile(path):
-                os.remove(path)
+        for res in pkg_resources:
+            remove_uploaded_file(res)
         report.created["datasets"] += 1  # counted as "purged"
+        report.created["resources"] += len(pkg_resources)
         echo(f"  purged   {name}")
 
     for items, is_org in ((catalog.get("groups") or [], False), (catalog.get("organizations") or [], True)):
@@ -432,6 +426,28 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
             echo(f"  purged   {item['name']}")
     echo("Done. " + report.summary(done="purged"))
     return report
+
+
+def remove_uploaded_file(resource: model.Resource) -> None:
+    """Delete an uploaded resource's file (and its emptied directories);
+    CKAN's purge actions leave files behind."""
+    from ckan.lib import uploader
+
+    if resource.url_type != "upload":
+        return
+    up = uploader.get_resource_uploader({"id": resource.id, "url": resource.url, "url_type": "upload"})
+    if not hasattr(up, "get_path"):
+        return
+    path = up.get_path(resource.id)
+    if os.path.isfile(path):
+        os.remove(path)
+    directory = os.path.dirname(path)
+    for _ in range(2):  # <storage>/resources/abc/def/
+        try:
+            os.rmdir(directory)
+        except OSError:
+            break
+        directory = os.path.dirname(directory)
 
 
 def _other_datasets(group: model.Group, demo_names: Iterable[str], is_org: bool) -> list[str]:

@@ -27,7 +27,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import snowballstemmer
 
@@ -36,7 +36,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _TOKEN_RE = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
 _CJK_RE = re.compile(rf"[{_CJK}]")
 
-GAP = 100
+GAP = 20
 MAX_POSITION = 16383  # PostgreSQL's limit for a tsvector position
 MAX_POSITIONS_PER_LEXEME = 255
 MAX_LEXEME_BYTES = 2000
@@ -155,42 +155,57 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
+FieldPositions = dict[str, list[int]]
+
+
 class VectorBuilder:
-    """Accumulates weighted tokens of several fields into one tsvector literal."""
+    """Accumulates weighted tokens of several fields into one tsvector literal.
+
+    Fields occupy separate position ranges (``GAP`` apart), so a position
+    never carries two weights.
+    """
 
     def __init__(self) -> None:
-        self._positions: dict[str, dict[int, str]] = defaultdict(dict)
+        self._entries: dict[str, list[str]] = defaultdict(list)
         self._next = 1
 
-    def add(self, values: Iterable[str], weight: str = "D") -> None:
+    def add(self, values: Iterable[str], weight: str = "D") -> FieldPositions:
+        """Add a field's values; return its lexemes' positions (for its own vector)."""
+        positions: FieldPositions = defaultdict(list)
         for value in values:
             if not value:
                 continue
             base = self._next
             last = -1
-            for token in analyse(value):
-                position = min(base + token.position, MAX_POSITION)
-                slots = self._positions[token.lexeme]
-                if len(slots) < MAX_POSITIONS_PER_LEXEME:
-                    # the strongest weight wins where two fields share a slot
-                    if slots.get(position, "D") >= weight:
-                        slots[position] = weight
-                last = max(last, token.position)
+            for lexeme, offset, _kind in analyse(value):
+                positions[lexeme].append(min(base + offset, MAX_POSITION))
+                if offset > last:
+                    last = offset
             self._next = min(base + last + 1 + GAP, MAX_POSITION)
+        self.merge(positions, weight)
+        return positions
+
+    def merge(self, positions: FieldPositions, weight: str) -> None:
+        """Add positions already placed by another builder."""
+        suffix = "" if weight == "D" else weight
+        for lexeme, places in positions.items():
+            self._entries[lexeme].extend(f"{p}{suffix}" for p in places)
 
     def literal(self) -> str:
-        parts = []
-        for lexeme, slots in self._positions.items():
-            if len(lexeme.encode()) > MAX_LEXEME_BYTES:
-                continue
-            where = ",".join(f"{pos}{w if w != 'D' else ''}" for pos, w in sorted(slots.items()))
-            parts.append(f"{quote_lexeme(lexeme)}:{where}")
-        return " ".join(parts)
+        return render(self._entries)
 
     def __bool__(self) -> bool:
-        return bool(self._positions)
+        return bool(self._entries)
 
 
+def render(entries: dict[str, list[Any]]) -> str:
+    """A tsvector literal; PostgreSQL sorts and de-duplicates positions itself."""
+    return " ".join(
+        f"{quote_lexeme(lexeme)}:{','.join(map(str, places[:MAX_POSITIONS_PER_LEXEME]))}"
+        for lexeme, places in entries.items() if len(lexeme.encode()) <= MAX_LEXEME_BYTES)
+
+
+@functools.lru_cache(maxsize=65_536)
 def quote_lexeme(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 

@@ -132,19 +132,21 @@ class PreparedDoc:
         self.facet_pairs = [(name, v) for name in encoded for v in field_values.get(name, ())]
         vector = analysis.VectorBuilder()
         rank_vector = analysis.VectorBuilder()
+        per_field = {}
         for name, weight in kinds.text_weights(doc):
-            vector.add(kinds.values_of(doc[name]), weight)
+            positions = vector.add(kinds.values_of(doc[name]), weight)
             if weight in kinds.RANK_WEIGHTS:
-                rank_vector.add(kinds.values_of(doc[name]), weight)
+                rank_vector.merge(positions, weight)
+            if kinds.is_text(name) and name != "text" and positions:
+                per_field[name] = analysis.render(positions)
+        for name in doc:
+            if kinds.is_text(name) and name != "text" and name not in per_field:
+                # text fields Solr does not copy into ``text`` (author_email ...)
+                positions = analysis.VectorBuilder().add(kinds.values_of(doc[name]))
+                if positions:
+                    per_field[name] = analysis.render(positions)
         self.tsv = vector.literal()
         self.rank_tsv = rank_vector.literal()
-        per_field = {}
-        for name in doc:
-            if kinds.is_text(name) and name != "text":
-                builder = analysis.VectorBuilder()
-                builder.add(kinds.values_of(doc[name]))
-                if builder:
-                    per_field[name] = builder.literal()
         self.field_tsv = per_field
         self.stored = {k: v for k, v in doc.items() if kinds.is_stored(k)}
         self.data_dict = doc.get("data_dict")

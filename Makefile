@@ -1,0 +1,45 @@
+# GovShare: two commands.
+#   make run    set up and serve the portal on http://127.0.0.1:5000
+#   make test   set up the test database and run the whole test suite
+# Everything is idempotent; see docs/quickstart.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PYTHON ?= python3
+
+.PHONY: help run test install services lock worker clean-db render-production-ini
+
+help:
+	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
+	@echo "                 (DEMO=0 skips the demo catalog, WORKER=0 the jobs worker, PORT=5001 another port)"
+	@echo "make test        set up the test database and run pytest (PYTEST_ARGS='-k x -x' to narrow)"
+	@echo "make install     only create .venv and install the pinned dependencies"
+	@echo "make services    only make sure PostgreSQL, Redis, the role and both databases exist"
+	@echo "make worker      run a background-jobs worker in the foreground"
+	@echo "make lock        re-resolve the requirements and rewrite requirements/lock.txt"
+	@echo "make clean-db    empty the development database and var/storage (asks nothing)"
+	@echo "make render-production-ini OUT=FILE   render config/production.ini.tmpl from the environment"
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+install:
+	@scripts/bootstrap.sh
+
+services:
+	@scripts/services.sh govshare govshare_test
+
+worker: install
+	@.venv/bin/ckan -c config/development.ini jobs worker default govshare
+
+lock:
+	@scripts/lock.sh --resolve
+
+clean-db:
+	@scripts/clean-db.sh config/development.ini
+
+render-production-ini:
+	@scripts/render-production-ini.sh config/production.ini.tmpl $(OUT)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make test: the same set-up as make run against the test database
+# (config/test.ini: PostgreSQL db govshare_test, Redis db 1), then the whole
+# pytest suite. Extra pytest arguments: PYTEST_ARGS="-k tiers -x".
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+INI="config/test.ini"
+
+"$ROOT/scripts/bootstrap.sh"
+"$ROOT/scripts/services.sh" govshare_test
+mkdir -p var/test-storage
+ckan_db_upgrade "$INI"
+
+step "pytest --ckan-ini=$INI tests ${PYTEST_ARGS:-}"
+set +e
+# shellcheck disable=SC2086
+"$VENV/bin/pytest" --ckan-ini="$INI" tests ${PYTEST_ARGS:-} </dev/null
+rc=$?
+set -e
+case "$rc" in
+    0) ;; # pytest's own summary is the last line
+    5) warn "pytest collected no tests (exit code 5): nothing was tested"
+       rc=0 ;;
+    *) printf '%sFAILED: pytest exited with %s%s\n' "$_R" "$rc" "$_N" >&2 ;;
+esac
+exit "$rc"

@@ -89,7 +89,8 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
     for org in catalog.get("organizations") or []:
         code = (org.get("extras") or {}).get("unified_social_credit_code")
         if code is not None and not uscc_is_valid(code):
-            errors.append(f"organization {org['name']}: invalid unified_social_credit_code {code!r}")
+            errors.append(
+                f"organization {org['name']}: invalid unified_social_credit_code {code!r}")
 
     datasets = catalog.get("datasets") or []
     for dup in sorted(n for n, c in Counter(d.get("name") for d in datasets).items() if c > 1):
@@ -143,7 +144,8 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
             if not res.get("name") or not res.get("format"):
                 errors.append(f"{where}: resource {res!r} needs a name and a format")
             if bool(res.get("file")) == bool(res.get("url")):
-                errors.append(f"{where}: resource {res.get('name')!r} needs exactly one of file/url")
+                errors.append(
+                    f"{where}: resource {res.get('name')!r} needs exactly one of file/url")
             if res.get("file"):
                 path = (files_dir / res["file"]).resolve()
                 if files_dir.resolve() not in path.parents:
@@ -266,6 +268,7 @@ class DemoLoader:
         errors = validate_catalog(self.catalog, self.files_dir)
         if errors:
             raise ValueError("the demo catalog is invalid:\n  " + "\n  ".join(errors))
+        self.echo(f"Loading the demo catalog as the site user {self.user!r}")
         self._load_groups(self.catalog.get("organizations") or [], is_org=True)
         self._load_groups(self.catalog.get("groups") or [], is_org=False)
         self._load_datasets(self.catalog.get("datasets") or [])
@@ -292,8 +295,9 @@ class DemoLoader:
                 # dataset count would ask package_search; a new group has no
                 # datasets, so hand it the (empty) counts instead. return_id_only
                 # is not an option: the activity plugin needs the dict.
-                no_counts = {"owner_org": {}, "groups": {}}
-                tk.get_action(action)(self.context(dataset_counts=no_counts), group_dict(item))
+                no_counts: dict[str, dict[str, int]] = {"owner_org": {}, "groups": {}}
+                tk.get_action(action)(self.context(dataset_counts=no_counts),
+                                      group_dict(item))
             except Exception as e:  # reported, loading goes on
                 self._fail(f"{kind[:-1]} {item['name']}", e)
                 continue
@@ -308,7 +312,8 @@ class DemoLoader:
             pkg = model.Package.get(ds["name"])
             if pkg is not None and pkg.state == "deleted":
                 self.report.skipped["datasets"] += 1
-                self.echo(f"{prefix} skipped  {ds['name']}  {ds['title']} (deleted; purge it to reload)")
+                self.echo(f"{prefix} skipped  {ds['name']}  {ds['title']}"
+                          " (deleted; purge it to reload)")
                 continue
             if pkg is None:
                 try:
@@ -404,7 +409,8 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
         report.created["resources"] += len(pkg_resources)
         echo(f"  purged   {name}")
 
-    for items, is_org in ((catalog.get("groups") or [], False), (catalog.get("organizations") or [], True)):
+    for items, is_org in ((catalog.get("groups") or [], False),
+                          (catalog.get("organizations") or [], True)):
         kind = "organizations" if is_org else "groups"
         for item in items:
             group = model.Group.get(item["name"])
@@ -414,7 +420,8 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
             others = _other_datasets(group, names, is_org)
             if others:
                 report.skipped[kind] += 1
-                echo(f"  kept     {item['name']} (still has {len(others)} datasets outside the demo catalog)")
+                echo(f"  kept     {item['name']}"
+                     f" (still has {len(others)} datasets outside the demo catalog)")
                 continue
             action = "organization_purge" if is_org else "group_purge"
             try:
@@ -435,7 +442,8 @@ def remove_uploaded_file(resource: model.Resource) -> None:
 
     if resource.url_type != "upload":
         return
-    up = uploader.get_resource_uploader({"id": resource.id, "url": resource.url, "url_type": "upload"})
+    up = uploader.get_resource_uploader(
+        {"id": resource.id, "url": resource.url, "url_type": "upload"})
     if not hasattr(up, "get_path"):
         return
     path = up.get_path(resource.id)

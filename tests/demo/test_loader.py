@@ -1,0 +1,125 @@
+"""``ckan govshare demo load`` against the test database.
+
+Everything is checked through actions that read the database (package_show,
+package_list, organization_show without dataset counts) or the model, never
+through package_search.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import ckan.tests.helpers as helpers
+from ckan import model
+from ckan.cli.cli import ckan
+from ckan.lib import uploader
+from ckan.plugins import toolkit as tk
+
+from ckanext.govshare.demo import loader
+
+CATALOG = loader.load_catalog()
+FILES = {(d["name"], r["name"]): r["file"]
+         for d in CATALOG["datasets"] for r in d["resources"] if r.get("file")}
+
+
+def _load(cli):
+    result = cli.invoke(ckan, ["govshare", "demo", "load"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+def _show(name):
+    return helpers.call_action("package_show", {"use_cache": False}, id=name)
+
+
+def _counts():
+    q = model.Session.query
+    return {
+        "organizations": q(model.Group).filter_by(is_organization=True, state="active").count(),
+        "groups": q(model.Group).filter_by(is_organization=False, state="active").count(),
+        "datasets": q(model.Package).filter_by(state="active").count(),
+        "resources": q(model.Resource).filter_by(state="active").count(),
+    }
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "remove_demo_uploads")
+class TestDemoLoad:
+    def test_load_creates_the_catalog(self, cli):
+        output = _load(cli)
+        assert "created  city-bus-routes  城市公交线路" in output
+
+        counts = _counts()
+        assert counts["organizations"] >= 6
+        assert counts["groups"] >= 4
+        names = helpers.call_action("package_list")
+        assert len(names) >= 40
+        assert sorted(names) == sorted(d["name"] for d in CATALOG["datasets"])
+        assert counts["resources"] == sum(len(d["resources"]) for d in CATALOG["datasets"])
+
+        org = helpers.call_action("organization_show", id="jiaotong", include_dataset_count=False)
+        assert org["title"] == "市交通运输局"
+        extras = {e["key"]: e["value"] for e in org["extras"]}
+        assert extras["unified_social_credit_code"] == "11330100002501634K"
+
+        bus = _show("city-bus-routes")
+        assert bus["title"] == "城市公交线路"
+        assert bus["organization"]["name"] == "jiaotong"
+        assert bus["private"] is False
+        assert "公交" in {t["name"] for t in bus["tags"]}
+        assert [g["name"] for g in bus["groups"]] == ["jiaotong-chuxing"]
+        ds_extras = {e["key"]: e["value"] for e in bus["extras"]}
+        assert ds_extras["resource_code"] == "GS-JT-0001"
+        assert ds_extras["open_tier"] == "unconditional"
+
+        assert _show("bus-routes-en")["title"] == "Bus routes"
+        assert "交通运输局道路客运" in _show("road-passenger-transport")["title"]
+        closed = _show("census-microdata")
+        closed_extras = {e["key"]: e["value"] for e in closed["extras"]}
+        assert closed_extras["open_tier"] == "closed"
+        assert "统计法" in closed_extras["open_tier_basis"]
+        assert closed["private"] is False
+
+    def test_uploads_are_stored_byte_for_byte(self, cli):
+        _load(cli)
+        storage = os.path.realpath(tk.config["ckan.storage_path"])
+        checked = 0
+        for ds in CATALOG["datasets"]:
+            for res in _show(ds["name"])["resources"]:
+                rel = FILES.get((ds["name"], res["name"]))
+                if rel is None:  # API link
+                    assert res["url_type"] in (None, "")
+                    site_url = tk.config["ckan.site_url"].rstrip("/")
+                    assert res["url"].startswith(site_url + "/api/3/action/")
+                    continue
+                assert res["url_type"] == "upload"
+                assert res["url"].endswith("/" + os.path.basename(rel))
+                path = uploader.get_resource_uploader(dict(res)).get_path(res["id"])
+                assert path.startswith(storage + os.sep)
+                with open(path, "rb") as fh:
+                    assert fh.read() == (loader.FILES_DIR / rel).read_bytes(), rel
+                assert res["size"] == (loader.FILES_DIR / rel).stat().st_size
+                checked += 1
+        assert checked == len(FILES)
+
+    def test_second_run_adds_nothing_and_restores_missing_resources(self, cli):
+        _load(cli)
+        before = _counts()
+
+        output = _load(cli)
+        assert _counts() == before
+        assert "created  " not in output
+        assert "datasets: 0 created" in output and "resources: 0 created" in output
+
+        # a dataset that lost a resource gets exactly that one back
+        victim = _show("air-quality-daily")["resources"][0]
+        site_user = helpers.call_action("get_site_user", {"ignore_auth": True})["name"]
+        helpers.call_action("resource_delete", {"user": site_user}, id=victim["id"])
+        output = _load(cli)
+        assert _counts() == before
+        assert "air-quality-daily  空气质量日报  (exists; 1 missing resource created)" in output
+        names = [r["name"] for r in _show("air-quality-daily")["resources"]]
+        assert sorted(names) == sorted(r["name"] for d in CATALOG["datasets"]
+                                       if d["name"] == "air-quality-daily" for r in d["resources"])
+        # the re-add purged the deleted resource's row; remove_demo_uploads cannot see its file
+        os.remove(uploader.get_resource_uploader(dict(victim)).get_path(victim["id"]))

@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
@@ -19,6 +19,7 @@ help:
 	@echo "make lock        re-resolve the requirements and rewrite requirements/lock.txt"
 	@echo "make clean-db    empty the development database and var/storage (asks nothing)"
 	@echo "make render-production-ini OUT=FILE   render config/production.ini.tmpl from the environment"
+	@echo "make i18n        extract the translatable strings, update the zh_Hans_CN/en catalogs, compile .mo"
 
 run:
 	@scripts/run.sh
@@ -43,3 +44,6 @@ clean-db:
 
 render-production-ini:
 	@scripts/render-production-ini.sh config/production.ini.tmpl $(OUT)
+
+i18n:
+	@scripts/i18n.sh

@@ -10,6 +10,8 @@ from collections import Counter
 
 import pytest
 
+import ckan.plugins.toolkit as tk
+
 from ckanext.govshare.demo import loader
 
 CATALOG = loader.load_catalog()
@@ -106,10 +108,15 @@ def test_validation_reports_broken_data():
     del closed["catalog"]["open_tier_basis"]
     broken["datasets"][2]["resources"][0] = {"name": "x", "format": "CSV",
                                              "file": "nope/missing.csv"}
-    errors = "\n".join(loader.validate_catalog(broken))
-    assert "is used by 2 datasets" in errors
-    assert f"dataset {closed['name']}: closed tier needs open_tier_basis" in errors
-    assert "'nope/missing.csv' does not exist" in errors
+    errors = loader.validate_catalog(broken)
+    # the messages are translatable: compare with the same message in the same locale
+    _ = tk._
+    assert _("resource_code {code!r} is used by {count} datasets").format(
+        code=first["catalog"]["resource_code"], count=2) in errors
+    assert _("dataset {name}: {tier} tier needs {field}").format(
+        name=closed["name"], tier="closed", field="open_tier_basis") in errors
+    assert _("dataset {name}: file {file!r} does not exist").format(
+        name=broken["datasets"][2]["name"], file="nope/missing.csv") in errors
 
 
 def test_catalog_fields_become_string_extras():

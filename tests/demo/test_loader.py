@@ -23,6 +23,22 @@ FILES = {(d["name"], r["name"]): r["file"]
          for d in CATALOG["datasets"] for r in d["resources"] if r.get("file")}
 
 
+@pytest.fixture
+def t(app):
+    """``tk._``/``tk.ungettext`` then ``str.format``, in the locale the CLI
+    writes in (the site's default, zh_Hans_CN), so the checks below hold in
+    any language."""
+    def translate(msgid, plural=None, n=None, **fields):
+        with app.flask_app.test_request_context():
+            text = tk._(msgid) if plural is None else tk.ungettext(msgid, plural, n)
+        return text.format(**fields)
+    return translate
+
+
+def _dataset(name):
+    return next(d for d in CATALOG["datasets"] if d["name"] == name)
+
+
 def _load(cli):
     result = cli.invoke(ckan, ["govshare", "demo", "load"])
     assert result.exit_code == 0, result.output + repr(result.exception)
@@ -45,9 +61,13 @@ def _counts():
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "remove_demo_uploads")
 class TestDemoLoad:
-    def test_load_creates_the_catalog(self, cli):
+    def test_load_creates_the_catalog(self, cli, t):
         output = _load(cli)
-        assert "created  city-bus-routes  城市公交线路" in output
+        n = len(_dataset("city-bus-routes")["resources"])
+        assert t("created  {name}  {title}  ({count} resource created)",
+                 "created  {name}  {title}  ({count} resources created)", n,
+                 name="city-bus-routes", title="城市公交线路", count=n) in output
+        assert t("created  {name}  {title}", name="jiaotong", title="市交通运输局") in output
 
         counts = _counts()
         assert counts["organizations"] >= 6
@@ -102,14 +122,24 @@ class TestDemoLoad:
                 checked += 1
         assert checked == len(FILES)
 
-    def test_second_run_adds_nothing_and_restores_missing_resources(self, cli):
+    def test_second_run_adds_nothing_and_restores_missing_resources(self, cli, t):
         _load(cli)
         before = _counts()
 
         output = _load(cli)
         assert _counts() == before
-        assert "created  " not in output
-        assert "datasets: 0 created" in output and "resources: 0 created" in output
+        for kind in ("organizations", "groups"):
+            for item in CATALOG[kind]:
+                assert t("skipped  {name}  {title}", name=item["name"],
+                         title=item["title"]) in output
+        for ds in CATALOG["datasets"]:
+            assert t("skipped  {name}  {title}  (exists)", name=ds["name"],
+                     title=ds["title"]) in output
+        resources = sum(len(d["resources"]) for d in CATALOG["datasets"])
+        assert t("datasets: {done} created, {skipped} skipped",
+                 done=0, skipped=len(CATALOG["datasets"])) in output
+        assert t("resources: {done} created, {skipped} skipped",
+                 done=0, skipped=resources) in output
 
         # a dataset that lost a resource gets exactly that one back
         victim = _show("air-quality-daily")["resources"][0]
@@ -117,7 +147,9 @@ class TestDemoLoad:
         helpers.call_action("resource_delete", {"user": site_user}, id=victim["id"])
         output = _load(cli)
         assert _counts() == before
-        assert "air-quality-daily  空气质量日报  (exists; 1 missing resource created)" in output
+        assert t("skipped  {name}  {title}  (exists; {count} missing resource created)",
+                 "skipped  {name}  {title}  (exists; {count} missing resources created)", 1,
+                 name="air-quality-daily", title="空气质量日报", count=1) in output
         names = [r["name"] for r in _show("air-quality-daily")["resources"]]
         assert sorted(names) == sorted(r["name"] for d in CATALOG["datasets"]
                                        if d["name"] == "air-quality-daily" for r in d["resources"])

@@ -53,3 +53,32 @@ class TestSearchIndexCommands:
         assert result.exit_code == 0, result.output
         assert datasets[0]["id"] in result.output
         assert "公交数据 0" in result.output
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestParallelRebuild:
+    def test_rebuild_with_workers_indexes_everything(self, cli):
+        org = factories.Organization()
+        for i in range(5):
+            factories.Dataset(owner_org=org["id"], title=f"客运站点 {i}")
+        cli.invoke(ckan, ["search-index", "clear"])
+        assert count(q="客运") == 0
+        result = cli.invoke(ckan, ["govshare", "search", "rebuild", "--workers", "2",
+                                   "--chunk-size", "2"])
+        assert result.exit_code == 0, result.output
+        assert count(q="客运") == 5
+
+    def test_clear_option_drops_documents_of_deleted_datasets(self, cli):
+        org = factories.Organization()
+        factories.Dataset(owner_org=org["id"], title="将被清除的数据集")
+        import ckan.lib.search as search
+
+        search.index_for("package").update_dict(
+            {**helpers.call_action("package_show", id=factories.Dataset(
+                owner_org=org["id"])["id"]), "id": "ghost", "name": "ghost",
+             "title": "将被清除的幽灵"})
+        assert count(q="幽灵") == 1
+        result = cli.invoke(ckan, ["govshare", "search", "rebuild", "--clear", "-w", "1"])
+        assert result.exit_code == 0, result.output
+        assert count(q="幽灵") == 0
+        assert count(q="清除") == 1

@@ -241,7 +241,8 @@ class TestAnalysis:
 
     def test_term_query_matches_chinese_as_a_character_sequence(self):
         assert analysis.term_query("公交") == "'公交'"
-        assert analysis.term_query("交通运输") == "('交通' <-> '通运' <-> '运输')"
+        assert analysis.term_query("交通运输") == "('交通' & '通运' & '运输')"
+        assert analysis.term_query("交通运输", phrase=True) == "('交通' <-> '通运' <-> '运输')"
         assert analysis.term_query("局") == "'局'"
         assert analysis.term_query("上海 bus", phrase=True) == "('上海' <2> 'bus')"
         assert analysis.term_query("bus routes", phrase=True) == "('bus' <-> 'rout')"

@@ -4,6 +4,8 @@ from typing import Optional
 
 import click
 
+import ckan.plugins.toolkit as tk
+
 
 @click.group(short_help="Demo catalog")
 def demo() -> None:
@@ -32,23 +34,31 @@ def load(ctx: click.Context, catalog_path: Optional[str]) -> None:
             report = loader.load(echo=click.echo, catalog_path=catalog_path)
         except ValueError as e:
             raise click.ClickException(str(e))
+        if report.failures:
+            click.secho(tk.ungettext("{count} failure:", "{count} failures:",
+                                     len(report.failures)).format(count=len(report.failures)),
+                        fg="red", err=True)
+            for failure in report.failures:
+                click.echo(f"  {failure}", err=True)
     if report.failures:
-        click.secho(f"{len(report.failures)} failures:", fg="red", err=True)
-        for failure in report.failures:
-            click.echo(f"  {failure}", err=True)
         ctx.exit(1)
 
 
 @demo.command(short_help="Purge the demo catalog")
 @_catalog_option
-@click.confirmation_option(prompt="Purge the demo datasets, groups and organizations?")
+@click.option("--yes", is_flag=True, help="Confirm the action without prompting.")
 @click.pass_context
-def clear(ctx: click.Context, catalog_path: Optional[str]) -> None:
+def clear(ctx: click.Context, catalog_path: Optional[str], yes: bool) -> None:
     """Purge the demo datasets (and their uploaded files), then the demo groups
     and organizations that hold nothing outside the demo catalog."""
     from ckanext.govshare.demo import loader
 
     with _request_context(ctx):
+        # Asked here rather than with click.confirmation_option so that the
+        # prompt is translated (the request context selects the locale).
+        if not yes:
+            click.confirm(tk._("Purge the demo datasets, groups and organizations?"),
+                          abort=True)
         report = loader.clear(echo=click.echo, catalog_path=catalog_path)
     if report.failures:
         ctx.exit(1)

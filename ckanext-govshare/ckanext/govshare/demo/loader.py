@@ -74,84 +74,107 @@ def uscc_is_valid(code: str) -> bool:
 
 def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> list[str]:
     """Problems in the catalog data, as readable messages (empty when valid)."""
+    _ = tk._
     errors: list[str] = []
     orgs = {o.get("name") for o in catalog.get("organizations") or []}
     groups = {g.get("name") for g in catalog.get("groups") or []}
 
-    for kind, items in (("organization", catalog.get("organizations") or []),
-                        ("group", catalog.get("groups") or [])):
+    for items, used_twice, needs_title in (
+        (catalog.get("organizations") or [],
+         _("organization name {name!r} is used twice"),
+         _("organization {item!r} needs a name and a title")),
+        (catalog.get("groups") or [],
+         _("group name {name!r} is used twice"),
+         _("group {item!r} needs a name and a title")),
+    ):
         names = [i.get("name") for i in items]
         for dup in sorted(n for n, c in Counter(names).items() if c > 1):
-            errors.append(f"{kind} name {dup!r} is used twice")
+            errors.append(used_twice.format(name=dup))
         for item in items:
             if not item.get("name") or not item.get("title"):
-                errors.append(f"{kind} {item!r} needs a name and a title")
+                errors.append(needs_title.format(item=item))
     for org in catalog.get("organizations") or []:
         code = (org.get("extras") or {}).get("unified_social_credit_code")
         if code is not None and not uscc_is_valid(code):
-            errors.append(
-                f"organization {org['name']}: invalid unified_social_credit_code {code!r}")
+            errors.append(_("organization {name}: invalid unified_social_credit_code {code!r}")
+                          .format(name=org["name"], code=code))
 
     datasets = catalog.get("datasets") or []
     for dup in sorted(n for n, c in Counter(d.get("name") for d in datasets).items() if c > 1):
-        errors.append(f"dataset name {dup!r} is used twice")
+        errors.append(_("dataset name {name!r} is used twice").format(name=dup))
     codes = Counter((d.get("catalog") or {}).get("resource_code") for d in datasets)
     for dup in sorted(str(c) for c, n in codes.items() if n > 1):
-        errors.append(f"resource_code {dup!r} is used by {codes[dup]} datasets")
+        errors.append(_("resource_code {code!r} is used by {count} datasets")
+                      .format(code=dup, count=codes[dup]))
 
     for ds in datasets:
         name = ds.get("name", "?")
-        where = f"dataset {name}"
         for field in ("name", "title", "notes", "organization", "license_id"):
             if not ds.get(field):
-                errors.append(f"{where}: missing {field}")
+                errors.append(_("dataset {name}: missing {field}").format(name=name, field=field))
         if ds.get("organization") not in orgs:
-            errors.append(f"{where}: unknown organization {ds.get('organization')!r}")
+            errors.append(_("dataset {name}: unknown organization {organization!r}")
+                          .format(name=name, organization=ds.get("organization")))
         for g in ds.get("groups") or []:
             if g not in groups:
-                errors.append(f"{where}: unknown group {g!r}")
+                errors.append(_("dataset {name}: unknown group {group!r}")
+                              .format(name=name, group=g))
         for tag in ds.get("tags") or []:
             if not isinstance(tag, str) or len(tag) < 2:
-                errors.append(f"{where}: tag {tag!r} must be a string of at least 2 characters")
+                errors.append(
+                    _("dataset {name}: tag {tag!r} must be a string of at least 2 characters")
+                    .format(name=name, tag=tag))
 
         cat = ds.get("catalog") or {}
         for field in REQUIRED_CATALOG_FIELDS:
             if field not in cat:
-                errors.append(f"{where}: catalog.{field} missing")
+                errors.append(_("dataset {name}: catalog.{field} missing")
+                              .format(name=name, field=field))
         if not cat.get("resource_code"):
-            errors.append(f"{where}: catalog.resource_code is empty")
+            errors.append(_("dataset {name}: catalog.resource_code is empty").format(name=name))
         tier = cat.get("open_tier")
         if tier not in OPEN_TIERS:
-            errors.append(f"{where}: open_tier {tier!r} not one of {OPEN_TIERS}")
+            errors.append(_("dataset {name}: open_tier {tier!r} not one of {tiers}")
+                          .format(name=name, tier=tier, tiers=", ".join(OPEN_TIERS)))
         if tier in ("conditional", "closed"):
             for field in ("open_tier_reason", "open_tier_basis"):
                 if not str(cat.get(field) or "").strip():
-                    errors.append(f"{where}: {tier} tier needs {field}")
+                    errors.append(_("dataset {name}: {tier} tier needs {field}")
+                                  .format(name=name, tier=tier, field=field))
         if cat.get("update_frequency") not in UPDATE_FREQUENCIES:
-            errors.append(f"{where}: update_frequency {cat.get('update_frequency')!r} unknown")
+            errors.append(_("dataset {name}: update_frequency {value!r} unknown")
+                          .format(name=name, value=cat.get("update_frequency")))
         if cat.get("data_grade") not in DATA_GRADES:
-            errors.append(f"{where}: data_grade {cat.get('data_grade')!r} unknown")
+            errors.append(_("dataset {name}: data_grade {value!r} unknown")
+                          .format(name=name, value=cat.get("data_grade")))
         for flag in ("contains_personal_data", "desensitised"):
             if flag in cat and not isinstance(cat[flag], bool):
-                errors.append(f"{where}: catalog.{flag} must be true or false")
+                errors.append(_("dataset {name}: catalog.{field} must be true or false")
+                              .format(name=name, field=flag))
 
         resources = ds.get("resources") or []
         if not 1 <= len(resources) <= 3:
-            errors.append(f"{where}: has {len(resources)} resources (expected 1-3)")
+            errors.append(_("dataset {name}: has {count} resources (expected 1 to 3)")
+                          .format(name=name, count=len(resources)))
         for dup in sorted(n for n, c in Counter(r.get("name") for r in resources).items() if c > 1):
-            errors.append(f"{where}: resource name {dup!r} is used twice")
+            errors.append(_("dataset {name}: resource name {resource!r} is used twice")
+                          .format(name=name, resource=dup))
         for res in resources:
             if not res.get("name") or not res.get("format"):
-                errors.append(f"{where}: resource {res!r} needs a name and a format")
+                errors.append(_("dataset {name}: resource {resource!r} needs a name and a format")
+                              .format(name=name, resource=res))
             if bool(res.get("file")) == bool(res.get("url")):
                 errors.append(
-                    f"{where}: resource {res.get('name')!r} needs exactly one of file/url")
+                    _("dataset {name}: resource {resource!r} needs exactly one of file and url")
+                    .format(name=name, resource=res.get("name")))
             if res.get("file"):
                 path = (files_dir / res["file"]).resolve()
                 if files_dir.resolve() not in path.parents:
-                    errors.append(f"{where}: file {res['file']!r} is outside {files_dir}")
+                    errors.append(_("dataset {name}: file {file!r} is outside {directory}")
+                                  .format(name=name, file=res["file"], directory=files_dir))
                 elif not path.is_file():
-                    errors.append(f"{where}: file {res['file']!r} does not exist")
+                    errors.append(_("dataset {name}: file {file!r} does not exist")
+                                  .format(name=name, file=res["file"]))
     return errors
 
 
@@ -218,12 +241,28 @@ class LoadReport:
     failures: list[str] = dataclasses.field(default_factory=list)
 
     def summary(self, done: str = "created") -> str:
-        kinds = ("organizations", "groups", "datasets", "resources")
-        parts = [f"{k}: {self.created[k]} {done}, {self.skipped[k]} skipped" for k in kinds]
-        text = "; ".join(parts)
+        """One line of counts; ``done`` is "created" (load) or "purged" (clear)."""
+        _ = tk._
+        if done == "purged":
+            templates = {
+                "organizations": _("organizations: {done} purged, {skipped} skipped"),
+                "groups": _("groups: {done} purged, {skipped} skipped"),
+                "datasets": _("datasets: {done} purged, {skipped} skipped"),
+                "resources": _("resources: {done} purged, {skipped} skipped"),
+            }
+        else:
+            templates = {
+                "organizations": _("organizations: {done} created, {skipped} skipped"),
+                "groups": _("groups: {done} created, {skipped} skipped"),
+                "datasets": _("datasets: {done} created, {skipped} skipped"),
+                "resources": _("resources: {done} created, {skipped} skipped"),
+            }
+        parts = [template.format(done=self.created[kind], skipped=self.skipped[kind])
+                 for kind, template in templates.items()]
         if self.failures:
-            text += f"; {len(self.failures)} failed"
-        return text
+            parts.append(_("{count} failed").format(count=len(self.failures)))
+        # TRANSLATORS: separates the parts of the demo loader's summary line
+        return _("; ").join(parts)
 
 
 class DemoLoader:
@@ -261,34 +300,39 @@ class DemoLoader:
         message = f"{what}: {type(error).__name__}: {detail}"
         self.report.failures.append(message)
         log.error("demo load failed: %s", message)
-        self.echo(f"    FAILED {message}")
+        self.echo("    " + tk._("FAILED {message}").format(message=message))
 
     # -- steps
     def load(self) -> LoadReport:
         errors = validate_catalog(self.catalog, self.files_dir)
         if errors:
-            raise ValueError("the demo catalog is invalid:\n  " + "\n  ".join(errors))
-        self.echo(f"Loading the demo catalog as the site user {self.user!r}")
+            raise ValueError(tk._("The demo catalog is invalid:") + "\n  " + "\n  ".join(errors))
+        self.echo(tk._("Loading the demo catalog as the site user {user!r}").format(user=self.user))
         self._load_groups(self.catalog.get("organizations") or [], is_org=True)
         self._load_groups(self.catalog.get("groups") or [], is_org=False)
         self._load_datasets(self.catalog.get("datasets") or [])
-        self.echo(f"Done. {self.report.summary()}")
+        self.echo(tk._("Done. {summary}").format(summary=self.report.summary()))
         return self.report
 
     def _load_groups(self, items: list[dict[str, Any]], is_org: bool) -> None:
+        _ = tk._
         kind = "organizations" if is_org else "groups"
         action = "organization_create" if is_org else "group_create"
-        self.echo(f"{kind.capitalize()} ({len(items)})")
+        heading = _("Organizations ({count})") if is_org else _("Groups ({count})")
+        self.echo(heading.format(count=len(items)))
         width = len(str(len(items)))
         for n, item in enumerate(items, start=1):
             prefix = f"  [{n:>{width}}/{len(items)}]"
             existing = model.Group.get(item["name"])
             if existing is not None:
-                note = "" if existing.state == "active" else f" (state: {existing.state})"
+                note = "" if existing.state == "active" else (
+                    " " + _("(state: {state})").format(state=existing.state))
                 if bool(existing.is_organization) != is_org:
-                    note = " (name taken by a " + ("group" if is_org else "organization") + ")"
+                    note = " " + (_("(name taken by a group)") if is_org
+                                  else _("(name taken by an organization)"))
                 self.report.skipped[kind] += 1
-                self.echo(f"{prefix} skipped  {item['name']}  {item['title']}{note}")
+                self.echo(prefix + " " + _("skipped  {name}  {title}").format(
+                    name=item["name"], title=item["title"]) + note)
                 continue
             try:
                 # The create action returns organization_show/group_show, whose
@@ -299,28 +343,32 @@ class DemoLoader:
                 tk.get_action(action)(self.context(dataset_counts=no_counts),
                                       group_dict(item))
             except Exception as e:  # reported, loading goes on
-                self._fail(f"{kind[:-1]} {item['name']}", e)
+                what = _("organization {name}") if is_org else _("group {name}")
+                self._fail(what.format(name=item["name"]), e)
                 continue
             self.report.created[kind] += 1
-            self.echo(f"{prefix} created  {item['name']}  {item['title']}")
+            self.echo(prefix + " " + _("created  {name}  {title}").format(
+                name=item["name"], title=item["title"]))
 
     def _load_datasets(self, datasets: list[dict[str, Any]]) -> None:
-        self.echo(f"Datasets ({len(datasets)})")
+        _ = tk._
+        self.echo(_("Datasets ({count})").format(count=len(datasets)))
         width = len(str(len(datasets)))
         for n, ds in enumerate(datasets, start=1):
             prefix = f"  [{n:>{width}}/{len(datasets)}]"
             pkg = model.Package.get(ds["name"])
             if pkg is not None and pkg.state == "deleted":
                 self.report.skipped["datasets"] += 1
-                self.echo(f"{prefix} skipped  {ds['name']}  {ds['title']}"
-                          " (deleted; purge it to reload)")
+                self.echo(prefix + " " + _(
+                    "skipped  {name}  {title}  (deleted; purge it to reload)").format(
+                        name=ds["name"], title=ds["title"]))
                 continue
             if pkg is None:
                 try:
                     pkg_id = tk.get_action("package_create")(
                         self.context(return_id_only=True), dataset_dict(ds))
                 except Exception as e:
-                    self._fail(f"dataset {ds['name']}", e)
+                    self._fail(_("dataset {name}").format(name=ds["name"]), e)
                     continue
                 self.report.created["datasets"] += 1
                 status, existing_names = "created", set()
@@ -339,10 +387,18 @@ class DemoLoader:
                 if self._create_resource(pkg_id, ds["name"], res):
                     added += 1
             self.report.skipped["resources"] += skipped
-            noun = "resource" if added == 1 else "resources"
-            detail = f"{added} {noun} created" if status == "created" else (
-                f"exists; {added} missing {noun} created" if added else "exists")
-            self.echo(f"{prefix} {status}  {ds['name']}  {ds['title']}  ({detail})")
+            if status == "created":
+                line = tk.ungettext("created  {name}  {title}  ({count} resource created)",
+                                    "created  {name}  {title}  ({count} resources created)",
+                                    added)
+            elif added:
+                line = tk.ungettext(
+                    "skipped  {name}  {title}  (exists; {count} missing resource created)",
+                    "skipped  {name}  {title}  (exists; {count} missing resources created)",
+                    added)
+            else:
+                line = _("skipped  {name}  {title}  (exists)")
+            self.echo(prefix + " " + line.format(name=ds["name"], title=ds["title"], count=added))
 
     def _create_resource(self, pkg_id: str, ds_name: str, res: dict[str, Any]) -> bool:
         data: dict[str, Any] = {
@@ -365,7 +421,8 @@ class DemoLoader:
                 data["url"] = resource_url(res["url"], self.site_url)
                 tk.get_action("resource_create")(self.context(), data)
         except Exception as e:
-            self._fail(f"resource {ds_name}/{res['name']}", e)
+            self._fail(tk._("resource {dataset}/{name}").format(dataset=ds_name, name=res["name"]),
+                       e)
             return False
         self.report.created["resources"] += 1
         return True
@@ -401,13 +458,13 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
         try:
             tk.get_action("dataset_purge")(loader.context(), {"id": pkg.id})
         except Exception as e:
-            loader._fail(f"dataset {name}", e)
+            loader._fail(tk._("dataset {name}").format(name=name), e)
             continue
         for res in pkg_resources:
             remove_uploaded_file(res)
         report.created["datasets"] += 1  # counted as "purged"
         report.created["resources"] += len(pkg_resources)
-        echo(f"  purged   {name}")
+        echo("  " + tk._("purged   {name}").format(name=name))
 
     for items, is_org in ((catalog.get("groups") or [], False),
                           (catalog.get("organizations") or [], True)):
@@ -420,18 +477,21 @@ def clear(echo: Echo = print, catalog_path: str | os.PathLike[str] | None = None
             others = _other_datasets(group, names, is_org)
             if others:
                 report.skipped[kind] += 1
-                echo(f"  kept     {item['name']}"
-                     f" (still has {len(others)} datasets outside the demo catalog)")
+                echo("  " + tk.ungettext(
+                    "kept     {name} (still has {count} dataset outside the demo catalog)",
+                    "kept     {name} (still has {count} datasets outside the demo catalog)",
+                    len(others)).format(name=item["name"], count=len(others)))
                 continue
             action = "organization_purge" if is_org else "group_purge"
             try:
                 tk.get_action(action)(loader.context(), {"id": group.id})
             except Exception as e:
-                loader._fail(f"{kind[:-1]} {item['name']}", e)
+                what = tk._("organization {name}") if is_org else tk._("group {name}")
+                loader._fail(what.format(name=item["name"]), e)
                 continue
             report.created[kind] += 1
-            echo(f"  purged   {item['name']}")
-    echo("Done. " + report.summary(done="purged"))
+            echo("  " + tk._("purged   {name}").format(name=item["name"]))
+    echo(tk._("Done. {summary}").format(summary=report.summary(done="purged")))
     return report
 
 

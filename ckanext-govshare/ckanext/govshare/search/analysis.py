@@ -228,9 +228,9 @@ def term_query(text: str, weights: str = "", phrase: bool = False,
                prefix: bool = False) -> str | None:
     """A tsquery literal matching ``text`` in a field, or None if it has no tokens.
 
-    Chinese runs always match as exact character sequences. Latin words of a
-    bare term are all required; in a quoted phrase everything must also be in
-    order and adjacent. ``prefix`` makes the last Latin word a prefix match.
+    Every bigram of a Chinese run and every Latin word of a bare term is
+    required; in a quoted phrase everything must also be in order and
+    adjacent. ``prefix`` makes the last Latin word a prefix match.
     """
     units = query_units(text)
     if not units:
@@ -243,7 +243,11 @@ def term_query(text: str, weights: str = "", phrase: bool = False,
                          for t in unit])
     if phrase:
         return _chain([item for unit in rendered for item in unit])
-    parts = [_chain(unit) for unit in rendered]
+    # A bare term needs all its bigrams, in any order, as Solr's CJK bigram
+    # analysis does without autoGeneratePhraseQueries; only phrases check
+    # positions, which costs a read of each candidate's vector.
+    parts = [unit[0][0] if len(unit) == 1 else "(" + " & ".join(x[0] for x in unit) + ")"
+             for unit in rendered]
     return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
 
 

@@ -57,8 +57,15 @@ def _dataset_ids() -> list[str]:
 @click.option("--chunk-size", type=int, default=250, show_default=True,
               help="Datasets a worker indexes before reporting back.")
 @click.option("--clear", is_flag=True, help="Empty the index first.")
-def rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
+@click.pass_context
+def rebuild(ctx: click.Context, workers: int | None, chunk_size: int, clear: bool) -> None:
     """Re-index every dataset, in parallel, showing progress."""
+    # a request context selects the configured language for the messages
+    with ctx.meta["flask_app"].test_request_context():
+        _rebuild(workers, chunk_size, clear)
+
+
+def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
     import ckan.lib.search as ckan_search
 
     workers = workers or os.cpu_count() or 1

@@ -80,6 +80,15 @@ class _Transaction:
             self.conn.close()
 
 
+def _execute(cursor, sql: str, params: Sequence[Any] = ()) -> None:
+    """Execute, logging the statement and its time at DEBUG level."""
+    started = time.perf_counter()
+    cursor.execute(sql, params)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%.1f ms: %s", (time.perf_counter() - started) * 1000,
+                  cursor.query.decode(errors="replace")[:4000])
+
+
 # -- indexing -------------------------------------------------------------
 
 def _encoded_fields() -> frozenset[str]:
@@ -136,7 +145,10 @@ class PreparedDoc:
         for name, weight in kinds.text_weights(doc):
             positions = vector.add(kinds.values_of(doc[name]), weight)
             if weight in kinds.RANK_WEIGHTS:
-                rank_vector.merge(positions, weight)
+                # ranking reads bigrams, words and Latin stems, never single characters
+                rank_vector.merge({lexeme: places for lexeme, places in positions.items()
+                                   if len(lexeme) > 1 or not analysis.has_cjk(lexeme)},
+                                  weight)
             if kinds.is_text(name) and name != "text" and positions:
                 per_field[name] = analysis.render(positions)
         for name in doc:
@@ -201,23 +213,27 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
         doc_ids = dict(returned)
         execute_values(
             cursor,
-            "INSERT INTO govshare_search_text (doc_id, tsv, rank_tsv, field_tsv) VALUES %s"
-            " ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv,"
-            " rank_tsv = EXCLUDED.rank_tsv, field_tsv = EXCLUDED.field_tsv",
-            [(doc_ids[i.index_id], i.tsv, i.rank_tsv,
-              json.dumps(i.field_tsv, ensure_ascii=False)) for i in items],
-            template="(%s, %s::tsvector, %s::tsvector, %s::jsonb)")
+            "INSERT INTO govshare_search_text (doc_id, tsv) VALUES %s"
+            " ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv",
+            [(doc_ids[i.index_id], i.tsv) for i in items], template="(%s, %s::tsvector)")
         execute_values(
             cursor,
-            "INSERT INTO govshare_search_store (doc_id, fields, stored, data_dict,"
+            "INSERT INTO govshare_search_rank (doc_id, rank_tsv) VALUES %s"
+            " ON CONFLICT (doc_id) DO UPDATE SET rank_tsv = EXCLUDED.rank_tsv",
+            [(doc_ids[i.index_id], i.rank_tsv) for i in items],
+            template="(%s, %s::tsvector)")
+        execute_values(
+            cursor,
+            "INSERT INTO govshare_search_store (doc_id, fields, field_tsv, stored, data_dict,"
             " validated_data_dict) VALUES %s ON CONFLICT (doc_id) DO UPDATE SET"
-            " fields = EXCLUDED.fields, stored = EXCLUDED.stored,"
-            " data_dict = EXCLUDED.data_dict,"
+            " fields = EXCLUDED.fields, field_tsv = EXCLUDED.field_tsv,"
+            " stored = EXCLUDED.stored, data_dict = EXCLUDED.data_dict,"
             " validated_data_dict = EXCLUDED.validated_data_dict",
             [(doc_ids[i.index_id], json.dumps(i.fields, ensure_ascii=False),
+              json.dumps(i.field_tsv, ensure_ascii=False),
               json.dumps(i.stored, ensure_ascii=False, default=str), i.data_dict,
               i.validated_data_dict) for i in items],
-            template="(%s, %s::jsonb, %s::jsonb, %s, %s)")
+            template="(%s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)")
         _bump_generation(cursor)
 
 
@@ -272,6 +288,8 @@ def _from_clause(tables: Iterable[str]) -> str:
     sql = "govshare_search_doc d"
     if "t" in tables:
         sql += " JOIN govshare_search_text t ON t.doc_id = d.doc_id"
+    if "r" in tables:
+        sql += " JOIN govshare_search_rank r ON r.doc_id = d.doc_id"
     if "s" in tables:
         sql += " JOIN govshare_search_store s ON s.doc_id = d.doc_id"
     return sql
@@ -312,8 +330,8 @@ class SearchRequest:
 
     def score_sql(self) -> Sql:
         if self.rank:
-            return Sql(f"ts_rank('{RANK_WEIGHTS}', t.rank_tsv, %s::tsquery)", (self.rank,),
-                       frozenset({"t"}))
+            return Sql(f"ts_rank('{RANK_WEIGHTS}', r.rank_tsv, %s::tsquery)", (self.rank,),
+                       frozenset({"r"}))
         return Sql("1.0::float4")
 
     def _sort(self, sort: Any) -> list[tuple[Sql, str]]:
@@ -460,8 +478,8 @@ class PostgresSearchClient:
                 " ON s.doc_id = m.doc_id, jsonb_array_elements_text(s.fields->%s) v"
                 " GROUP BY v")
             params.extend([name, name])
-        cursor.execute(f"WITH m AS MATERIALIZED ({matched}) " + " UNION ALL ".join(parts),
-                       params)
+        _execute(cursor, f"WITH m AS MATERIALIZED ({matched}) " + " UNION ALL ".join(parts),
+                 params)
         hits = 0
         facets: dict[str, dict[str, int]] = {name: {} for name in facet_names}
         for name, value, n in cursor.fetchall():
@@ -491,7 +509,7 @@ class PostgresSearchClient:
         score_select = score.text if want_score else "NULL::float4"
         sql = (f"SELECT d.doc_id, {score_select} FROM {_from_clause(tables)}"
                f" WHERE {where.text} ORDER BY {', '.join(order_sql)} LIMIT %s OFFSET %s")
-        cursor.execute(sql, select_params + list(where.params) + params + [rows, start])
+        _execute(cursor, sql, select_params + list(where.params) + params + [rows, start])
         ranked = cursor.fetchall()
         if not ranked:
             return []
@@ -501,8 +519,8 @@ class PostgresSearchClient:
             columns.append("data_dict")
         if "*" in fl or "validated_data_dict" in fl:
             columns.append("validated_data_dict")
-        cursor.execute(f"SELECT doc_id, {', '.join(columns)} FROM govshare_search_store"
-                       " WHERE doc_id = ANY(%s)", (ids,))
+        _execute(cursor, f"SELECT doc_id, {', '.join(columns)} FROM govshare_search_store"
+                 " WHERE doc_id = ANY(%s)", (ids,))
         by_id = {row[0]: row[1:] for row in cursor.fetchall()}
         docs = []
         for doc_id, doc_score in ranked:

@@ -4,8 +4,8 @@ A query string is parsed by ``luqum`` into a tree and each node becomes a SQL
 boolean expression over three table aliases:
 
 * ``d`` ``govshare_search_doc`` (narrow: columns, labels, facet value ids),
-* ``t`` ``govshare_search_text`` (full-text vectors),
-* ``s`` ``govshare_search_store`` (every field as JSONB).
+* ``t`` ``govshare_search_text`` (the full-text vector),
+* ``s`` ``govshare_search_store`` (every field as JSONB, per-field vectors).
 
 Boolean clauses follow Lucene's occur rules (MUST / SHOULD / MUST_NOT, the
 default operator ``q.op``, dismax's ``mm``); terms are matched per field kind
@@ -283,8 +283,8 @@ class Translator:
             match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
             if name == "text":
                 return match
-            return and_([match, Sql("COALESCE((t.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
-                                    (name, query), frozenset({"t"}))])
+            return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                                    (name, query), frozenset({"s"}))])
         if kinds.is_date(name):
             # a single date value is a range of one instant
             instant = _date_value(value)
@@ -325,8 +325,8 @@ class Translator:
             match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
             if name == "text":
                 return match
-            return and_([match, Sql("COALESCE((t.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
-                                    (name, query), frozenset({"t"}))])
+            return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                                    (name, query), frozenset({"s"}))])
         pattern = _like_pattern(raw)
         if name == kinds.LABELS_FIELD:
             return Sql("EXISTS (SELECT 1 FROM unnest(d.permission_labels) l WHERE l LIKE %s)",

@@ -10,10 +10,12 @@ Three tables, split by how often a query touches them:
   columns every query filters, sorts or facets on; facet values are
   integer-coded in ``facet_values`` (ids in ``govshare_search_facet_value``).
 * ``govshare_search_text``: the weighted full-text vector (Chinese bigrams and
-  jieba words, stemmed English), a small vector of the title, name, tags and
-  groups that ranking reads, and per-field vectors for fielded text queries.
-* ``govshare_search_store``: every field as JSONB for generic field queries
-  and the stored document returned by ``fl``.
+  jieba words, stemmed English), matched through its GIN index.
+* ``govshare_search_rank``: a small vector of the title, name, tags and groups
+  that ranking reads.
+* ``govshare_search_store``: every field as JSONB for generic field queries,
+  per-field vectors for fielded text queries, and the stored document
+  returned by ``fl``.
 * ``govshare_search_meta``: one row, an epoch and a generation bumped by every
   write, that keys the facet cache so it is invalidated with each change.
 """
@@ -67,20 +69,27 @@ def upgrade():
         CREATE INDEX govshare_search_doc_labels_idx
             ON govshare_search_doc USING gin (permission_labels);
 
+        -- toast_tuple_target: the vectors live out of line, so the heap a
+        -- GIN bitmap scan visits stays a few bytes per document
         CREATE TABLE govshare_search_text (
             doc_id int PRIMARY KEY
                 REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
-            tsv tsvector NOT NULL,
-            rank_tsv tsvector NOT NULL,
-            field_tsv jsonb NOT NULL DEFAULT '{}'
-        );
+            tsv tsvector NOT NULL
+        ) WITH (toast_tuple_target = 128);
         CREATE INDEX govshare_search_text_tsv_idx
             ON govshare_search_text USING gin (tsv);
+
+        CREATE TABLE govshare_search_rank (
+            doc_id int PRIMARY KEY
+                REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
+            rank_tsv tsvector NOT NULL
+        );
 
         CREATE TABLE govshare_search_store (
             doc_id int PRIMARY KEY
                 REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
             fields jsonb NOT NULL,
+            field_tsv jsonb NOT NULL DEFAULT '{}',
             stored jsonb NOT NULL,
             data_dict text,
             validated_data_dict text
@@ -95,6 +104,7 @@ def downgrade():
     op.execute(
         """
         DROP TABLE govshare_search_store;
+        DROP TABLE govshare_search_rank;
         DROP TABLE govshare_search_text;
         DROP TABLE govshare_search_doc;
         DROP TABLE govshare_search_facet_value;

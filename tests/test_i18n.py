@@ -1,0 +1,230 @@
+"""Translations: the catalogs are complete and current, and CKAN uses them.
+
+Chinese (zh_Hans_CN) is the default UI language and English is offered too.
+Every string of ours goes through tk._()/tk.ungettext() or {% trans %}, is
+extracted into i18n/ckanext-govshare.pot and translated in the zh_Hans_CN
+catalog; the compiled .mo files are tracked. ``make i18n`` refreshes all of it
+(scripts/i18n.sh); these tests fail when someone forgot to.
+"""
+from __future__ import annotations
+
+import gettext
+import io
+import re
+import string
+from collections import Counter
+from pathlib import Path
+
+import polib
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+import ckan.plugins.toolkit as tk
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "ckanext-govshare" / "ckanext" / "govshare"
+I18N = PKG / "i18n"
+DOMAIN = "ckanext-govshare"
+POT = I18N / f"{DOMAIN}.pot"
+LOCALES = ("zh_Hans_CN", "en")
+HOW_TO_FIX = "run `make i18n` (scripts/i18n.sh), translate what it lists, run it again"
+
+
+def _po_path(locale: str) -> Path:
+    return I18N / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _mo_path(locale: str) -> Path:
+    return I18N / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def _keys(catalog: polib.POFile) -> set[tuple[str | None, str, str]]:
+    return {(e.msgctxt, e.msgid, e.msgid_plural or "") for e in catalog if not e.obsolete}
+
+
+# --------------------------------------------------------------------------- (a)
+def test_pot_is_up_to_date_with_the_sources(tmp_path):
+    fresh = tmp_path / "fresh.pot"
+    CommandLineInterface().run([
+        "pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"),
+        "-o", str(fresh), str(PKG),
+    ])
+    extracted = _keys(polib.pofile(str(fresh)))
+    shipped = _keys(polib.pofile(str(POT)))
+    assert extracted, "nothing extracted: is babel.cfg right?"
+    missing = sorted(k[1] for k in extracted - shipped)
+    stale = sorted(k[1] for k in shipped - extracted)
+    assert not missing and not stale, (
+        f"{POT.name} is out of date ({HOW_TO_FIX}).\n"
+        f"  in the code but not in the .pot: {missing}\n"
+        f"  in the .pot but no longer in the code: {stale}")
+
+
+def test_the_search_cli_strings_are_in_the_catalog():
+    ids = {e.msgid for e in polib.pofile(str(POT))}
+    assert "Indexing datasets" in ids
+    assert "Indexed {count} datasets in {seconds:.1f} s" in ids
+
+
+# --------------------------------------------------------------------------- (b)
+_PERCENT = re.compile(r"%(?:\((\w+)\))?[#0\- +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+
+
+def placeholders(text: str) -> Counter:
+    """The str.format fields ({name}, {name!r}, {x:.1f}) and %-style fields
+    (%(name)s, %s) of a message, as a multiset. Raises ValueError on a broken
+    brace, as str.format would at run time."""
+    found: Counter = Counter()
+    for _literal, field, spec, conversion in string.Formatter().parse(text):
+        if field is not None:
+            found["{%s%s%s}" % (field, "!" + conversion if conversion else "",
+                                ":" + spec if spec else "")] += 1
+    for m in _PERCENT.finditer(text):
+        if m.group(0) != "%%":
+            found[m.group(0)] += 1
+    return found
+
+
+def test_placeholders_helper():
+    assert placeholders("{a} {b!r} {c:.1f} %(d)s %s 100%%") == Counter(
+        {"{a}": 1, "{b!r}": 1, "{c:.1f}": 1, "%(d)s": 1, "%s": 1})
+    with pytest.raises(ValueError):
+        placeholders("{broken")
+
+
+def test_every_message_has_a_chinese_translation():
+    pot = polib.pofile(str(POT))
+    zh = polib.pofile(str(_po_path("zh_Hans_CN")))
+    entries = {(e.msgctxt, e.msgid): e for e in zh if not e.obsolete}
+    problems = []
+    for source in pot:
+        if source.obsolete:
+            continue
+        entry = entries.get((source.msgctxt, source.msgid))
+        if entry is None:
+            problems.append(f"{source.msgid!r}: missing from the zh_Hans_CN catalog")
+            continue
+        if entry.fuzzy:
+            problems.append(f"{source.msgid!r}: marked fuzzy (check it, remove the flag)")
+            continue
+        if source.msgid_plural:
+            translations = [entry.msgstr_plural.get(i, "") for i in range(
+                max(1, len(entry.msgstr_plural)))]
+            # zh has one plural form, used for every number: it follows the plural msgid
+            expected = placeholders(source.msgid_plural)
+        else:
+            translations = [entry.msgstr]
+            expected = placeholders(source.msgid)
+        for text in translations:
+            if not text.strip():
+                problems.append(f"{source.msgid!r}: not translated")
+                continue
+            try:
+                got = placeholders(text)
+            except ValueError as e:
+                problems.append(f"{source.msgid!r}: broken translation {text!r} ({e})")
+                continue
+            if got != expected:
+                problems.append(f"{source.msgid!r}: placeholders {dict(got)} in {text!r}, "
+                                f"expected {dict(expected)}")
+            if text == source.msgid and re.search("[A-Za-z]{3}", text):
+                problems.append(f"{source.msgid!r}: translation is the English msgid")
+    assert not problems, f"zh_Hans_CN catalog ({HOW_TO_FIX}):\n  " + "\n  ".join(problems)
+
+
+def test_chinese_catalog_header():
+    zh = polib.pofile(str(_po_path("zh_Hans_CN")))
+    assert zh.metadata["Language"] == "zh_Hans_CN"
+    assert "nplurals=1" in zh.metadata["Plural-Forms"]
+    assert "charset=utf-8" in zh.metadata["Content-Type"].lower()
+
+
+# --------------------------------------------------------------------------- (c)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_mo_is_compiled_from_the_current_po(locale):
+    po, mo = _po_path(locale), _mo_path(locale)
+    assert po.is_file() and mo.is_file(), f"{locale}: {HOW_TO_FIX}"
+    with open(po, "rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    expected = gettext.GNUTranslations(compiled)._catalog  # type: ignore[attr-defined]
+    with open(mo, "rb") as fh:
+        shipped = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    assert shipped == expected, f"{mo.name} for {locale} is stale ({HOW_TO_FIX})"
+
+
+def test_compiled_chinese_catalog_translates():
+    zh = gettext.GNUTranslations(open(_mo_path("zh_Hans_CN"), "rb"))
+    assert zh.gettext("Indexing datasets") == "正在索引数据集"
+    assert zh.ngettext("{count} failure:", "{count} failures:", 3) == "{count} 项失败："
+    en = gettext.GNUTranslations(open(_mo_path("en"), "rb"))
+    assert en.gettext("Indexing datasets") == "Indexing datasets"
+    assert en.ngettext("{count} failure:", "{count} failures:", 1) == "{count} failure:"
+    assert en.ngettext("{count} failure:", "{count} failures:", 3) == "{count} failures:"
+
+
+# --------------------------------------------------------------------------- (d)
+MESSAGE = "Indexing datasets"
+CHINESE = "正在索引数据集"
+
+
+def _probe_app(app):
+    """A route that answers with translated strings, so that the request goes
+    through CKAN's whole stack (I18nMiddleware picks the locale from the URL)."""
+    def probe():
+        count = 3
+        return "|".join([
+            tk._(MESSAGE),
+            tk.ungettext("{count} failure:", "{count} failures:", count).format(count=count),
+        ])
+
+    app.flask_app.add_url_rule("/govshare-i18n-probe", "govshare_i18n_probe", probe)
+    return app
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locale_default", "zh_Hans_CN")
+@pytest.mark.ckan_config("ckan.locales_offered", "zh_Hans_CN en")
+class TestRuntimeLocale:
+    def test_plugin_declares_its_catalogs(self):
+        import ckan.plugins as plugins
+
+        plugin = plugins.get_plugin("govshare")  # as loaded: its name sets the domain
+        assert Path(plugin.i18n_directory()) == I18N
+        assert plugin.i18n_domain() == DOMAIN
+        assert set(LOCALES) <= set(plugin.i18n_locales())
+
+    def test_chinese_by_default(self, app):
+        with app.flask_app.test_request_context("/"):
+            assert tk._(MESSAGE) == CHINESE
+            assert tk.ungettext("{count} failure:", "{count} failures:", 1) == "{count} 项失败："
+            # CKAN's own catalog still applies next to ours
+            assert tk._("Datasets") == "数据集"
+
+    def test_english_when_asked(self, app):
+        with app.flask_app.test_request_context("/", environ_overrides={"CKAN_LANG": "en"}):
+            assert tk._(MESSAGE) == MESSAGE
+            assert tk.ungettext("{count} failure:", "{count} failures:", 2) == \
+                "{count} failures:"
+
+    def test_through_the_middleware(self, app):
+        app = _probe_app(app)
+        assert app.get("/govshare-i18n-probe").get_data(as_text=True) == \
+            f"{CHINESE}|3 项失败："
+        assert app.get("/en/govshare-i18n-probe").get_data(as_text=True) == \
+            f"{MESSAGE}|3 failures:"
+        assert app.get("/zh_Hans_CN/govshare-i18n-probe").get_data(as_text=True) == \
+            f"{CHINESE}|3 项失败："
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locale_default", "en")
+def test_english_default_locale(app):
+    app = _probe_app(app)
+    assert app.get("/govshare-i18n-probe").get_data(as_text=True) == f"{MESSAGE}|3 failures:"
+    with app.flask_app.test_request_context("/"):
+        assert tk._(MESSAGE) == MESSAGE

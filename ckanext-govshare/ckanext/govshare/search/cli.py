@@ -86,6 +86,9 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
                               maxtasksperchild=40) as pool:
                 for done in pool.imap_unordered(_index_chunk, chunks):
                     bar.update(done)
+    from ckanext.govshare.search.client import analyze
+
+    analyze()
     elapsed = time.monotonic() - started
     click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
         count=len(ids), seconds=elapsed))

@@ -165,6 +165,13 @@ class PreparedDoc:
         self.validated_data_dict = doc.get("validated_data_dict")
 
 
+# columns of govshare_search_doc, repeated in govshare_search_text
+_NARROW_COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
+                   "capacity", "permission_labels", "metadata_created", "metadata_modified",
+                   "title_string", "facet_values")
+_NARROW_TEMPLATE = "(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s::int[])"
+
+
 def _bump_generation(cursor) -> None:
     cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1")
 
@@ -193,35 +200,23 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
                 " WHERE (field, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 (names, values))
             value_ids = {(f, v): i for i, f, v in cursor.fetchall()}
-        rows = [item.columns + (sorted({value_ids[p] for p in item.facet_pairs}),)
-                for item in items]
+        rows = {item.index_id: item.columns + (sorted({value_ids[p] for p in item.facet_pairs}),)
+                for item in items}
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _NARROW_COLUMNS[1:])
         returned = execute_values(
             cursor,
-            "INSERT INTO govshare_search_doc (index_id, id, name, site_id, entity_type,"
-            " dataset_type, state, capacity, permission_labels, metadata_created,"
-            " metadata_modified, title_string, facet_values) VALUES %s"
-            " ON CONFLICT (index_id) DO UPDATE SET id = EXCLUDED.id, name = EXCLUDED.name,"
-            " site_id = EXCLUDED.site_id, entity_type = EXCLUDED.entity_type,"
-            " dataset_type = EXCLUDED.dataset_type, state = EXCLUDED.state,"
-            " capacity = EXCLUDED.capacity, permission_labels = EXCLUDED.permission_labels,"
-            " metadata_created = EXCLUDED.metadata_created,"
-            " metadata_modified = EXCLUDED.metadata_modified,"
-            " title_string = EXCLUDED.title_string, facet_values = EXCLUDED.facet_values"
-            " RETURNING index_id, doc_id",
-            rows, template="(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s::int[])",
-            fetch=True)
+            f"INSERT INTO govshare_search_doc ({', '.join(_NARROW_COLUMNS)}) VALUES %s"
+            f" ON CONFLICT (index_id) DO UPDATE SET {assignments} RETURNING index_id, doc_id",
+            list(rows.values()), template=_NARROW_TEMPLATE, fetch=True)
         doc_ids = dict(returned)
+        text_columns = ("doc_id",) + _NARROW_COLUMNS + ("tsv", "rank_tsv")
         execute_values(
             cursor,
-            "INSERT INTO govshare_search_text (doc_id, tsv) VALUES %s"
-            " ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv",
-            [(doc_ids[i.index_id], i.tsv) for i in items], template="(%s, %s::tsvector)")
-        execute_values(
-            cursor,
-            "INSERT INTO govshare_search_rank (doc_id, rank_tsv) VALUES %s"
-            " ON CONFLICT (doc_id) DO UPDATE SET rank_tsv = EXCLUDED.rank_tsv",
-            [(doc_ids[i.index_id], i.rank_tsv) for i in items],
-            template="(%s, %s::tsvector)")
+            f"INSERT INTO govshare_search_text ({', '.join(text_columns)}) VALUES %s"
+            f" ON CONFLICT (doc_id) DO UPDATE SET {assignments},"
+            " tsv = EXCLUDED.tsv, rank_tsv = EXCLUDED.rank_tsv",
+            [(doc_ids[i.index_id],) + rows[i.index_id] + (i.tsv, i.rank_tsv) for i in items],
+            template="(%s, " + _NARROW_TEMPLATE[1:-1] + ", %s::tsvector, %s::tsvector)")
         execute_values(
             cursor,
             "INSERT INTO govshare_search_store (doc_id, fields, field_tsv, stored, data_dict,"
@@ -235,6 +230,46 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
               i.validated_data_dict) for i in items],
             template="(%s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)")
         _bump_generation(cursor)
+    _statistics.written(len(items))
+
+
+class _Statistics:
+    """Refreshes the planner's statistics after bulk writes.
+
+    Right after a re-index PostgreSQL has no statistics for the new rows and
+    picks plans that read every vector; autovacuum catches up only later.
+    """
+
+    THRESHOLD = 10_000
+
+    def __init__(self) -> None:
+        self.since_analyze = 0
+
+    def written(self, count: int) -> None:
+        self.since_analyze += count
+
+    def refresh_if_stale(self, force: bool = False) -> None:
+        if not force and self.since_analyze < self.THRESHOLD:
+            return
+        conn = _connection()
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                for table in ("govshare_search_doc", "govshare_search_text",
+                              "govshare_search_store", "govshare_search_facet_value"):
+                    cursor.execute(f"ANALYZE {table}")
+        finally:
+            conn.autocommit = False
+            conn.close()
+        self.since_analyze = 0
+
+
+_statistics = _Statistics()
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics of the index tables now."""
+    _statistics.refresh_if_stale(force=True)
 
 
 class _PendingWrites:
@@ -284,12 +319,9 @@ def _listify(value: Any) -> list[Any]:
 
 
 def _from_clause(tables: Iterable[str]) -> str:
+    """``d`` is the narrow table, or its copy with text vectors ("t") when needed."""
     tables = set(tables)
-    sql = "govshare_search_doc d"
-    if "t" in tables:
-        sql += " JOIN govshare_search_text t ON t.doc_id = d.doc_id"
-    if "r" in tables:
-        sql += " JOIN govshare_search_rank r ON r.doc_id = d.doc_id"
+    sql = "govshare_search_text d" if "t" in tables else "govshare_search_doc d"
     if "s" in tables:
         sql += " JOIN govshare_search_store s ON s.doc_id = d.doc_id"
     return sql
@@ -330,8 +362,8 @@ class SearchRequest:
 
     def score_sql(self) -> Sql:
         if self.rank:
-            return Sql(f"ts_rank('{RANK_WEIGHTS}', r.rank_tsv, %s::tsquery)", (self.rank,),
-                       frozenset({"r"}))
+            return Sql(f"ts_rank('{RANK_WEIGHTS}', d.rank_tsv, %s::tsquery)", (self.rank,),
+                       frozenset({"t"}))
         return Sql("1.0::float4")
 
     def _sort(self, sort: Any) -> list[tuple[Sql, str]]:
@@ -397,6 +429,7 @@ class PostgresSearchClient:
 
     def commit(self, **kwargs: Any) -> str:
         _pending.flush()
+        _statistics.refresh_if_stale()
         return ""
 
     def optimize(self, **kwargs: Any) -> str:

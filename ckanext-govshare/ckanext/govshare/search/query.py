@@ -3,8 +3,9 @@
 A query string is parsed by ``luqum`` into a tree and each node becomes a SQL
 boolean expression over three table aliases:
 
-* ``d`` ``govshare_search_doc`` (narrow: columns, labels, facet value ids),
-* ``t`` ``govshare_search_text`` (the full-text vector),
+* ``d`` ``govshare_search_doc`` (narrow: columns, labels, facet value ids), or
+  ``govshare_search_text`` (the same columns plus the full-text vectors) when
+  a condition needs text; such conditions are marked with the table ``t``,
 * ``s`` ``govshare_search_store`` (every field as JSONB, per-field vectors).
 
 Boolean clauses follow Lucene's occur rules (MUST / SHOULD / MUST_NOT, the
@@ -280,7 +281,7 @@ class Translator:
                 return None
             if not negated:
                 self.rank_terms.append(value)
-            match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
+            match = Sql("d.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
             if name == "text":
                 return match
             return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
@@ -322,7 +323,7 @@ class Translator:
             if query is None:
                 return FALSE
             self.rank_terms.append(unescape(stripped))
-            match = Sql("t.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
+            match = Sql("d.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
             if name == "text":
                 return match
             return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",

@@ -9,10 +9,10 @@ Three tables, split by how often a query touches them:
 * ``govshare_search_doc``: one narrow row per indexed document with the
   columns every query filters, sorts or facets on; facet values are
   integer-coded in ``facet_values`` (ids in ``govshare_search_facet_value``).
-* ``govshare_search_text``: the weighted full-text vector (Chinese bigrams and
-  jieba words, stemmed English), matched through its GIN index.
-* ``govshare_search_rank``: a small vector of the title, name, tags and groups
-  that ranking reads.
+* ``govshare_search_text``: the same narrow columns plus the weighted
+  full-text vector (Chinese bigrams and jieba words, stemmed English) and a
+  small vector of the title, name, tags and groups that ranking reads: text
+  queries read this table only.
 * ``govshare_search_store``: every field as JSONB for generic field queries,
   per-field vectors for fielded text queries, and the stored document
   returned by ``fl``.
@@ -69,21 +69,20 @@ def upgrade():
         CREATE INDEX govshare_search_doc_labels_idx
             ON govshare_search_doc USING gin (permission_labels);
 
-        -- toast_tuple_target: the vectors live out of line, so the heap a
-        -- GIN bitmap scan visits stays a few bytes per document
+        -- The same narrow columns again, with the full-text vector and the
+        -- small ranking vector: a text query is answered by one GIN bitmap
+        -- scan of this table, filters, ranking and facets included, with
+        -- no join.
         CREATE TABLE govshare_search_text (
-            doc_id int PRIMARY KEY
-                REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
-            tsv tsvector NOT NULL
-        ) WITH (toast_tuple_target = 128);
+            LIKE govshare_search_doc INCLUDING DEFAULTS,
+            tsv tsvector NOT NULL,
+            rank_tsv tsvector NOT NULL,
+            PRIMARY KEY (doc_id),
+            FOREIGN KEY (doc_id) REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE
+        );
+        ALTER TABLE govshare_search_text ALTER COLUMN doc_id DROP DEFAULT;
         CREATE INDEX govshare_search_text_tsv_idx
             ON govshare_search_text USING gin (tsv);
-
-        CREATE TABLE govshare_search_rank (
-            doc_id int PRIMARY KEY
-                REFERENCES govshare_search_doc (doc_id) ON DELETE CASCADE,
-            rank_tsv tsvector NOT NULL
-        );
 
         CREATE TABLE govshare_search_store (
             doc_id int PRIMARY KEY
@@ -104,7 +103,6 @@ def downgrade():
     op.execute(
         """
         DROP TABLE govshare_search_store;
-        DROP TABLE govshare_search_rank;
         DROP TABLE govshare_search_text;
         DROP TABLE govshare_search_doc;
         DROP TABLE govshare_search_facet_value;

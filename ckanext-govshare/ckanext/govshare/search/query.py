@@ -44,26 +44,23 @@ TRUE = Sql("TRUE")
 FALSE = Sql("FALSE")
 
 
-def and_(parts: Sequence[Sql]) -> Sql:
-    parts = [p for p in parts if p is not TRUE]
-    if any(p is FALSE for p in parts):
-        return FALSE
+def _combine(operator: str, parts: Sequence[Sql], identity: Sql, absorbing: Sql) -> Sql:
+    parts = [p for p in parts if p is not identity]
+    if any(p is absorbing for p in parts):
+        return absorbing
     if not parts:
-        return TRUE
+        return identity
     if len(parts) == 1:
         return parts[0]
-    return _join(" AND ", parts)
+    return _join(operator, parts)
+
+
+def and_(parts: Sequence[Sql]) -> Sql:
+    return _combine(" AND ", parts, identity=TRUE, absorbing=FALSE)
 
 
 def or_(parts: Sequence[Sql]) -> Sql:
-    parts = [p for p in parts if p is not FALSE]
-    if any(p is TRUE for p in parts):
-        return TRUE
-    if not parts:
-        return FALSE
-    if len(parts) == 1:
-        return parts[0]
-    return _join(" OR ", parts)
+    return _combine(" OR ", parts, identity=FALSE, absorbing=TRUE)
 
 
 def not_(part: Sql) -> Sql:
@@ -281,16 +278,11 @@ class Translator:
                 return None
             if not negated:
                 self.rank_terms.append(value)
-            match = Sql("d.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
-            if name == "text":
-                return match
-            return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
-                                    (name, query), frozenset({"s"}))])
+            return _text_match(name, query)
         if kinds.is_date(name):
             # a single date value is a range of one instant
             instant = _date_value(value)
-            return self._compare(name, ">=", instant) if instant is None else and_([
-                self._compare(name, ">=", instant), self._compare(name, "<=", instant)])
+            return and_([self._compare(name, ">=", instant), self._compare(name, "<=", instant)])
         if name == kinds.LABELS_FIELD:
             return Sql("d.permission_labels @> ARRAY[%s]::text[]", (value,))
         if name in kinds.COLUMN_FIELDS:
@@ -323,11 +315,7 @@ class Translator:
             if query is None:
                 return FALSE
             self.rank_terms.append(unescape(stripped))
-            match = Sql("d.tsv @@ %s::tsquery", (query,), frozenset({"t"}))
-            if name == "text":
-                return match
-            return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
-                                    (name, query), frozenset({"s"}))])
+            return _text_match(name, query)
         pattern = _like_pattern(raw)
         if name == kinds.LABELS_FIELD:
             return Sql("EXISTS (SELECT 1 FROM unnest(d.permission_labels) l WHERE l LIKE %s)",
@@ -404,6 +392,15 @@ class Translator:
         return Sql(
             "EXISTS (SELECT 1 FROM jsonb_array_elements_text(s.fields->%s) v"
             f" WHERE v COLLATE \"C\" {operator} %s)", (name, text), frozenset({"s"}))
+
+
+def _text_match(name: str, tsquery: str) -> Sql:
+    """The catch-all vector (GIN-indexed) and, for a named field, its own vector."""
+    match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}))
+    if name == "text":
+        return match
+    return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                            (name, tsquery), frozenset({"s"}))])
 
 
 def _check_field(name: str) -> None:

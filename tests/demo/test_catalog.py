@@ -34,9 +34,37 @@ def test_sizes():
 
 
 def test_resource_codes_are_unique():
-    codes = [d["catalog"]["resource_code"] for d in DATASETS]
+    codes = [d["catalog"]["resource_code"].lower() for d in DATASETS]
     assert all(codes)
     assert [c for c, n in Counter(codes).items() if n > 1] == []
+
+
+def test_every_dataset_has_the_required_catalog_fields():
+    for d in DATASETS:
+        for field in loader.REQUIRED_CATALOG_FIELDS:
+            assert d["catalog"].get(field) not in (None, "", []), (d["name"], field)
+        assert d["maintainer"] and d["maintainer_email"], d["name"]
+
+
+def test_choices_come_from_the_schema_presets():
+    choices = loader.preset_choices()
+    assert choices["govshare_open_tier"] == ["unconditional", "conditional", "closed"]
+    for d in DATASETS:
+        cat = d["catalog"]
+        for field, preset in loader.CHOICE_FIELDS.items():
+            assert cat[field] in choices[preset], (d["name"], field)
+        for field, preset in loader.MULTIPLE_CHOICE_FIELDS.items():
+            assert set(cat.get(field) or []) <= set(choices[preset]), (d["name"], field)
+        types = {i["type"] for i in cat["info_items"]}
+        assert types <= set(choices[loader.INFO_ITEM_TYPE_PRESET]), d["name"]
+
+
+def test_unconditional_personal_data_is_desensitised():
+    personal = [d for d in DATASETS if d["catalog"]["contains_personal_data"]]
+    assert personal
+    for d in personal:
+        if d["catalog"]["open_tier"] == "unconditional":
+            assert d["catalog"]["desensitised"] is True, d["name"]
 
 
 def test_restricted_tiers_have_reason_and_basis():
@@ -93,7 +121,7 @@ def test_shipped_file_is_well_formed(rel):
 
 def test_organization_credit_codes_have_valid_check_digit():
     for org in CATALOG["organizations"]:
-        code = org["extras"]["unified_social_credit_code"]
+        code = org["fields"]["unified_social_credit_code"]
         assert code.startswith("11"), org["name"]
         assert loader.uscc_is_valid(code), org["name"]
     assert loader.uscc_is_valid("91350100M000100Y43")  # published example code
@@ -103,11 +131,15 @@ def test_organization_credit_codes_have_valid_check_digit():
 def test_validation_reports_broken_data():
     broken = copy.deepcopy(CATALOG)
     first, second = broken["datasets"][0], broken["datasets"][1]
-    second["catalog"]["resource_code"] = first["catalog"]["resource_code"]
+    second["catalog"]["resource_code"] = first["catalog"]["resource_code"].lower()
     closed = next(d for d in broken["datasets"] if d["catalog"]["open_tier"] == "closed")
     del closed["catalog"]["open_tier_basis"]
     broken["datasets"][2]["resources"][0] = {"name": "x", "format": "CSV",
                                              "file": "nope/missing.csv"}
+    third = broken["datasets"][3]
+    third["catalog"]["subject_category"] = "astrology"
+    third["catalog"]["info_items"].append({"name": "", "type": "string"})
+    broken["organizations"][0]["fields"]["unified_social_credit_code"] = "11330100002501634L"
     errors = loader.validate_catalog(broken)
     # the messages are translatable: compare with the same message in the same locale
     _ = tk._
@@ -117,13 +149,34 @@ def test_validation_reports_broken_data():
         name=closed["name"], tier="closed", field="open_tier_basis") in errors
     assert _("dataset {name}: file {file!r} does not exist").format(
         name=broken["datasets"][2]["name"], file="nope/missing.csv") in errors
+    assert _("dataset {name}: {field} {value!r} unknown").format(
+        name=third["name"], field="subject_category", value="astrology") in errors
+    assert _("dataset {name}: information item {item!r} needs a name and a known type").format(
+        name=third["name"], item={"name": "", "type": "string"}) in errors
+    assert _("organization {name}: invalid unified_social_credit_code {code!r}").format(
+        name=broken["organizations"][0]["name"], code="11330100002501634L") in errors
 
 
-def test_catalog_fields_become_string_extras():
+def test_catalog_fields_become_schema_fields():
     ds = next(d for d in DATASETS if d["name"] == "operating-vehicle-positions")
-    extras = {e["key"]: e["value"] for e in loader.dataset_dict(ds)["extras"]}
-    assert extras["resource_code"] == "GS-JT-0008"
-    assert extras["open_tier"] == "closed"
-    assert extras["contains_personal_data"] == "true"
-    assert extras["desensitised"] == "false"
-    assert "temporal_coverage_end" not in extras  # empty (ongoing) values are left out
+    data = loader.dataset_dict(ds)
+    assert "extras" not in data
+    assert data["resource_code"] == "GS-JT-0008"
+    assert data["open_tier"] == "closed"
+    assert data["contains_personal_data"] is True
+    assert data["desensitised"] is False
+    assert data["data_format"] == ["CSV"]
+    assert data["info_items"][0] == {
+        "name": "车辆标识", "type": "string",
+        "description": "vehicle_id：平台内部车辆唯一标识（不可逆映射）"}
+    assert data["release_date"] == "2020-01-31"
+    assert "temporal_coverage_end" not in data  # empty (ongoing) values are left out
+
+
+def test_organization_fields_become_schema_fields():
+    org = loader.group_dict(CATALOG["organizations"][0], is_org=True)
+    assert "extras" not in org
+    assert org["unified_social_credit_code"] == "11330100002501634K"
+    assert org["review_contact_email"] == "data-jiaotong@govshare.example"
+    group = loader.group_dict(CATALOG["groups"][0])
+    assert group["extras"] == [{"key": "name_en", "value": "Transport and mobility"}]

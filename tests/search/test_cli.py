@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 
 from ckan.cli.cli import ckan
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
+
+from tests import factories
 
 
 def count(**kwargs) -> int:

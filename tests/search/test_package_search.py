@@ -5,7 +5,9 @@ import pytest
 
 from ckan.lib.search import SearchError
 from ckan.lib.helpers import url_for
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
+
+from tests import factories
 
 
 def names(result: dict) -> list[str]:

@@ -8,14 +8,40 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
+from ckanext.govshare.catalog import facets as catalog_facets
+from ckanext.govshare.catalog import index as catalog_index
+from ckanext.govshare.catalog.logic import validators as catalog_validators
+from ckanext.govshare.catalog_review import hooks as catalog_review_hooks
+from ckanext.govshare.catalog_review import views as catalog_review_views
+from ckanext.govshare.catalog_review.logic import action as catalog_review_action
+from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
+from ckanext.govshare.dcat.logic import action as dcat_action
 from ckanext.govshare.search import backend as search_backend
+from ckanext.govshare.tiers import hooks as tier_hooks
+from ckanext.govshare.tiers import labels as tier_labels
+from ckanext.govshare.tiers import views as tier_views
+from ckanext.govshare.tiers.logic import action as tier_action
+from ckanext.govshare.tiers.logic import auth as tier_auth
 
 
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
+@tk.blanket.validators(catalog_validators.get_validators)
+@tk.blanket.actions(lambda: {**catalog_review_action.get_actions(),
+                             **tier_action.get_actions(),
+                             **dcat_action.get_actions()})
+@tk.blanket.auth_functions(lambda: {**catalog_review_auth.get_auth_functions(),
+                                    **tier_auth.get_auth_functions()})
+@tk.blanket.blueprints(lambda: [*catalog_review_views.get_blueprints(),
+                                *tier_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
@@ -24,3 +50,54 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # Runs before CKAN initialises its Solr settings, so the embedded
         # engine is in place before the first search call.
         search_backend.install(config)
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        pkg_dict = tier_hooks.before_dataset_index(pkg_dict)
+        return catalog_index.before_dataset_index(pkg_dict)
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        tier_hooks.after_dataset_show(context, pkg_dict)
+
+    def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        catalog_review_hooks.after_dataset_update(context, pkg_dict)
+        tier_hooks.after_dataset_update(context, pkg_dict)
+
+    def after_dataset_search(self, search_results: dict[str, Any],
+                             search_params: dict[str, Any]) -> dict[str, Any]:
+        return catalog_facets.label_items(search_results)
+
+    # IResourceController: a resource change is not an update of the entry
+    def before_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
+        catalog_review_hooks.mark_resource_change(context)
+
+    def before_resource_update(self, context: Any, current: dict[str, Any],
+                               resource: dict[str, Any]) -> None:
+        catalog_review_hooks.mark_resource_change(context)
+
+    def before_resource_delete(self, context: Any, resource: dict[str, Any],
+                               resources: list[dict[str, Any]]) -> None:
+        catalog_review_hooks.mark_resource_change(context)
+
+    # IFacets
+    def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
+        return catalog_facets.retitle(facets_dict)
+
+    def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
+                            package_type: str | None) -> dict[str, Any]:
+        return catalog_facets.retitle(facets_dict)
+
+    def group_facets(self, facets_dict: dict[str, Any], group_type: str,
+                     package_type: str | None) -> dict[str, Any]:
+        return catalog_facets.retitle(facets_dict)
+
+    # IPermissionLabels: closed datasets are seen by their organization only
+    def get_dataset_labels(self, dataset_obj: Any) -> list[str]:
+        return tier_labels.get_dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
+        return tier_labels.get_user_dataset_labels(user_obj)
+
+    # IMiddleware: no download route serves data without access
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        return tier_views.make_middleware(app, config)

@@ -26,6 +26,8 @@ from werkzeug.datastructures import FileStorage
 import ckan.plugins.toolkit as tk
 from ckan import model
 
+from ckanext.govshare.catalog.logic.validators import uscc_is_valid
+
 log = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -35,14 +37,38 @@ FILES_DIR = DEMO_DIR / "files"
 #: Replaced by ``ckan.site_url`` in resource URLs.
 SITE_URL_PLACEHOLDER = "{site_url}"
 
-OPEN_TIERS = ("unconditional", "conditional", "closed")
-UPDATE_FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular")
-DATA_GRADES = ("L1", "L2", "L3", "L4")
+SCHEMAS_DIR = DEMO_DIR.parent / "schemas"
+
+#: Catalog fields the dataset schema requires (besides name, title, notes, owner_org).
 REQUIRED_CATALOG_FIELDS = (
-    "resource_code", "update_frequency", "open_tier", "spatial_coverage",
-    "temporal_coverage_start", "temporal_coverage_end", "data_grade",
-    "contains_personal_data", "desensitised",
+    "resource_code", "resource_category", "subject_category", "data_format", "info_items",
+    "update_frequency", "share_type", "open_tier", "release_date", "data_grade",
+    "contains_personal_data",
 )
+#: Optional catalog fields the demo catalog fills in for every dataset all the same.
+DEMO_CATALOG_FIELDS = (
+    "spatial_coverage", "temporal_coverage_start", "temporal_coverage_end", "desensitised",
+    "language", "last_reviewed",
+)
+#: Catalog field -> preset of schemas/presets.yaml whose choices it takes.
+CHOICE_FIELDS = {
+    "resource_category": "govshare_resource_category",
+    "subject_category": "govshare_subject_category",
+    "update_frequency": "govshare_update_frequency",
+    "share_type": "govshare_share_type",
+    "open_tier": "govshare_open_tier",
+    "data_grade": "govshare_data_grade",
+    "language": "govshare_language",
+}
+MULTIPLE_CHOICE_FIELDS = {
+    "data_format": "govshare_data_format",
+    "share_method": "govshare_share_method",
+    "open_method": "govshare_open_method",
+}
+DATE_FIELDS = ("release_date", "last_reviewed", "temporal_coverage_start",
+               "temporal_coverage_end")
+INFO_ITEM_TYPE_PRESET = "govshare_info_item_type"
+OPEN_TIERS = ("unconditional", "conditional", "closed")
 
 MIMETYPES = {
     ".csv": "text/csv",
@@ -60,16 +86,22 @@ def load_catalog(path: str | os.PathLike[str] = CATALOG_PATH) -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+def preset_choices(path: Path = SCHEMAS_DIR / "presets.yaml") -> dict[str, list[Any]]:
+    """The choice values of every preset of schemas/presets.yaml, by preset name."""
+    with open(path, encoding="utf-8") as fh:
+        presets = yaml.safe_load(fh)["presets"]
+    return {p["preset_name"]: [c["value"] for c in p["values"]["choices"]]
+            for p in presets if "choices" in p["values"]}
 
 
-def uscc_is_valid(code: str) -> bool:
-    """Check digit of a unified social credit code (GB 32100-2015)."""
-    code = str(code)
-    if len(code) != 18 or any(c not in _USCC_CHARS for c in code):
+def _is_date(value: Any) -> bool:
+    if isinstance(value, datetime.date):
+        return True
+    try:
+        datetime.date.fromisoformat(str(value))
+    except ValueError:
         return False
-    total = sum(_USCC_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(code[:17]))
-    return _USCC_CHARS[(31 - total % 31) % 31] == code[17]
+    return True
 
 
 def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> list[str]:
@@ -94,22 +126,36 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
             if not item.get("name") or not item.get("title"):
                 errors.append(needs_title.format(item=item))
     for org in catalog.get("organizations") or []:
-        code = (org.get("extras") or {}).get("unified_social_credit_code")
-        if code is not None and not uscc_is_valid(code):
+        fields = org.get("fields") or {}
+        code = fields.get("unified_social_credit_code")
+        if not code:
+            errors.append(_("organization {name}: missing {field}").format(
+                name=org.get("name"), field="unified_social_credit_code"))
+        elif not uscc_is_valid(code):
             errors.append(_("organization {name}: invalid unified_social_credit_code {code!r}")
                           .format(name=org["name"], code=code))
+        for field in ("review_contact", "review_contact_email"):
+            if not fields.get(field):
+                errors.append(_("organization {name}: missing {field}").format(
+                    name=org.get("name"), field=field))
 
+    choices = preset_choices()
     datasets = catalog.get("datasets") or []
     for dup in sorted(n for n, c in Counter(d.get("name") for d in datasets).items() if c > 1):
         errors.append(_("dataset name {name!r} is used twice").format(name=dup))
-    codes = Counter((d.get("catalog") or {}).get("resource_code") for d in datasets)
-    for dup in sorted(str(c) for c, n in codes.items() if n > 1):
+    # resource codes are unique regardless of case, as the schema's validator has it
+    spellings: dict[str, list[str]] = {}
+    for d in datasets:
+        code = str((d.get("catalog") or {}).get("resource_code"))
+        spellings.setdefault(code.lower(), []).append(code)
+    for same in sorted(v for v in spellings.values() if len(v) > 1):
         errors.append(_("resource_code {code!r} is used by {count} datasets")
-                      .format(code=dup, count=codes[dup]))
+                      .format(code=same[0], count=len(same)))
 
     for ds in datasets:
         name = ds.get("name", "?")
-        for field in ("name", "title", "notes", "organization", "license_id"):
+        for field in ("name", "title", "notes", "organization", "license_id", "maintainer",
+                      "maintainer_email"):
             if not ds.get(field):
                 errors.append(_("dataset {name}: missing {field}").format(name=name, field=field))
         if ds.get("organization") not in orgs:
@@ -126,12 +172,14 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
                     .format(name=name, tag=tag))
 
         cat = ds.get("catalog") or {}
-        for field in REQUIRED_CATALOG_FIELDS:
+        for field in REQUIRED_CATALOG_FIELDS + DEMO_CATALOG_FIELDS:
             if field not in cat:
                 errors.append(_("dataset {name}: catalog.{field} missing")
                               .format(name=name, field=field))
-        if not cat.get("resource_code"):
-            errors.append(_("dataset {name}: catalog.resource_code is empty").format(name=name))
+        for field in REQUIRED_CATALOG_FIELDS:
+            if field in cat and cat[field] in (None, "", []):
+                errors.append(_("dataset {name}: catalog.{field} is empty")
+                              .format(name=name, field=field))
         tier = cat.get("open_tier")
         if tier not in OPEN_TIERS:
             errors.append(_("dataset {name}: open_tier {tier!r} not one of {tiers}")
@@ -141,16 +189,33 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
                 if not str(cat.get(field) or "").strip():
                     errors.append(_("dataset {name}: {tier} tier needs {field}")
                                   .format(name=name, tier=tier, field=field))
-        if cat.get("update_frequency") not in UPDATE_FREQUENCIES:
-            errors.append(_("dataset {name}: update_frequency {value!r} unknown")
-                          .format(name=name, value=cat.get("update_frequency")))
-        if cat.get("data_grade") not in DATA_GRADES:
-            errors.append(_("dataset {name}: data_grade {value!r} unknown")
-                          .format(name=name, value=cat.get("data_grade")))
+        for field, preset in CHOICE_FIELDS.items():
+            if field != "open_tier" and cat.get(field) not in (None, "") and \
+                    cat[field] not in choices[preset]:
+                errors.append(_("dataset {name}: {field} {value!r} unknown")
+                              .format(name=name, field=field, value=cat[field]))
+        for field, preset in MULTIPLE_CHOICE_FIELDS.items():
+            values = cat.get(field) or []
+            if not isinstance(values, list) or any(v not in choices[preset] for v in values):
+                errors.append(_("dataset {name}: {field} {value!r} unknown")
+                              .format(name=name, field=field, value=values))
+        for field in DATE_FIELDS:
+            if cat.get(field) not in (None, "") and not _is_date(cat[field]):
+                errors.append(_("dataset {name}: {field} {value!r} is not a date (YYYY-MM-DD)")
+                              .format(name=name, field=field, value=cat[field]))
         for flag in ("contains_personal_data", "desensitised"):
             if flag in cat and not isinstance(cat[flag], bool):
                 errors.append(_("dataset {name}: catalog.{field} must be true or false")
                               .format(name=name, field=flag))
+        if tier == "unconditional" and cat.get("contains_personal_data") is True and \
+                cat.get("desensitised") is not True:
+            errors.append(_("dataset {name}: unconditional and contains personal data, "
+                            "so it must be desensitised").format(name=name))
+        for item in cat.get("info_items") or []:
+            if not isinstance(item, dict) or not str(item.get("name") or "").strip() or \
+                    item.get("type") not in choices[INFO_ITEM_TYPE_PRESET]:
+                errors.append(_("dataset {name}: information item {item!r} needs a name and "
+                                "a known type").format(name=name, item=item))
 
         resources = ds.get("resources") or []
         if not 1 <= len(resources) <= 3:
@@ -202,13 +267,43 @@ def extras_list(mapping: dict[str, Any] | None) -> list[dict[str, str]]:
     return out
 
 
-def group_dict(item: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _field_value(value: Any) -> Any:
+    """A catalog value as the API takes it: dates as ISO strings, text
+    stripped; ``None`` for an empty value (left out)."""
+    if value is None:
+        return None
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        return [_field_value(v) if not isinstance(v, dict) else
+                {k: _field_value(x) or "" for k, x in v.items()} for v in value]
+    return value
+
+
+def schema_fields(mapping: dict[str, Any] | None) -> dict[str, Any]:
+    """``{"k": v}`` as schema fields of a dataset or organization (empty values left out)."""
+    out = {}
+    for key, value in (mapping or {}).items():
+        value = _field_value(value)
+        if value is not None:
+            out[str(key)] = value
+    return out
+
+
+def group_dict(item: dict[str, Any], is_org: bool = False) -> dict[str, Any]:
+    """An organization (its ``fields`` are schema fields) or a group (``extras``)."""
+    data = {
         "name": item["name"],
         "title": item["title"],
         "description": (item.get("description") or "").strip(),
-        "extras": extras_list(item.get("extras")),
     }
+    if is_org:
+        data.update(schema_fields(item.get("fields")))
+    else:
+        data["extras"] = extras_list(item.get("extras"))
+    return data
 
 
 def dataset_dict(ds: dict[str, Any]) -> dict[str, Any]:
@@ -221,8 +316,8 @@ def dataset_dict(ds: dict[str, Any]) -> dict[str, Any]:
         "license_id": ds.get("license_id"),
         "tags": [{"name": t} for t in ds.get("tags") or []],
         "groups": [{"name": g} for g in ds.get("groups") or []],
-        "extras": extras_list(ds.get("catalog")),
     }
+    data.update(schema_fields(ds.get("catalog")))
     for field in ("author", "author_email", "maintainer", "maintainer_email", "url", "version"):
         if ds.get(field):
             data[field] = ds[field]
@@ -341,7 +436,7 @@ class DemoLoader:
                 # is not an option: the activity plugin needs the dict.
                 no_counts: dict[str, dict[str, int]] = {"owner_org": {}, "groups": {}}
                 tk.get_action(action)(self.context(dataset_counts=no_counts),
-                                      group_dict(item))
+                                      group_dict(item, is_org=is_org))
             except Exception as e:  # reported, loading goes on
                 what = _("organization {name}") if is_org else _("group {name}")
                 self._fail(what.format(name=item["name"]), e)

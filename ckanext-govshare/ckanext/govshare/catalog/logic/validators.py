@@ -1,0 +1,264 @@
+"""Validators of the catalog schema (schemas/dataset.yaml, schemas/organization.yaml).
+
+The schemas name them in their ``validators`` keys; ckanext-scheming resolves
+the names through CKAN's validator registry (``get_validators``, registered by
+the plugin). Each rule of the catalog lives here once:
+
+* the unified social credit code (统一社会信用代码) and its check character
+  (GB 32100-2015);
+* the resource code (资源代码), unique among active datasets, case-insensitive;
+* the openness tier (``open_tier``), one of three, and the reason and legal
+  basis that every tier but ``unconditional`` needs;
+* ``desensitised``, which must be true when an unconditionally open dataset
+  contains personal data;
+* at least one information item (信息项) and a temporal coverage that does
+  not end before it starts.
+
+Field validators run in CKAN's order (sorted by field name), so a rule that
+reads another field reads its submitted value and normalises it itself.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any, Callable
+
+import sqlalchemy as sa
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey, Validator
+
+from ckanext.scheming.validation import scheming_validator
+
+missing = tk.missing
+StopOnError = tk.StopOnError
+
+OPEN_TIERS = ("unconditional", "conditional", "closed")
+UNCONDITIONAL = "unconditional"
+
+#: Letters, digits and the separators catalogs use (``-``, ``_``, ``.``, ``/``).
+RESOURCE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
+
+_TRUE = {"true", "yes", "t", "y", "1", "on"}
+_FALSE = {"false", "no", "f", "n", "0", "off"}
+
+
+# --------------------------------------------------------------------------- helpers
+def _is_blank(value: Any) -> bool:
+    return value is missing or value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_bool(value: Any) -> bool | None:
+    """``True``/``False`` for the usual spellings (API booleans, form strings),
+    ``None`` when blank, ``ValueError`` for anything else."""
+    if isinstance(value, bool):
+        return value
+    if _is_blank(value):
+        return None
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(value)
+
+
+def _tier(data: FlattenDataDict) -> str:
+    value = data.get(("open_tier",))
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _add_error(errors: FlattenErrorDict, key: FlattenKey, message: str) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+# --------------------------------------------------------------------------- credit code
+#: The 31 characters of GB 32100-2015 (no I, O, S, V, Z), in value order.
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def uscc_check_char(first17: str) -> str:
+    """The check character for the first 17 characters of a credit code."""
+    total = sum(USCC_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def uscc_is_valid(code: str) -> bool:
+    """Whether ``code`` is a well-formed unified social credit code whose
+    check character (the 18th) matches (GB 32100-2015)."""
+    code = str(code)
+    return bool(USCC_RE.match(code)) and uscc_check_char(code[:17]) == code[17]
+
+
+def govshare_unified_social_credit_code(value: Any, context: Context) -> Any:
+    """An organization's 统一社会信用代码: 18 characters, upper-cased, with a
+    matching check character."""
+    if _is_blank(value):
+        return value
+    code = re.sub(r"\s+", "", str(value)).upper()
+    if not USCC_RE.match(code):
+        raise tk.Invalid(tk._(
+            "Enter the 18-character unified social credit code: digits and capital "
+            "letters except I, O, S, V and Z, with the administrative division code "
+            "(6 digits) in positions 3 to 8"))
+    if uscc_check_char(code[:17]) != code[17]:
+        raise tk.Invalid(tk._(
+            "This unified social credit code is not valid: its check character "
+            "(the last one) does not match the other 17"))
+    return code
+
+
+# --------------------------------------------------------------------------- resource code
+def resource_code_owner(code: str, exclude_id: str | None = None) -> str | None:
+    """The id of an active dataset (other than ``exclude_id``) whose resource
+    code is ``code``, ignoring case; ``None`` when there is none."""
+    q = (model.Session.query(model.Package.id)
+         .join(model.PackageExtra, model.PackageExtra.package_id == model.Package.id)
+         .filter(model.PackageExtra.key == "resource_code",
+                 model.PackageExtra.state == "active",
+                 sa.func.lower(sa.func.btrim(model.PackageExtra.value)) == code.lower(),
+                 model.Package.state == "active"))
+    if exclude_id:
+        q = q.filter(model.Package.id != exclude_id)
+    row = q.first()
+    return row[0] if row else None
+
+
+def govshare_resource_code(key: FlattenKey, data: FlattenDataDict,
+                           errors: FlattenErrorDict, context: Context) -> None:
+    """资源代码: letters, digits and ``- _ . /``, unique among active datasets
+    (case-insensitive; on update the dataset itself does not count)."""
+    value = data.get(key)
+    if _is_blank(value):
+        return
+    code = str(value).strip()
+    data[key] = code
+    if not RESOURCE_CODE_RE.match(code):
+        errors[key].append(tk._(
+            "A resource code is 1 to 100 letters, digits and the characters - _ . / "
+            "and starts with a letter or digit"))
+        raise StopOnError
+    # package_update sets the id to the dataset's own before validating
+    own_id = data.get(("id",))
+    if resource_code_owner(code, own_id if isinstance(own_id, str) else None):
+        errors[key].append(tk._("This resource code is already used by another dataset"))
+        raise StopOnError
+
+
+# --------------------------------------------------------------------------- tiers
+def govshare_open_tier(value: Any, context: Context) -> Any:
+    """One of ``unconditional`` (无条件开放), ``conditional`` (有条件开放),
+    ``closed`` (不予开放)."""
+    tier = value.strip() if isinstance(value, str) else value
+    if tier not in OPEN_TIERS:
+        raise tk.Invalid(tk._(
+            "Unknown openness tier: use unconditional, conditional or closed"))
+    return tier
+
+
+def govshare_required_unless_unconditional(key: FlattenKey, data: FlattenDataDict,
+                                           errors: FlattenErrorDict,
+                                           context: Context) -> None:
+    """Required unless ``open_tier`` is ``unconditional`` (the reason and the
+    legal basis of a conditional or closed tier); dropped when empty."""
+    if not _is_blank(data.get(key)):
+        return
+    if _tier(data) != UNCONDITIONAL:
+        errors[key].append(tk._(
+            "Missing value: required for a dataset that is open on conditions or not open"))
+    data.pop(key, None)
+    raise StopOnError
+
+
+@scheming_validator
+def govshare_boolean(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """A yes/no field stored as ``"true"``/``"false"`` (the ``boolean_validator``
+    output validator turns it back into a boolean). Accepts JSON booleans and
+    the usual strings; blank is an error when the field is ``required``."""
+    required = bool(field.get("required"))
+
+    def validator(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict,
+                  context: Context) -> None:
+        try:
+            value = parse_bool(data.get(key))
+        except ValueError:
+            errors[key].append(tk._("Enter true or false"))
+            raise StopOnError
+        if value is None:
+            if required:
+                errors[key].append(tk._("Missing value"))
+            data.pop(key, None)
+            raise StopOnError
+        data[key] = "true" if value else "false"
+
+    return validator
+
+
+def govshare_desensitised(key: FlattenKey, data: FlattenDataDict,
+                          errors: FlattenErrorDict, context: Context) -> None:
+    """已脱敏: a yes/no value (blank means no) that must be yes when the
+    dataset is open unconditionally and contains personal data."""
+    try:
+        value = parse_bool(data.get(key))
+    except ValueError:
+        errors[key].append(tk._("Enter true or false"))
+        raise StopOnError
+    try:
+        personal = parse_bool(data.get(("contains_personal_data",)))
+    except ValueError:
+        personal = None  # reported on its own field
+    if _tier(data) == UNCONDITIONAL and personal and not value:
+        errors[key].append(tk._(
+            "A dataset open unconditionally that contains personal data must be desensitised"))
+        raise StopOnError
+    data[key] = "true" if value else "false"
+
+
+# --------------------------------------------------------------------------- dataset rules
+def govshare_info_items_required(key: FlattenKey, data: FlattenDataDict,
+                                 errors: FlattenErrorDict, context: Context) -> None:
+    """At least one information item (信息项)."""
+    if any(k[0] == "info_items" and len(k) == 3 for k in data):
+        return
+    if any(k[0] == "info_items" and errors.get(k) for k in errors):
+        return
+    _add_error(errors, ("info_items",), tk._("List at least one information item"))
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def govshare_temporal_coverage_order(key: FlattenKey, data: FlattenDataDict,
+                                     errors: FlattenErrorDict, context: Context) -> None:
+    """The temporal coverage does not end before it starts."""
+    start_key, end_key = ("temporal_coverage_start",), ("temporal_coverage_end",)
+    if errors.get(start_key) or errors.get(end_key):
+        return
+    start, end = _as_date(data.get(start_key)), _as_date(data.get(end_key))
+    if start and end and end < start:
+        _add_error(errors, end_key, tk._("The temporal coverage cannot end before it starts"))
+
+
+def get_validators() -> dict[str, Callable[..., Any]]:
+    return {
+        "govshare_unified_social_credit_code": govshare_unified_social_credit_code,
+        "govshare_resource_code": govshare_resource_code,
+        "govshare_open_tier": govshare_open_tier,
+        "govshare_required_unless_unconditional": govshare_required_unless_unconditional,
+        "govshare_boolean": govshare_boolean,
+        "govshare_desensitised": govshare_desensitised,
+        "govshare_info_items_required": govshare_info_items_required,
+        "govshare_temporal_coverage_order": govshare_temporal_coverage_order,
+    }

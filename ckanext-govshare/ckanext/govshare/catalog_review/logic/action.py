@@ -1,0 +1,256 @@
+"""Catalog maintenance: change events, reviews, and what needs review.
+
+The rules require a catalog entry to be updated within 15 working days after
+its legal basis, the agency's duties or its system change, and every entry to
+be reviewed at least once a year. The rule itself lives in
+:mod:`ckanext.govshare.catalog_review.review`; these actions record, answer
+and list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.govshare import workdays
+from ckanext.govshare.catalog_review import review
+from ckanext.govshare.catalog_review.logic import schema
+from ckanext.govshare.catalog_review.model import CatalogChange
+
+_SEARCH_PAGE = 1000
+
+
+def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _catalog_entry(package_id: str, field: str) -> model.Package:
+    """The dataset, if it is a catalog entry (a type in
+    ``ckanext.govshare.catalog_review.dataset_types``)."""
+    package = model.Package.get(package_id)
+    assert package is not None
+    if package.type not in (tk.config.get(review.DATASET_TYPES_OPTION) or []):
+        raise tk.ValidationError({field: [tk._("Not a catalog entry: only datasets of "
+                                               "the catalog are reviewed")]})
+    return package
+
+
+def _user_id(context: Context) -> str:
+    user = model.User.get(context.get("user") or "")
+    if user is None:
+        # ignore_auth callers without a user act as the site user
+        user = model.User.get(tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"])
+    assert user is not None
+    return user.id
+
+
+def govshare_catalog_change_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Record a change to a dataset's legal basis, the agency's duties or its
+    system. The catalog entry must then be updated within
+    ``ckanext.govshare.catalog_review.change_working_days`` (15) working days:
+    by an editor's update of the dataset or by marking it reviewed.
+
+    Editors and admins of the dataset's organization, and sysadmins.
+
+    :param package_id: the id or name of the dataset
+    :type package_id: string
+    :param kind: what changed: ``legal_basis``, ``duties`` or ``system``
+    :type kind: string
+    :param description: what changed and where it is published
+    :type description: string
+
+    :returns: the change event, with its ``due`` date (ISO) and whether that
+        date is ``provisional``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_change_create", context, data_dict)
+    data = _validate(data_dict, schema.catalog_change_create_schema(), context)
+    _catalog_entry(data["package_id"], "package_id")
+    change = CatalogChange(package_id=data["package_id"], kind=data["kind"],
+                           description=data["description"],
+                           recorded_by=_user_id(context),
+                           recorded_at=dt.datetime.utcnow())
+    model.Session.add(change)
+    if not context.get("defer_commit"):
+        model.repo.commit()
+    else:
+        model.Session.flush()
+    return review.change_dict(change)
+
+
+@tk.side_effect_free
+def govshare_catalog_change_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The change events of a dataset, or of every dataset of an organization,
+    newest first.
+
+    Members of the organization, and sysadmins.
+
+    :param package_id: the id or name of a dataset (this or
+        ``organization_id``)
+    :type package_id: string
+    :param organization_id: the id or name of an organization
+    :type organization_id: string
+    :param status: ``open``, ``answered`` or ``all`` (default)
+    :type status: string
+    :param limit: at most this many (default 100)
+    :type limit: int
+    :param offset: skip this many (default 0)
+    :type offset: int
+
+    :returns: change events, each with ``due``, ``provisional``, ``overdue``
+        and, while open, ``working_days`` waited so far
+    :rtype: list of dictionaries
+    """
+    tk.check_access("govshare_catalog_change_list", context, data_dict)
+    data = _validate(data_dict, schema.catalog_change_list_schema(), context)
+    if not data.get("package_id") and not data.get("organization_id"):
+        message = tk._("Give a dataset or an organization")
+        raise tk.ValidationError({"package_id": [message], "organization_id": [message]})
+    q = CatalogChange.query()
+    if data.get("package_id"):
+        q = q.filter(CatalogChange.package_id == data["package_id"])
+    else:
+        owned = model.Session.query(model.Package.id).filter(
+            model.Package.owner_org == data["organization_id"],
+            model.Package.state != "deleted")
+        q = q.filter(CatalogChange.package_id.in_(owned.scalar_subquery()))
+    if data["status"] == "open":
+        q = q.filter(CatalogChange.answered_at.is_(None))
+    elif data["status"] == "answered":
+        q = q.filter(CatalogChange.answered_at.isnot(None))
+    q = q.order_by(CatalogChange.recorded_at.desc(), CatalogChange.id)
+    today = workdays.local_today()
+    return [review.change_dict(change, today)
+            for change in q.offset(data["offset"]).limit(data["limit"])]
+
+
+def govshare_catalog_review_mark(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Mark a catalog entry reviewed today: sets the dataset's
+    ``last_reviewed`` to today's date (in China) and answers its open change
+    events, in one transaction. Fails, changing nothing, if the dataset does
+    not validate (fix it first).
+
+    Editors and admins of the dataset's organization, and sysadmins.
+
+    :param id: the id or name of the dataset
+    :type id: string
+
+    :returns: ``package_id``, ``last_reviewed`` (ISO date) and ``answered``
+        (the number of change events answered)
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_review_mark", context, data_dict)
+    data = _validate(data_dict, schema.catalog_review_mark_schema(), context)
+    package_id = _catalog_entry(data["id"], "id").id
+    today = workdays.local_today()
+    open_before = len(CatalogChange.for_packages([package_id], open_only=True))
+
+    patch_context = dict(context, defer_commit=True)
+    patch_context.pop("schema", None)
+    try:
+        tk.get_action("package_patch")(
+            patch_context, {"id": package_id, "last_reviewed": today.isoformat()})
+        # the update itself answers the open changes when an editor made it
+        # (subscriptions); answer what is left for any other caller
+        CatalogChange.answer_open(package_id, _user_id(context))
+        if not context.get("defer_commit"):
+            model.repo.commit()
+    except Exception:
+        model.Session.rollback()
+        raise
+    return {"package_id": package_id, "last_reviewed": today.isoformat(),
+            "answered": open_before}
+
+
+def _organization_datasets(context: Context, org_id: str) -> list[dict[str, Any]]:
+    types = tk.config.get(review.DATASET_TYPES_OPTION) or ["dataset"]
+    fq = '+owner_org:"{}" +dataset_type:({})'.format(
+        org_id, " OR ".join(f'"{t}"' for t in types))
+    datasets: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        result = tk.get_action("package_search")(
+            {"user": context.get("user"), "ignore_auth": context.get("ignore_auth", False)},
+            {"fq": fq, "include_private": True, "rows": _SEARCH_PAGE, "start": start,
+             "sort": "name asc"})
+        datasets.extend(result["results"])
+        start += _SEARCH_PAGE
+        if start >= result["count"] or not result["results"]:
+            return datasets
+
+
+@tk.side_effect_free
+def govshare_catalog_review_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The catalog entries of an organization that need review today: not
+    reviewed for over a year (or never, and catalogued over a year ago), or
+    with a change recorded and unanswered after
+    ``ckanext.govshare.catalog_review.change_working_days`` (15) working days.
+
+    Editors and admins of the organization, and sysadmins.
+
+    :param id: the id or name of the organization
+    :type id: string
+    :param include_pending: also list entries with open changes that are not
+        overdue yet (default ``false``)
+    :type include_pending: bool
+
+    :returns: ``organization`` (id, name, title), ``today`` (ISO date in
+        China), ``checked`` (entries checked), ``count`` and ``results``: one
+        dict per entry (``id``, ``name``, ``title``, ``private``,
+        ``last_reviewed``, ``needs_review``, ``due``: the earliest due date,
+        ``provisional``, ``reasons``: each with ``reason`` (``annual`` or
+        ``change``), ``due``, ``overdue``, ``provisional`` and a translated
+        ``message``), entries needing review first, the longest overdue first
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_review_list", context, data_dict)
+    data = _validate(data_dict, schema.catalog_review_list_schema(), context)
+    org = model.Group.get(data["id"])
+    assert org is not None
+    today = workdays.local_today()
+    datasets = _organization_datasets(context, org.id)
+    open_changes: dict[str, list[CatalogChange]] = {}
+    for change in CatalogChange.for_packages([d["id"] for d in datasets], open_only=True):
+        open_changes.setdefault(change.package_id, []).append(change)
+
+    results = []
+    for pkg in datasets:
+        reasons = review.review_reasons(pkg, open_changes.get(pkg["id"], []), today,
+                                        include_pending=data["include_pending"])
+        if not reasons:
+            continue
+        reviewed = review.last_reviewed(pkg)
+        needs_review = any(r["overdue"] for r in reasons)
+        dues = [r["due"] for r in reasons if r["overdue"] == needs_review]
+        results.append({
+            "id": pkg["id"], "name": pkg["name"], "title": pkg.get("title") or pkg["name"],
+            "private": pkg.get("private", False),
+            "last_reviewed": reviewed.isoformat() if reviewed else None,
+            "needs_review": needs_review,
+            "due": min(dues),
+            "provisional": any(r["provisional"] for r in reasons),
+            "reasons": reasons,
+        })
+    results.sort(key=lambda r: (not r["needs_review"], r["due"], r["name"]))
+    return {
+        "organization": {"id": org.id, "name": org.name, "title": org.title or org.name},
+        "today": today.isoformat(),
+        "checked": len(datasets),
+        "count": sum(1 for r in results if r["needs_review"]),
+        "results": results,
+    }
+
+
+def get_actions() -> dict[str, Any]:
+    return {
+        "govshare_catalog_change_create": govshare_catalog_change_create,
+        "govshare_catalog_change_list": govshare_catalog_change_list,
+        "govshare_catalog_review_mark": govshare_catalog_review_mark,
+        "govshare_catalog_review_list": govshare_catalog_review_list,
+    }

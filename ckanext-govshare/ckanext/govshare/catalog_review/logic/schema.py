@@ -1,0 +1,66 @@
+"""Schemas of the catalog review actions."""
+from __future__ import annotations
+
+from ckan.logic.schema import validator_args
+from ckan.types import Schema, Validator, ValidatorFactory
+
+from ckanext.govshare.catalog_review.logic.validators import max_length
+from ckanext.govshare.catalog_review.model import KINDS
+
+
+@validator_args
+def catalog_change_create_schema(
+        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+        strip_value: Validator, one_of: ValidatorFactory,
+        package_id_or_name_exists: Validator,
+        convert_package_name_or_id_to_id: Validator) -> Schema:
+    return {
+        "package_id": [not_missing, not_empty, unicode_safe,
+                       package_id_or_name_exists, convert_package_name_or_id_to_id],
+        "kind": [not_missing, not_empty, unicode_safe, one_of(list(KINDS))],
+        "description": [not_missing, unicode_safe, strip_value, not_empty,
+                        max_length(2000)],
+    }
+
+
+@validator_args
+def catalog_change_list_schema(
+        ignore_missing: Validator, unicode_safe: Validator, one_of: ValidatorFactory,
+        default: ValidatorFactory, package_id_or_name_exists: Validator,
+        convert_package_name_or_id_to_id: Validator,
+        group_id_or_name_exists: Validator,
+        convert_group_name_or_id_to_id: Validator,
+        natural_number_validator: Validator) -> Schema:
+    return {
+        "package_id": [ignore_missing, unicode_safe, package_id_or_name_exists,
+                       convert_package_name_or_id_to_id],
+        "organization_id": [ignore_missing, unicode_safe, group_id_or_name_exists,
+                            convert_group_name_or_id_to_id],
+        "status": [default("all"), unicode_safe, one_of(["open", "answered", "all"])],
+        "limit": [default(100), natural_number_validator],
+        "offset": [default(0), natural_number_validator],
+    }
+
+
+@validator_args
+def catalog_review_mark_schema(
+        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+        package_id_or_name_exists: Validator,
+        convert_package_name_or_id_to_id: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe, package_id_or_name_exists,
+               convert_package_name_or_id_to_id],
+    }
+
+
+@validator_args
+def catalog_review_list_schema(
+        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+        group_id_or_name_exists: Validator,
+        convert_group_name_or_id_to_id: Validator,
+        default: ValidatorFactory, boolean_validator: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
+               convert_group_name_or_id_to_id],
+        "include_pending": [default(False), boolean_validator],
+    }

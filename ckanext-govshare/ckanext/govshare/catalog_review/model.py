@@ -1,0 +1,79 @@
+"""Catalog change events: the table ``govshare_catalog_change``.
+
+A change to a dataset's legal basis, to the agency's duties or to its system
+obliges the agency to update the catalog entry within 15 working days. Each
+recorded change stays *open* until it is answered: by marking the entry
+reviewed, or by an editor's update of the dataset (see ``subscriptions``).
+Created by the migration ``4053a769ffe3`` (``ckan db upgrade -p govshare``).
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.model.types import make_uuid
+
+#: The kinds of change the rules name, in display order.
+KINDS = ("legal_basis", "duties", "system")
+
+
+class CatalogChange(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "govshare_catalog_change"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    description: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    recorded_by: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    recorded_at: Mapped[datetime.datetime] = sa.Column(
+        sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+    answered_at: Mapped[Optional[datetime.datetime]] = sa.Column(sa.DateTime)
+    answered_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+    def dictize(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "package_id": self.package_id,
+            "kind": self.kind,
+            "description": self.description,
+            "recorded_by": self.recorded_by,
+            "recorded_at": self.recorded_at.isoformat(),
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "answered_by": self.answered_by,
+            "open": self.is_open,
+        }
+
+    # --- queries
+    @classmethod
+    def query(cls) -> Any:
+        return model.Session.query(cls)
+
+    @classmethod
+    def for_packages(cls, package_ids: Iterable[str], *, open_only: bool = False) -> list[
+            "CatalogChange"]:
+        ids = list(package_ids)
+        if not ids:
+            return []
+        q = cls.query().filter(cls.package_id.in_(ids))
+        if open_only:
+            q = q.filter(cls.answered_at.is_(None))
+        return q.order_by(cls.recorded_at, cls.id).all()
+
+    @classmethod
+    def answer_open(cls, package_id: str, user_id: str,
+                    when: datetime.datetime | None = None) -> int:
+        """Answer every open change of a dataset (in the current transaction);
+        returns how many were open."""
+        return cls.query().filter(
+            cls.package_id == package_id, cls.answered_at.is_(None),
+        ).update({"answered_at": when or datetime.datetime.utcnow(),
+                  "answered_by": user_id}, synchronize_session=False)

@@ -1,0 +1,1 @@
+"""Openness tiers: policy, permission labels, scrubbing, download guard."""

@@ -1,0 +1,27 @@
+"""Permission labels (IPermissionLabels): closed datasets behave like private ones.
+
+CKAN stores a dataset's labels in the search index and on each of its
+activities, and compares them with the caller's labels in ``package_show``'s
+auth, ``package_search`` (results, counts and facets), autocomplete, feeds and
+activity streams. A closed dataset gets only ``member-<organization id>``, so
+every one of those surfaces hides it from anyone but the organization's members
+and sysadmins. Everything else is CKAN's default.
+"""
+from __future__ import annotations
+
+import ckan.model as model
+from ckan.lib.plugins import DefaultPermissionLabels
+
+from ckanext.govshare.tiers import policy
+
+_default = DefaultPermissionLabels()
+
+
+def get_dataset_labels(dataset_obj: model.Package) -> list[str]:
+    """Labels of a dataset: CKAN's, but a closed one only for its members."""
+    return policy.dataset_labels(policy.PackageFacts.from_model(dataset_obj))
+
+
+def get_user_dataset_labels(user_obj: model.User | None) -> list[str]:
+    """CKAN's labels of a user, computed once per request."""
+    return policy.cached_user_labels(user_obj, _default.get_user_dataset_labels)

@@ -1,0 +1,440 @@
+"""The openness-tier policy, in one place.
+
+Every dataset carries ``open_tier`` (无条件开放 / 有条件开放 / 不予开放):
+
+* ``unconditional``: metadata and data for everyone;
+* ``conditional``: metadata for everyone; resource URLs, file bytes, previews
+  and datastore rows only for members of the owning organization, sysadmins,
+  the dataset's collaborators and holders of a valid grant;
+* ``closed``: the dataset itself is visible to members of the owning
+  organization and sysadmins only (through the permission labels of
+  :mod:`.labels`, exactly like a private dataset).
+
+A dataset without ``open_tier`` (older datasets, datasets created without the
+catalog schema) is treated as ``unconditional``. A value that is none of the
+three is treated as ``closed``, so that a typo never opens data.
+
+Every surface asks the two questions here — :func:`tier_of` and
+:func:`has_access` — and nothing else decides. Grants come from the
+applications capability through :func:`register_grant_checker`; they are
+consulted for conditional datasets only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any, Callable, Iterable, Optional, Union
+
+import flask
+import sqlalchemy as sa
+
+import ckan.authz as authz
+import ckan.lib.plugins as lib_plugins
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context
+
+log = logging.getLogger(__name__)
+
+TIER_FIELD = "open_tier"
+UNCONDITIONAL = "unconditional"
+CONDITIONAL = "conditional"
+CLOSED = "closed"
+TIERS = (UNCONDITIONAL, CONDITIONAL, CLOSED)
+
+#: ``url_type`` of a resource whose ``url`` was replaced by the application page
+RESTRICTED_URL_TYPE = "govshare_restricted"
+#: resource keys that may point at the data itself, dropped with the URL
+_URL_KEYS = ("cache_url", "original_url")
+
+#: ``fn(user, package_id, resource_id) -> bool``; ``resource_id`` is None when
+#: the question is about the dataset as a whole.
+GrantChecker = Callable[[model.User, str, Optional[str]], bool]
+_grant_checkers: list[GrantChecker] = []
+
+UserLike = Union[model.User, str, None, Any]
+
+
+# --------------------------------------------------------------------- tiers
+def normalise_tier(value: Any) -> str:
+    """The tier a stored value stands for: missing or empty is
+    ``unconditional``, an unknown value ``closed`` (fail safe)."""
+    if value is None or value == "":
+        return UNCONDITIONAL
+    if value in TIERS:
+        return value
+    log.warning("Unknown open_tier %r treated as closed", value)
+    return CLOSED
+
+
+def tier_of(obj: Union[dict[str, Any], model.Package, None]) -> str:
+    """The openness tier of a dataset dict or ``model.Package``.
+
+    Reads the top-level ``open_tier`` key (ckanext-scheming), else the
+    ``extras`` list (default schema), else ``extras_open_tier`` (a search
+    index document); on a model object ``pkg.extras["open_tier"]``. A missing
+    tier means ``unconditional``.
+    """
+    if obj is None:
+        return UNCONDITIONAL
+    if isinstance(obj, model.Package):
+        return normalise_tier(_model_tier_value(obj))
+    value = obj.get(TIER_FIELD)
+    if value is None:
+        extras = obj.get("extras")
+        if isinstance(extras, list):
+            for extra in extras:
+                if isinstance(extra, dict) and extra.get("key") == TIER_FIELD:
+                    value = extra.get("value")
+                    break
+        elif isinstance(extras, dict):
+            value = extras.get(TIER_FIELD)
+    if value is None:
+        value = obj.get("extras_" + TIER_FIELD)
+    return normalise_tier(value)
+
+
+#: dataset id -> (metadata_modified, stored tier value). Every change of a
+#: dataset through the API moves metadata_modified (and this process also
+#: forgets the entry, see :func:`forget_tier`), so an entry is never stale; it
+#: saves a query on every package_show, whose auth asks for the dataset's
+#: labels. Bounded: emptied when it grows past _TIER_CACHE_SIZE.
+_tier_cache: dict[str, tuple[Any, Optional[str]]] = {}
+_TIER_CACHE_SIZE = 50_000
+
+
+def forget_tier(package_id: str) -> None:
+    """Drop the cached tier of a dataset (it is being changed)."""
+    _tier_cache.pop(package_id, None)
+
+
+def _model_tier_value(pkg: model.Package) -> Optional[str]:
+    """The stored tier of a dataset object: from its extras when they are
+    loaded (and maybe being changed), else from the cache or one small query
+    rather than loading every extra."""
+    state = sa.inspect(pkg)
+    if not state.persistent or "_extras" not in state.unloaded:
+        return pkg.extras.get(TIER_FIELD)
+    cached = _tier_cache.get(pkg.id)
+    if cached is not None and cached[0] == pkg.metadata_modified:
+        return cached[1]
+    extra = model.package_extra_table
+    value = model.Session.execute(
+        sa.select(extra.c.value).where(extra.c.package_id == pkg.id,
+                                       extra.c.key == TIER_FIELD)).scalar()
+    if len(_tier_cache) >= _TIER_CACHE_SIZE:
+        _tier_cache.clear()
+    _tier_cache[pkg.id] = (pkg.metadata_modified, value)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class PackageFacts:
+    """What the policy needs to know about a dataset."""
+
+    id: str
+    name: str
+    owner_org: Optional[str]
+    tier: str
+    private: bool = False
+    state: str = "active"
+    creator_user_id: Optional[str] = None
+
+    @classmethod
+    def from_model(cls, pkg: model.Package) -> "PackageFacts":
+        return cls(id=pkg.id, name=pkg.name, owner_org=pkg.owner_org,
+                   tier=tier_of(pkg), private=bool(pkg.private),
+                   state=pkg.state or "active", creator_user_id=pkg.creator_user_id)
+
+    @classmethod
+    def from_dict(cls, pkg_dict: dict[str, Any]) -> "PackageFacts":
+        private = pkg_dict.get("private")
+        if isinstance(private, str):
+            private = private.lower() == "true"
+        return cls(id=pkg_dict.get("id") or "", name=pkg_dict.get("name") or "",
+                   owner_org=pkg_dict.get("owner_org"), tier=tier_of(pkg_dict),
+                   private=bool(private), state=pkg_dict.get("state") or "active",
+                   creator_user_id=pkg_dict.get("creator_user_id"))
+
+
+def dataset_labels(facts: PackageFacts) -> list[str]:
+    """The permission labels of a dataset (see :mod:`.labels`).
+
+    CKAN's defaults, except that a closed dataset is labelled like a private
+    one but for its organization's members only (no collaborator label).
+    """
+    closed = facts.tier == CLOSED
+    if facts.state == "active" and not facts.private and not closed:
+        return ["public"]
+    labels = []
+    if not closed and authz.check_config_permission("allow_dataset_collaborators"):
+        labels.append(f"collaborator-{facts.id}")
+    if facts.owner_org:
+        labels.append(f"member-{facts.owner_org}")
+    else:
+        labels.append(f"creator-{facts.creator_user_id}")
+    return labels
+
+
+# --------------------------------------------------------------------- grants
+def register_grant_checker(fn: GrantChecker) -> GrantChecker:
+    """Register ``fn(user, package_id, resource_id) -> bool``.
+
+    It is asked, for a logged-in user who is neither sysadmin, member of the
+    owning organization nor collaborator, whether a valid grant gives them the
+    data of a *conditional* dataset (``resource_id`` None: the whole dataset).
+    Any checker answering True grants access. Usable as a decorator; a
+    function is registered once however often this is called.
+    """
+    if fn not in _grant_checkers:
+        _grant_checkers.append(fn)
+    return fn
+
+
+def unregister_grant_checker(fn: GrantChecker) -> None:
+    """Remove a checker registered with :func:`register_grant_checker`."""
+    if fn in _grant_checkers:
+        _grant_checkers.remove(fn)
+
+
+def _granted(user: Optional[model.User], package_id: str,
+             resource_id: Optional[str]) -> bool:
+    if user is None or not _grant_checkers:
+        return False
+    for checker in _grant_checkers:
+        try:
+            if checker(user, package_id, resource_id):
+                return True
+        except Exception:  # a broken checker must never open data
+            log.exception("Grant checker %r failed", checker)
+    return False
+
+
+# --------------------------------------------------------------------- callers
+def _request_cache() -> Optional[dict[str, Any]]:
+    """A dict that lives as long as the current request (None outside one)."""
+    if not flask.has_request_context():
+        return None
+    return flask.request.environ.setdefault("govshare.tiers", {})
+
+
+def forget_cached_labels() -> None:
+    """Drop the per-request cache of users' labels (memberships changed)."""
+    cache = _request_cache()
+    if cache is not None:
+        cache.pop("labels", None)
+
+
+_WATCHED = (model.Member, model.User, model.Group, model.PackageMember)
+
+
+def _after_flush(session: Any, _flush_context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _WATCHED):
+            forget_cached_labels()
+            return
+
+
+if not sa.event.contains(model.meta.Session, "after_flush", _after_flush):
+    sa.event.listen(model.meta.Session, "after_flush", _after_flush)
+
+
+def cached_user_labels(user_obj: Any, compute: Callable[[Any], list[str]]) -> list[str]:
+    """``compute(user_obj)``, remembered for the rest of the request.
+
+    Memberships written during the request (members, users, organizations,
+    collaborators) empty the cache, so a change is seen at once.
+    """
+    cache = _request_cache()
+    if cache is None:
+        return compute(user_obj)
+    key = getattr(user_obj, "id", None) if user_obj is not None and not getattr(
+        user_obj, "is_anonymous", False) else None
+    labels = cache.setdefault("labels", {})
+    if key not in labels:
+        labels[key] = compute(user_obj)
+    return list(labels[key])
+
+
+@dataclasses.dataclass
+class Caller:
+    """Who is asking: a user (or nobody), whether auth is bypassed."""
+
+    user: Optional[model.User]
+    privileged: bool = False
+    _labels: Optional[frozenset[str]] = None
+
+    @classmethod
+    def from_context(cls, context: Context) -> "Caller":
+        if context.get("ignore_auth"):
+            return cls(user=None, privileged=True)
+        user = context.get("auth_user_obj")
+        if not isinstance(user, model.User):
+            name = context.get("user")
+            user = model.User.get(name) if name else None
+        return cls.for_user(user)
+
+    @classmethod
+    def for_user(cls, user: UserLike) -> "Caller":
+        if isinstance(user, str):
+            user = model.User.get(user)
+        if not isinstance(user, model.User):
+            user = None
+        if user is not None and user.state != "active":
+            user = None
+        return cls(user=user, privileged=bool(user is not None and user.sysadmin))
+
+    @property
+    def labels(self) -> frozenset[str]:
+        if self._labels is None:
+            self._labels = frozenset(
+                lib_plugins.get_permission_labels().get_user_dataset_labels(self.user))
+        return self._labels
+
+
+def can_see(caller: Caller, facts: PackageFacts) -> bool:
+    """May the caller see the dataset at all (metadata)?"""
+    if caller.privileged:
+        return True
+    return bool(caller.labels.intersection(dataset_labels(facts)))
+
+
+def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] = None,
+               *, visible: bool = False) -> bool:
+    """May the caller have the data (URL, bytes, rows, previews)?
+
+    ``visible=True`` says the caller is already known to see the dataset
+    (e.g. package_show's auth passed), which saves the label check.
+    """
+    if caller.privileged:
+        return True
+    if not visible and not can_see(caller, facts):
+        return False
+    if facts.tier == UNCONDITIONAL:
+        return True
+    if caller.user is None:
+        return False
+    labels = caller.labels
+    if facts.owner_org:
+        if f"member-{facts.owner_org}" in labels:
+            return True
+    elif facts.creator_user_id and facts.creator_user_id == caller.user.id:
+        return True
+    if facts.tier != CONDITIONAL:
+        return False
+    if f"collaborator-{facts.id}" in labels:
+        return True
+    return _granted(caller.user, facts.id, resource_id)
+
+
+def has_access(user: UserLike, resource_or_package: Any) -> bool:
+    """Whether ``user`` may have the data of a resource or dataset.
+
+    :param user: a ``model.User``, a user name or id, or None (anonymous)
+    :param resource_or_package: a resource dict or ``model.Resource`` (the
+        grant is checked for that resource), or a dataset dict or
+        ``model.Package`` (the grant must cover the whole dataset)
+
+    True for unconditional datasets the user can see; for conditional ones
+    only for sysadmins, members of the owning organization, collaborators and
+    holders of a valid grant; for closed ones for sysadmins and members only.
+    """
+    obj = resource_or_package
+    resource_id: Optional[str] = None
+    pkg: Optional[model.Package]
+    if isinstance(obj, model.Resource):
+        resource_id, pkg = obj.id, obj.package
+    elif isinstance(obj, model.Package):
+        pkg = obj
+    elif isinstance(obj, dict) and obj.get("package_id") and "resources" not in obj:
+        resource_id, pkg = obj.get("id"), model.Package.get(obj["package_id"])
+    elif isinstance(obj, dict):
+        pkg = model.Package.get(obj.get("id") or obj.get("name"))
+    else:
+        raise TypeError(f"has_access: not a resource or dataset: {type(obj).__name__}")
+    if pkg is None:
+        return False
+    return may_access(Caller.for_user(user), PackageFacts.from_model(pkg), resource_id)
+
+
+# --------------------------------------------------------------------- scrubbing
+def apply_url(dataset_name: str) -> str:
+    """The portal page where a conditional dataset is applied for."""
+    cache = _request_cache()
+    urls = cache.setdefault("apply_urls", {}) if cache is not None else {}
+    if dataset_name not in urls:
+        urls[dataset_name] = tk.h.url_for("govshare.apply", id=dataset_name, _external=True)
+    return urls[dataset_name]
+
+
+def scrub_resource(resource: dict[str, Any], url: str) -> dict[str, Any]:
+    """Replace a resource's data location by the application page (in place)."""
+    resource["url"] = url
+    resource["url_type"] = RESTRICTED_URL_TYPE
+    for key in _URL_KEYS:
+        resource.pop(key, None)
+    return resource
+
+
+def scrub_package(caller: Caller, pkg_dict: dict[str, Any],
+                  facts: Optional[PackageFacts] = None, *,
+                  visible: bool = True) -> dict[str, Any]:
+    """Scrub the resources of a conditional dataset the caller may not have.
+
+    Returns the same dict (changed in place). Other tiers are untouched: an
+    unconditional dataset is public, a closed one is not visible at all to
+    those who may not have its data.
+    """
+    if caller.privileged:
+        return pkg_dict
+    facts = facts or PackageFacts.from_dict(pkg_dict)
+    if facts.tier != CONDITIONAL:
+        return pkg_dict
+    url: Optional[str] = None
+    for key in ("validated_data_dict", "data_dict"):  # copies nested by the index
+        if isinstance(pkg_dict.get(key), str):
+            pkg_dict[key] = scrub_json(caller, pkg_dict[key], facts)
+    for resource in pkg_dict.get("resources") or []:
+        if not isinstance(resource, dict):
+            continue
+        if resource.get("url_type") == RESTRICTED_URL_TYPE:
+            continue
+        if not may_access(caller, facts, resource.get("id"), visible=visible):
+            url = url or apply_url(facts.name or facts.id)
+            scrub_resource(resource, url)
+    return pkg_dict
+
+
+def scrub_json(caller: Caller, text: str, facts: Optional[PackageFacts] = None) -> str:
+    """:func:`scrub_package` for a dataset dict serialized as JSON (the
+    ``data_dict`` and ``validated_data_dict`` fields of the search index)."""
+    try:
+        pkg_dict = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(pkg_dict, dict):
+        return text
+    scrub_package(caller, pkg_dict, facts, visible=True)
+    return json.dumps(pkg_dict)
+
+
+def facts_for_ids(ids: Iterable[str]) -> dict[str, PackageFacts]:
+    """The facts of many datasets in one query (for lists of activities etc.)."""
+    ids = list({i for i in ids if i})
+    if not ids:
+        return {}
+    pkg = model.package_table
+    extra = model.package_extra_table
+    rows = model.Session.execute(
+        sa.select(pkg.c.id, pkg.c.name, pkg.c.owner_org, pkg.c.private, pkg.c.state,
+                  pkg.c.creator_user_id, extra.c.value)
+        .select_from(pkg.outerjoin(extra, sa.and_(extra.c.package_id == pkg.c.id,
+                                                  extra.c.key == TIER_FIELD)))
+        .where(pkg.c.id.in_(ids)))
+    return {
+        r.id: PackageFacts(id=r.id, name=r.name, owner_org=r.owner_org,
+                           tier=normalise_tier(r.value), private=bool(r.private),
+                           state=r.state or "active", creator_user_id=r.creator_user_id)
+        for r in rows
+    }

@@ -1,0 +1,156 @@
+"""Pages of the tiers, and the guard on every resource download route.
+
+* ``/dataset/<id>/apply`` (``govshare.apply``): where a conditional dataset is
+  applied for. A placeholder until the applications capability replaces it;
+  resource URLs hidden from a caller point here.
+* The download guard: :func:`make_middleware` wraps every Flask endpoint whose
+  name ends in ``resource.download`` (CKAN's ``resource``, ``dataset_resource``
+  and one per dataset type). Without access a conditional resource answers 403
+  with a page that explains the tier and links to the application, a closed
+  (or private) one 404. With access, an uploaded file is streamed from disk
+  (constant memory, ``Range`` requests answered with 206) as an attachment;
+  a link resource redirects to its URL.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+import os
+import re
+from typing import Any, Callable, Optional
+from urllib.parse import quote, urlparse
+
+import flask
+from flask import Blueprint
+
+import ckan.lib.signals as signals
+import ckan.lib.uploader as uploader
+import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.types import Context
+
+from ckanext.govshare.tiers import policy
+
+log = logging.getLogger(__name__)
+
+govshare = Blueprint("govshare", __name__)
+
+GUARDED_SUFFIX = "resource.download"
+
+
+def _context() -> Context:
+    return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
+
+
+def apply(id: str) -> str:
+    """The application page of a dataset (placeholder of the applications issue)."""
+    try:
+        pkg_dict = tk.get_action("package_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Dataset not found"))
+    return tk.render("govshare/tiers/apply.html", {
+        "pkg_dict": pkg_dict,
+        "tier": policy.tier_of(pkg_dict),
+    })
+
+
+govshare.add_url_rule("/dataset/<id>/apply", view_func=apply, endpoint="apply")
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [govshare]
+
+
+# --------------------------------------------------------------------- downloads
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the RFC 5987 UTF-8 name."""
+    fallback = filename.encode("ascii", "ignore").decode() or "download"
+    fallback = re.sub(r'["\\\r\n]', "_", fallback)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _safe_filename(name: Optional[str]) -> str:
+    name = os.path.basename((name or "").replace("\\", "/"))
+    return re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip() or ""
+
+
+def restricted_page(pkg_dict: dict[str, Any], resource: dict[str, Any]) -> tuple[str, int]:
+    """The 403 page of a conditional resource: what the tier means, where to apply."""
+    return tk.render("govshare/tiers/restricted.html", {
+        "pkg_dict": pkg_dict,
+        "resource": resource,
+        "apply_url": policy.apply_url(pkg_dict["name"]),
+    }), 403
+
+
+def _stream(rsc: dict[str, Any], filename: Optional[str]) -> Optional[flask.Response]:
+    """Send an uploaded file from disk, or None when another uploader owns it."""
+    upload = uploader.get_resource_uploader(dict(rsc))
+    if type(upload) is not uploader.ResourceUpload:
+        return None
+    path = upload.get_path(rsc["id"])
+    if not os.path.isfile(path):
+        return tk.abort(404, tk._("Resource data not found"))
+    name = _safe_filename(filename) or _safe_filename(
+        urlparse(rsc.get("url") or "").path) or rsc["id"]
+    mimetype = rsc.get("mimetype") or mimetypes.guess_type(name)[0] or \
+        "application/octet-stream"
+    response = flask.send_file(path, mimetype=mimetype, conditional=True, etag=True,
+                               max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["Accept-Ranges"] = "bytes"
+    signals.resource_download.send(rsc["id"])
+    return response
+
+
+def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a CKAN ``resource.download`` view with the tier policy."""
+
+    @functools.wraps(view)
+    def guarded(package_type: str, id: str, resource_id: str,
+                filename: Optional[str] = None, **kwargs: Any) -> Any:
+        if not p.plugin_loaded("govshare"):  # unloaded (tests, benchmarks): CKAN's own view
+            return view(package_type=package_type, id=id, resource_id=resource_id,
+                        filename=filename, **kwargs)
+        resource = model.Resource.get(resource_id)
+        pkg = resource.package if resource is not None else None
+        if resource is None or pkg is None or resource.state != "active" or \
+                id not in (pkg.id, pkg.name):
+            return tk.abort(404, tk._("Resource not found"))
+        caller = policy.Caller.for_user(tk.current_user)
+        facts = policy.PackageFacts.from_model(pkg)
+        if not policy.can_see(caller, facts):
+            return tk.abort(404, tk._("Resource not found"))
+        context = _context()
+        if not policy.may_access(caller, facts, resource.id, visible=True):
+            pkg_dict = tk.get_action("package_show")(context, {"id": pkg.id})
+            shown: dict[str, Any] = next(
+                (r for r in pkg_dict["resources"] if r["id"] == resource.id), {})
+            return restricted_page(pkg_dict, shown)
+        try:
+            rsc = tk.get_action("resource_show")(context, {"id": resource.id})
+        except (tk.ObjectNotFound, tk.NotAuthorized):
+            return tk.abort(404, tk._("Resource not found"))
+        if rsc.get("url_type") == "upload":
+            response = _stream(rsc, filename)
+            if response is not None:
+                return response
+        return view(package_type=package_type, id=id, resource_id=resource_id,
+                    filename=filename, **kwargs)
+
+    guarded.govshare_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def make_middleware(app: Any, config: Any) -> Any:
+    """Guard every download endpoint of the Flask app (IMiddleware)."""
+    view_functions = getattr(app, "view_functions", None)
+    if view_functions is None:
+        log.error("GovShare cannot guard resource downloads: %r is not the Flask app", app)
+        return app
+    for endpoint, view in list(view_functions.items()):
+        if endpoint.endswith(GUARDED_SUFFIX) and not getattr(view, "govshare_guarded", False):
+            view_functions[endpoint] = guard_download(view)
+    return app

@@ -1,0 +1,586 @@
+"""The working-day rule: the one place that knows which days count.
+
+Deadlines in the open-data rules are counted in *working days* on the Chinese
+statutory calendar: Saturdays and Sundays are off, public holidays are off,
+and the weekend days the State Council moves into the working week (调休
+make-up workdays) are on. GovShare counts them here and nowhere else:
+
+* ``chinese-calendar`` knows the published schedules (2004–2026 in 1.11.0)
+  and raises ``NotImplementedError`` for any other year;
+* the operator's override file (``ckanext.govshare.workdays.override_file``,
+  ``config/workdays.yaml`` in this repository) adds the years it does not know
+  yet, or corrects one it does: a year present there, with its holidays and
+  make-up workdays, is fully known and takes precedence;
+* a year known to neither is counted with weekends only. That never crashes,
+  and it is never silent: every result touching such a year is marked
+  ``provisional`` and a warning is logged (once per year per process), so
+  callers can store the flag and recompute when the calendar is updated
+  (``ckan govshare workdays recompute`` sends :data:`calendar_updated`).
+
+Counting convention: ``add_workdays(start, n)`` is the n-th working day
+*after* ``start`` (the day of submission or recording does not count), and
+``workdays_between(a, b)`` counts the working days in ``(a, b]``, so that
+``workdays_between(start, add_workdays(start, n).date) == n``.
+
+Days are calendar days in China (``ckanext.govshare.workdays.timezone``,
+``Asia/Shanghai``): :func:`local_date` turns a stored UTC timestamp into the
+day it fell on there.
+
+The calendar is read once per process (:func:`get_calendar`) and read again
+when the override file changes on disk or :func:`reload_calendar` is called.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import chinese_calendar
+import click
+import yaml
+
+import ckan.plugins.toolkit as tk
+
+log = logging.getLogger(__name__)
+
+OVERRIDE_FILE_OPTION = "ckanext.govshare.workdays.override_file"
+TIMEZONE_OPTION = "ckanext.govshare.workdays.timezone"
+
+#: Sent by ``ckan govshare workdays recompute`` with the freshly loaded
+#: :class:`WorkdayCalendar` as sender. Subscribers (through ``ISignal``)
+#: recompute the provisional dates they stored and return a short report
+#: (for example the number of dates changed), which the command prints.
+calendar_updated = tk.signals.ckanext.signal(
+    "govshare_workdays_calendar_updated",
+    "the working-day calendar changed: recompute provisional dates")
+
+_RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
+
+
+class DueDate(NamedTuple):
+    """A deadline: its day, and whether it depends on a year the calendar does
+    not know (counted with weekends only; recompute when the year is known)."""
+
+    date: dt.date
+    provisional: bool
+
+
+class WorkdayCount(int):
+    """A number of working days that also says whether it is ``provisional``
+    (the span touched a year counted with weekends only). Behaves as an int."""
+
+    provisional: bool
+
+    def __new__(cls, value: int, provisional: bool = False) -> "WorkdayCount":
+        obj = super().__new__(cls, value)
+        obj.provisional = provisional
+        return obj
+
+    def __repr__(self) -> str:
+        return f"WorkdayCount({int(self)}, provisional={self.provisional})"
+
+
+class OverrideFileError(ValueError):
+    """The override file cannot be read or says something impossible."""
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's statutory schedule: days off besides weekends, and weekend
+    days that are working days."""
+
+    year: int
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+
+
+# --------------------------------------------------------------------- the file
+def _dates(value: Any, *, where: str, allow_ranges: bool) -> set[dt.date]:
+    """Dates from a YAML list whose items are dates (``2027-01-01``) or, when
+    allowed, inclusive ranges (``2027-10-01..2027-10-07``)."""
+    if value is None:
+        return set()
+    if not isinstance(value, list):
+        raise OverrideFileError(f"{where}: expected a list of dates")
+    days: set[dt.date] = set()
+    for item in value:
+        if isinstance(item, dt.datetime):
+            raise OverrideFileError(f"{where}: {item!r} is a time, expected a date")
+        if isinstance(item, dt.date):
+            days.add(item)
+            continue
+        text = str(item).strip()
+        match = _RANGE.match(text)
+        try:
+            if match and allow_ranges:
+                first, last = (dt.date.fromisoformat(g) for g in match.groups())
+                if last < first:
+                    raise OverrideFileError(f"{where}: range {text!r} ends before it starts")
+                days.update(first + dt.timedelta(days=i)
+                            for i in range((last - first).days + 1))
+            else:
+                days.add(dt.date.fromisoformat(text))
+        except ValueError as e:
+            if isinstance(e, OverrideFileError):
+                raise
+            kind = "a date (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)" \
+                if allow_ranges else "a date (YYYY-MM-DD)"
+            raise OverrideFileError(f"{where}: {text!r} is not {kind}") from None
+    return days
+
+
+def parse_overrides(data: Any, source: str = "override file") -> dict[int, YearSchedule]:
+    """Validate the override file's content (already parsed YAML).
+
+    The top level maps a year to ``holidays`` (dates or ranges) and
+    ``workdays`` (make-up weekend days). A year left empty (``2027:``) is a
+    placeholder and stays unknown. Raises :class:`OverrideFileError` for
+    anything that cannot be right: a date outside its year, a make-up workday
+    on a weekday, a day that is both, a year listing no holidays.
+    """
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise OverrideFileError(f"{source}: expected a mapping of years")
+    years: dict[int, YearSchedule] = {}
+    for key, entry in data.items():
+        try:
+            year = int(str(key))
+        except ValueError:
+            raise OverrideFileError(f"{source}: {key!r} is not a year") from None
+        if not 1900 <= year <= 2999:
+            raise OverrideFileError(f"{source}: {key!r} is not a year")
+        if entry is None:
+            continue  # placeholder: not known yet
+        where = f"{source}, {year}"
+        if not isinstance(entry, Mapping):
+            raise OverrideFileError(f"{where}: expected 'holidays' and 'workdays'")
+        unknown = set(entry) - {"holidays", "workdays"}
+        if unknown:
+            raise OverrideFileError(
+                f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                "expected 'holidays' and 'workdays'")
+        holidays = _dates(entry.get("holidays"), where=f"{where}, holidays",
+                          allow_ranges=True)
+        workdays = _dates(entry.get("workdays"), where=f"{where}, workdays",
+                          allow_ranges=False)
+        if not holidays:
+            raise OverrideFileError(
+                f"{where}: no holidays listed. Leave the year empty until its "
+                "schedule is published; an empty list would count every "
+                "public holiday as a working day")
+        for day in sorted(holidays | workdays):
+            if day.year != year:
+                raise OverrideFileError(f"{where}: {day.isoformat()} is not in {year}")
+        for day in sorted(workdays):
+            if day.weekday() < 5:
+                raise OverrideFileError(
+                    f"{where}, workdays: {day.isoformat()} is a weekday; list only "
+                    "the Saturdays and Sundays that are worked (调休)")
+        both = holidays & workdays
+        if both:
+            raise OverrideFileError(
+                f"{where}: {min(both).isoformat()} is listed as a holiday and a workday")
+        years[year] = YearSchedule(year, frozenset(holidays), frozenset(workdays))
+    return years
+
+
+def load_overrides(path: str | os.PathLike[str]) -> dict[int, YearSchedule]:
+    """Read and validate an override file; a missing file knows no years."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise OverrideFileError(f"{path}: {e.strerror or e}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise OverrideFileError(f"{path}: not valid YAML ({e})") from None
+    except ValueError as e:  # the YAML loader meeting 2027-02-30
+        raise OverrideFileError(f"{path}: a date that does not exist ({e})") from None
+    return parse_overrides(data, source=str(path))
+
+
+# ----------------------------------------------------------------- the calendar
+class _Year(NamedTuple):
+    known: bool
+    source: str | None           # "override", "chinese-calendar" or None
+    flags: bytes                 # 1 = working day, indexed by day of year - 1
+    cumulative: tuple[int, ...]  # cumulative[i] = working days in days 0..i-1
+
+
+def _chinese_calendar_years() -> tuple[int, int]:
+    from chinese_calendar.constants import holidays
+
+    years = [day.year for day in holidays]
+    return min(years), max(years)
+
+
+class WorkdayCalendar:
+    """Working days on the Chinese statutory calendar, from ``chinese-calendar``
+    overlaid by the operator's override years.
+
+    :param overrides: year → :class:`YearSchedule`, e.g. from
+        :func:`load_overrides`
+    :param source: where the overrides came from (for messages)
+    :param error: why the override file could not be used, if it could not
+    """
+
+    def __init__(self, overrides: Mapping[int, YearSchedule] | None = None, *,
+                 source: str | None = None, error: str | None = None) -> None:
+        self.overrides: dict[int, YearSchedule] = dict(overrides or {})
+        self.source = source
+        self.error = error
+        self._years: dict[int, _Year] = {}
+        self._warned: set[int] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> "WorkdayCalendar":
+        """Raises :class:`OverrideFileError` when the file is unusable."""
+        return cls(load_overrides(path), source=str(path))
+
+    # --- what the calendar knows
+    @property
+    def package_years(self) -> tuple[int, int]:
+        """The first and last year ``chinese-calendar`` knows."""
+        return _chinese_calendar_years()
+
+    def source_of(self, year: int) -> str | None:
+        """``"override"``, ``"chinese-calendar"``, or None for an unknown year."""
+        return self._year(year).source
+
+    def knows(self, year: int) -> bool:
+        return self._year(year).known
+
+    def unknown_years(self, years: Iterable[int]) -> list[int]:
+        return [year for year in years if not self.knows(year)]
+
+    def _year(self, year: int) -> _Year:
+        table = self._years.get(year)
+        if table is None:
+            with self._lock:
+                table = self._years.get(year)
+                if table is None:
+                    table = self._years[year] = self._build(year)
+        return table
+
+    def _build(self, year: int) -> _Year:
+        first = dt.date(year, 1, 1)
+        days = [first + dt.timedelta(days=i)
+                for i in range((dt.date(year + 1, 1, 1) - first).days)]
+        schedule = self.overrides.get(year)
+        if schedule is not None:
+            source: str | None = "override"
+            flags = bytes(
+                0 if day in schedule.holidays
+                else 1 if day in schedule.workdays or day.weekday() < 5 else 0
+                for day in days)
+        else:
+            try:
+                flags = bytes(1 if chinese_calendar.is_workday(day) else 0 for day in days)
+                source = "chinese-calendar"
+            except NotImplementedError:
+                flags = bytes(1 if day.weekday() < 5 else 0 for day in days)
+                source = None
+        cumulative = [0]
+        for flag in flags:
+            cumulative.append(cumulative[-1] + flag)
+        return _Year(source is not None, source, flags, tuple(cumulative))
+
+    def _warn_unknown(self, year: int) -> None:
+        if year in self._warned:
+            return
+        self._warned.add(year)
+        first, last = self.package_years
+        log.warning(
+            "Working-day calendar: %s is known neither to chinese-calendar "
+            "(%s–%s) nor to the override file %s; counting weekends only and "
+            "marking the dates that depend on it provisional. Add the year's "
+            "holidays and make-up workdays to the override file, then run "
+            "`ckan govshare workdays recompute`.",
+            year, first, last, self.source or "(none)")
+
+    # --- days
+    def is_workday(self, day: dt.date) -> bool:
+        """Whether ``day`` is a working day. For a year the calendar does not
+        know this counts weekends only and logs a warning; check
+        :meth:`knows` (or use :meth:`add_workdays`, which reports it)."""
+        day = _as_date(day)
+        table = self._year(day.year)
+        if not table.known:
+            self._warn_unknown(day.year)
+        return bool(table.flags[day.timetuple().tm_yday - 1])
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The holiday ``day`` belongs to, as chinese-calendar names it
+        (English), or ``"holiday"`` for an override year; None otherwise."""
+        day = _as_date(day)
+        source = self.source_of(day.year)
+        if source == "override":
+            return "holiday" if day in self.overrides[day.year].holidays else None
+        if source == "chinese-calendar":
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            return name if on_holiday and name else None
+        return None
+
+    def add_workdays(self, start: dt.date, n: int) -> DueDate:
+        """The ``n``-th working day after ``start`` (``start`` itself does not
+        count), provisional if a day counted lies in an unknown year."""
+        start = _as_date(start)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be a whole number of days, not {n!r}")
+        day, left, provisional = start, n, False
+        while left:
+            day += dt.timedelta(days=1)
+            table = self._year(day.year)
+            if not table.known:
+                provisional = True
+                self._warn_unknown(day.year)
+            left -= table.flags[day.timetuple().tm_yday - 1]
+        return DueDate(day, provisional)
+
+    def workdays_between(self, a: dt.date, b: dt.date) -> WorkdayCount:
+        """Working days after ``a`` up to and including ``b`` (negative when
+        ``b`` is before ``a``), provisional if that span touches an unknown
+        year."""
+        a, b = _as_date(a), _as_date(b)
+        if b < a:
+            count = self.workdays_between(b, a)
+            return WorkdayCount(-count, count.provisional)
+        if a == b:
+            return WorkdayCount(0)
+        total, provisional = 0, False
+        first_day = a + dt.timedelta(days=1)
+        for year in range(first_day.year, b.year + 1):
+            table = self._year(year)
+            if not table.known:
+                provisional = True
+                self._warn_unknown(year)
+            lo = first_day.timetuple().tm_yday - 1 if year == first_day.year else 0
+            hi = b.timetuple().tm_yday if year == b.year else len(table.flags)
+            total += table.cumulative[hi] - table.cumulative[lo]
+        return WorkdayCount(total, provisional)
+
+
+def _as_date(value: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise TypeError(f"expected a date, not {type(value).__name__}")
+
+
+# ----------------------------------------------------------- days in China time
+def timezone() -> dt.tzinfo:
+    """The time zone whose calendar days are counted (``Asia/Shanghai``)."""
+    name = tk.config.get(TIMEZONE_OPTION)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        log.error("Unknown time zone %r in %s; using Asia/Shanghai", name, TIMEZONE_OPTION)
+        return ZoneInfo("Asia/Shanghai")
+
+
+def local_date(moment: dt.datetime | dt.date) -> dt.date:
+    """The calendar day (in China) of a timestamp. Naive timestamps are UTC,
+    as CKAN stores them; a date is returned as it is."""
+    if not isinstance(moment, dt.datetime):
+        return _as_date(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(timezone()).date()
+
+
+def local_today() -> dt.date:
+    """Today, in China."""
+    return dt.datetime.now(timezone()).date()
+
+
+# ------------------------------------------------------------ one per process
+def override_path() -> Path | None:
+    """The configured override file as an absolute path, or None when the
+    option is set empty. A relative path is resolved against the directory
+    of the CKAN ini file in use (the current directory if there is none)."""
+    value = (tk.config.get(OVERRIDE_FILE_OPTION) or "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        ini = tk.config.get("__file__")
+        base = Path(ini).resolve().parent if ini else Path.cwd()
+        path = base / path
+    return path
+
+
+_state_lock = threading.Lock()
+_cached: tuple[tuple[Any, ...], WorkdayCalendar] | None = None
+
+
+def _stamp(path: Path | None) -> tuple[Any, ...]:
+    if path is None:
+        return (None,)
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _load(path: Path | None) -> WorkdayCalendar:
+    if path is None:
+        return WorkdayCalendar()
+    if not path.exists():
+        log.warning("Working-day override file %s not found: only the years "
+                    "chinese-calendar knows are known", path)
+        return WorkdayCalendar(source=str(path))
+    try:
+        calendar = WorkdayCalendar.from_file(path)
+    except OverrideFileError as e:
+        # Never crash: the years the file meant to add stay unknown, so the
+        # dates in them are provisional, and the reason is logged.
+        log.error("Working-day override file not used: %s", e)
+        return WorkdayCalendar(source=str(path), error=str(e))
+    log.info("Working-day calendar: override years %s from %s",
+             sorted(calendar.overrides) or "none", path)
+    return calendar
+
+
+def get_calendar() -> WorkdayCalendar:
+    """The process's calendar, read again if the override file changed."""
+    global _cached
+    path = override_path()
+    stamp = _stamp(path)
+    cached = _cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _state_lock:
+        if _cached is None or _cached[0] != stamp:
+            _cached = (stamp, _load(path))
+        return _cached[1]
+
+
+def reload_calendar() -> WorkdayCalendar:
+    """Forget the loaded calendar and read the override file again."""
+    global _cached
+    with _state_lock:
+        _cached = None
+    return get_calendar()
+
+
+# ----------------------------------------------------- the module-level rule
+def is_workday(day: dt.date) -> bool:
+    """:meth:`WorkdayCalendar.is_workday` on the process's calendar."""
+    return get_calendar().is_workday(day)
+
+
+def add_workdays(start: dt.date, n: int) -> DueDate:
+    """:meth:`WorkdayCalendar.add_workdays` on the process's calendar."""
+    return get_calendar().add_workdays(start, n)
+
+
+def workdays_between(a: dt.date, b: dt.date) -> WorkdayCount:
+    """:meth:`WorkdayCalendar.workdays_between` on the process's calendar."""
+    return get_calendar().workdays_between(a, b)
+
+
+# ------------------------------------------------- ckan govshare workdays ...
+def status_lines(calendar: WorkdayCalendar, years: Iterable[int]) -> list[str]:
+    """What the calendar knows, for people: the override file, its years, and
+    for each of ``years`` where its schedule comes from."""
+    first, last = calendar.package_years
+    lines = [
+        tk._("chinese-calendar knows {first}–{last}").format(first=first, last=last),
+        tk._("Override file: {path}").format(path=calendar.source or tk._("(none)")),
+    ]
+    if calendar.error:
+        lines.append(tk._("The override file is NOT used: {error}").format(error=calendar.error))
+    else:
+        years_loaded = ", ".join(str(y) for y in sorted(calendar.overrides)) or tk._("none")
+        lines.append(tk._("Years from the override file: {years}").format(years=years_loaded))
+    for year in years:
+        source = calendar.source_of(year)
+        if source == "override":
+            text = tk._("{year}: override file")
+        elif source == "chinese-calendar":
+            text = tk._("{year}: chinese-calendar")
+        else:
+            text = tk._("{year}: UNKNOWN (weekends only; due dates are provisional)")
+        lines.append("  " + text.format(year=year))
+    return lines
+
+
+def _request_context(ctx: Any) -> Any:
+    import contextlib
+
+    app = ctx.meta.get("flask_app")
+    return app.test_request_context() if app is not None else contextlib.nullcontext()
+
+
+def _years_around_today() -> range:
+    today = local_today()
+    return range(today.year - 1, today.year + 2)
+
+
+@click.group("workdays", short_help="Working-day calendar")
+def cli() -> None:
+    """The working-day calendar: chinese-calendar plus the override file."""
+
+
+@cli.command(short_help="Show which years the calendar knows")
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the override file, its years, and whether last, this and next
+    year are known."""
+    with _request_context(ctx):
+        calendar = reload_calendar()
+        for line in status_lines(calendar, _years_around_today()):
+            click.echo(line)
+    if calendar.error:
+        ctx.exit(1)
+
+
+@cli.command(short_help="Re-read the calendar, recompute provisional dates")
+@click.pass_context
+def recompute(ctx: click.Context) -> None:
+    """Re-read the override file, report the years known and unknown, and ask
+    every subscriber of the calendar-updated signal to recompute the
+    provisional due dates it stored. Fails, recomputing nothing, when the
+    override file is not usable."""
+    with _request_context(ctx):
+        calendar = reload_calendar()
+        for line in status_lines(calendar, _years_around_today()):
+            click.echo(line)
+        if calendar.error:
+            click.secho(tk._("Nothing recomputed: fix the override file first."),
+                        fg="red", err=True)
+            ctx.exit(1)
+        replies = calendar_updated.send(calendar)
+        if not replies:
+            click.echo(tk._("No stored dates to recompute."))
+        for receiver, report in replies:
+            name = getattr(receiver, "__qualname__", repr(receiver))
+            click.echo(f"{name}: {report}")
+
+
+@cli.command(short_help="The n-th working day after a date")
+@click.argument("start", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("days", type=click.IntRange(min=0))
+@click.pass_context
+def due(ctx: click.Context, start: dt.datetime, days: int) -> None:
+    """Print the DAYS-th working day after START (YYYY-MM-DD)."""
+    with _request_context(ctx):
+        result = get_calendar().add_workdays(start.date(), days)
+        line = result.date.isoformat()
+        if result.provisional:
+            line += " " + tk._("(provisional: counted with weekends only for a "
+                               "year the calendar does not know)")
+        click.echo(line)

@@ -1,0 +1,153 @@
+"""Fixtures of the tier tests: one agency's three datasets, one per tier, and
+the five kinds of caller the tiers tell apart.
+
+Every dataset has a link resource (a unique URL) and an uploaded file (unique
+bytes), so a test can say exactly what leaked: a title, a URL or a file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+from typing import Any, Optional
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories as ckan_factories
+from ckan.tests import helpers
+from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
+
+from ckanext.govshare.tiers import policy
+
+TIERS = (policy.UNCONDITIONAL, policy.CONDITIONAL, policy.CLOSED)
+ROLES = ("anonymous", "stranger", "other_org_member", "member", "sysadmin")
+
+TITLES = {
+    policy.UNCONDITIONAL: "无条件开放的公交线路 tiermark-unconditional",
+    policy.CONDITIONAL: "有条件开放的企业信用 tiermark-conditional",
+    policy.CLOSED: "不予开放的内部名单 tiermark-closed",
+}
+
+
+def scheming_on() -> bool:
+    return "scheming_datasets" in tk.aslist(tk.config.get("ckan.plugins"))
+
+
+def make_dataset(tier: str, **kwargs: Any) -> dict[str, Any]:
+    """A dataset of the given tier, with or without the catalog schema."""
+    if scheming_on():
+        from tests import factories
+
+        return factories.Dataset(open_tier=tier, **kwargs)
+    extras = [e for e in kwargs.pop("extras", []) if e.get("key") != policy.TIER_FIELD]
+    extras.append({"key": policy.TIER_FIELD, "value": tier})
+    return ckan_factories.Dataset(extras=extras, **kwargs)
+
+
+def make_organization(**kwargs: Any) -> dict[str, Any]:
+    if scheming_on():
+        from tests import factories
+
+        return factories.Organization(**kwargs)
+    return ckan_factories.Organization(**kwargs)
+
+
+def set_tier(dataset_id: str, tier: str, user: str) -> dict[str, Any]:
+    """Change a dataset's tier through package_patch, as an agency would."""
+    context = {"user": user}
+    if scheming_on():
+        fields: dict[str, Any] = {"open_tier": tier}
+        if tier != policy.UNCONDITIONAL:
+            fields.update(open_tier_reason="测试理由", open_tier_basis="《测试依据》第一条")
+        return helpers.call_action("package_patch", context=context, id=dataset_id, **fields)
+    pkg = helpers.call_action("package_show", id=dataset_id)
+    extras = [e for e in pkg.get("extras", []) if e["key"] != policy.TIER_FIELD]
+    extras.append({"key": policy.TIER_FIELD, "value": tier})
+    return helpers.call_action("package_patch", context=context, id=dataset_id, extras=extras)
+
+
+def upload_resource(package_id: str, data: bytes, filename: str, user: str,
+                    **kwargs: Any) -> dict[str, Any]:
+    stream = io.BytesIO(data)
+    return helpers.call_action("resource_create", context={"user": user},
+                               package_id=package_id,
+                               upload=FakeFileStorage(stream, filename), **kwargs)
+
+
+def file_bytes(tier: str) -> bytes:
+    return (f"id,name\n1,{tier}-file-bytes-4f2a\n" + "".join(
+        f"{i},row-{i:05d}\n" for i in range(2, 400))).encode()
+
+
+def link_url(tier: str) -> str:
+    return f"http://files.example.org/{tier}/secret-link-9c1e.csv"
+
+
+@dataclasses.dataclass
+class World:
+    owner_org: dict[str, Any]
+    other_org: dict[str, Any]
+    users: dict[str, Optional[dict[str, Any]]]
+    tokens: dict[str, Optional[str]]
+    datasets: dict[str, dict[str, Any]]
+    links: dict[str, dict[str, Any]]
+    uploads: dict[str, dict[str, Any]]
+    views: dict[str, dict[str, Any]]
+
+    def user(self, role: str) -> str:
+        user = self.users[role]
+        return user["name"] if user else ""
+
+    def context(self, role: str) -> dict[str, Any]:
+        return {"user": self.user(role), "ignore_auth": False}
+
+    def headers(self, role: str) -> dict[str, str]:
+        token = self.tokens[role]
+        return {"Authorization": token} if token else {}
+
+
+def build_world(with_views: bool = True) -> World:
+    sysadmin = ckan_factories.Sysadmin()
+    member = ckan_factories.User()
+    other = ckan_factories.User()
+    stranger = ckan_factories.User()
+    owner_org = make_organization(users=[{"name": member["name"], "capacity": "member"}])
+    other_org = make_organization(users=[{"name": other["name"], "capacity": "editor"}])
+    users = {"anonymous": None, "stranger": stranger, "other_org_member": other,
+             "member": member, "sysadmin": sysadmin}
+    tokens = {role: (ckan_factories.APIToken(user=u["name"])["token"] if u else None)
+              for role, u in users.items()}
+    datasets, links, uploads, views = {}, {}, {}, {}
+    for tier in TIERS:
+        ds = make_dataset(tier, name=f"tier-{tier}", title=TITLES[tier],
+                          owner_org=owner_org["id"], resources=[],
+                          tags=[{"name": "tiermark"}])
+        admin = {"user": sysadmin["name"]}
+        links[tier] = helpers.call_action(
+            "resource_create", context=admin, package_id=ds["id"], url=link_url(tier),
+            name=f"{tier} link", format="CSV")
+        uploads[tier] = upload_resource(ds["id"], file_bytes(tier), f"{tier}-数据.csv",
+                                        sysadmin["name"], name=f"{tier} upload",
+                                        format="CSV")
+        if with_views:
+            views[tier] = helpers.call_action(
+                "resource_view_create", context=admin, resource_id=uploads[tier]["id"],
+                view_type="image_view", title=f"{tier} preview")
+        datasets[tier] = helpers.call_action("package_show", id=ds["id"])
+    return World(owner_org, other_org, users, tokens, datasets, links, uploads, views)
+
+
+def sees_dataset(role: str, tier: str) -> bool:
+    """The tier table: who sees a dataset's metadata."""
+    return tier != policy.CLOSED or role in ("member", "sysadmin")
+
+
+def has_data(role: str, tier: str) -> bool:
+    """The tier table: who has a dataset's URLs, files, previews and rows."""
+    return tier == policy.UNCONDITIONAL or role in ("member", "sysadmin")
+
+
+@pytest.fixture()
+def world(with_plugins, clean_db) -> World:
+    """A fresh world in a clean database (for tests that change it)."""
+    return build_world(with_views=False)

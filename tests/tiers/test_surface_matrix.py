@@ -1,0 +1,449 @@
+"""Every surface × every kind of caller × every openness tier.
+
+One agency publishes three datasets, one per tier, each with a link resource
+(a unique URL), an uploaded file (unique bytes) and a preview. Five callers
+look at them through every surface that shows datasets, resources or their
+activities: anonymous, a logged-in stranger, a member of another
+organization, a member of the owning organization and a sysadmin. The tier
+table (DESIGN.md, "Openness tiers") says what each may see:
+
+* metadata (title, page, search hit): everyone, except closed datasets, which
+  only members and sysadmins see; the others get 404 on pages and
+  NotAuthorized from the API, as for private datasets;
+* data (resource URLs, file bytes, previews): everyone for unconditional
+  datasets, members and sysadmins only otherwise; the others see the
+  application page instead of the URL and get 403 with an "apply" link from
+  the download routes.
+
+The DCAT endpoints are tested with the DCAT profile (tests/dcat). The
+datastore is not enabled in this portal's configuration; its chained auth
+(tiers/logic/auth.py) registers only when the datastore plugin is loaded.
+
+The matrix only reads, so the catalog is built once for the module (in a
+clean database, with the plugins of test.ini plus ``image_view`` for the
+previews); each cell is its own test.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+
+import ckan.lib.search as search
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+from ckan.common import config
+from ckan.tests import helpers
+
+from ckanext.govshare.tiers import policy
+
+from .conftest import ROLES, TIERS, World, build_world, file_bytes, has_data, link_url, \
+    sees_dataset
+
+NOTICE_ZH = "有条件开放：需申请"
+
+cells = pytest.mark.parametrize("tier", TIERS)
+callers = pytest.mark.parametrize("role", ROLES)
+
+
+@pytest.fixture(scope="module")
+def matrix(reset_db, migrate_db_for):
+    """The catalog and a test app, built once for the whole matrix."""
+    config["ckan.plugins"] = " ".join(tk.aslist(config.get("ckan.plugins")) + ["image_view"])
+    plugins.load_all()
+    try:
+        reset_db()
+        migrate_db_for("activity")
+        migrate_db_for("govshare")
+        search.clear_all()
+        world = build_world(with_views=True)
+        yield world, helpers._get_test_app()
+    finally:
+        plugins.unload_non_system_plugins()
+
+
+@pytest.fixture()
+def world(matrix) -> World:
+    return matrix[0]
+
+
+@pytest.fixture()
+def web(matrix):
+    return matrix[1]
+
+
+# --------------------------------------------------------------------- helpers
+def call(world: World, role: str, action: str, **data: Any) -> Any:
+    return helpers.call_action(action, context=world.context(role), **data)
+
+
+def denied(fn: Callable[[], Any]) -> bool:
+    try:
+        fn()
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return True
+    return False
+
+
+def apply_page(tier: str) -> str:
+    return f"http://test.ckan.net/dataset/tier-{tier}/apply"
+
+
+def upload_path(world: World, tier: str) -> str:
+    return f"/resource/{world.uploads[tier]['id']}/download"
+
+
+def assert_data_shown(world: World, tier: str, role: str, text: str) -> None:
+    """The serialized output shows the data locations iff the caller has the data."""
+    if has_data(role, tier):
+        assert link_url(tier) in text, f"{role} should see the {tier} link"
+        assert upload_path(world, tier) in text, f"{role} should see the {tier} upload URL"
+    else:
+        assert link_url(tier) not in text, f"{role} sees the {tier} link URL"
+        assert upload_path(world, tier) not in text, f"{role} sees the {tier} upload URL"
+
+
+def assert_resources(world: World, tier: str, role: str, resources: list[dict]) -> None:
+    by_id = {r["id"]: r for r in resources}
+    link, upload = by_id[world.links[tier]["id"]], by_id[world.uploads[tier]["id"]]
+    if has_data(role, tier):
+        assert link["url"] == link_url(tier)
+        assert upload["url_type"] == "upload"
+        assert upload_path(world, tier) in upload["url"]
+    else:
+        for resource in (link, upload):
+            assert resource["url"] == apply_page(tier)
+            assert resource["url_type"] == policy.RESTRICTED_URL_TYPE
+    assert_data_shown(world, tier, role, json.dumps(resources))
+
+
+# --------------------------------------------------------------------- Action API
+@cells
+@callers
+class TestActions:
+    def test_package_show(self, world, tier, role):
+        show = lambda: call(world, role, "package_show", id=world.datasets[tier]["id"])  # noqa
+        if not sees_dataset(role, tier):
+            assert denied(show)
+            return
+        pkg = show()
+        assert pkg["title"] == world.datasets[tier]["title"]
+        assert_resources(world, tier, role, pkg["resources"])
+
+    def test_resource_show(self, world, tier, role):
+        for resource in (world.links[tier], world.uploads[tier]):
+            show = lambda: call(world, role, "resource_show", id=resource["id"])  # noqa
+            if not sees_dataset(role, tier):
+                assert denied(show)
+        if sees_dataset(role, tier):
+            resources = [call(world, role, "resource_show", id=r["id"])
+                         for r in (world.links[tier], world.uploads[tier])]
+            assert_resources(world, tier, role, resources)
+
+    def test_package_search_results(self, world, tier, role):
+        result = call(world, role, "package_search", q="tiermark", include_private=True,
+                      rows=100)
+        hits = {r["name"]: r for r in result["results"]}
+        name = world.datasets[tier]["name"]
+        assert (name in hits) is sees_dataset(role, tier)
+        assert result["count"] == sum(sees_dataset(role, t) for t in TIERS)
+        if name in hits:
+            assert_resources(world, tier, role, hits[name]["resources"])
+        else:
+            assert world.datasets[tier]["title"] not in json.dumps(result, ensure_ascii=False)
+
+    def test_package_search_facets(self, world, tier, role):
+        result = call(world, role, "package_search", q="tiermark",
+                      **{"facet.field": json.dumps(["organization", "res_url", "tags"])})
+        facets = result["facets"]
+        org = world.owner_org["name"]
+        assert facets["organization"].get(org, 0) == sum(sees_dataset(role, t) for t in TIERS)
+        assert link_url(tier) not in json.dumps(facets) or has_data(role, tier)
+
+    def test_package_search_fields(self, world, tier, role):
+        result = call(world, role, "package_search", q="tiermark", rows=100,
+                      fl=["name", "res_url", "data_dict", "validated_data_dict"])
+        hits = {r["name"]: r for r in result["results"]}
+        name = world.datasets[tier]["name"]
+        assert (name in hits) is sees_dataset(role, tier)
+        if name in hits:
+            text = json.dumps(hits[name])
+            if has_data(role, tier):
+                assert link_url(tier) in text
+            else:
+                assert link_url(tier) not in text
+                assert upload_path(world, tier) not in text
+                assert set(hits[name]) == {"name", "res_url", "data_dict", "validated_data_dict"}
+
+    def test_package_search_cannot_probe_urls(self, world, tier, role):
+        result = call(world, role, "package_search", q=f'res_url:"{link_url(tier)}"')
+        if not has_data(role, tier):
+            assert result["count"] == 0
+        result = call(world, role, "package_search", q="secret-link-9c1e")
+        names = {r["name"] for r in result["results"]}
+        if not has_data(role, tier):
+            assert world.datasets[tier]["name"] not in names
+
+    def test_current_package_list_with_resources(self, world, tier, role):
+        result = call(world, role, "current_package_list_with_resources", limit=100)
+        hits = {r["name"]: r for r in result}
+        name = world.datasets[tier]["name"]
+        assert (name in hits) is sees_dataset(role, tier)
+        if name in hits:
+            assert_resources(world, tier, role, hits[name]["resources"])
+
+    def test_package_list(self, world, tier, role):
+        # like private datasets, closed ones are never listed by package_list
+        names = call(world, role, "package_list")
+        assert (world.datasets[tier]["name"] in names) is (tier != policy.CLOSED)
+
+    def test_package_autocomplete(self, world, tier, role):
+        names = {r["name"] for r in call(world, role, "package_autocomplete", q="tiermark")}
+        assert (world.datasets[tier]["name"] in names) is sees_dataset(role, tier)
+
+    def test_resource_view_list(self, world, tier, role):
+        upload_id = world.uploads[tier]["id"]
+        views = lambda: call(world, role, "resource_view_list", id=upload_id)  # noqa
+        if not sees_dataset(role, tier):
+            assert denied(views)
+        elif has_data(role, tier):
+            assert [v["id"] for v in views()] == [world.views[tier]["id"]]
+        else:
+            assert views() == []
+
+    def test_resource_view_show(self, world, tier, role):
+        show = lambda: call(world, role, "resource_view_show", id=world.views[tier]["id"])  # noqa
+        if has_data(role, tier):
+            assert show()["id"] == world.views[tier]["id"]
+        else:
+            assert denied(show)
+
+    def test_resource_search(self, world, tier, role):
+        result = call(world, role, "resource_search", query="name:upload")
+        by_id = {r["id"]: r for r in result["results"]}
+        upload = world.uploads[tier]["id"]
+        assert (upload in by_id) is sees_dataset(role, tier)
+        assert result["count"] == sum(sees_dataset(role, t) for t in TIERS)
+        if upload in by_id:
+            assert (by_id[upload]["url_type"] == "upload") is has_data(role, tier)
+        probe = call(world, role, "resource_search", query="url:secret-link-9c1e")
+        assert (world.links[tier]["id"] in {r["id"] for r in probe["results"]}) is \
+            has_data(role, tier)
+
+    def test_tag_show(self, world, tier, role):
+        tag = call(world, role, "tag_show", id="tiermark", include_datasets=True)
+        hits = {p["name"]: p for p in tag["packages"]}
+        assert (world.datasets[tier]["name"] in hits) is sees_dataset(role, tier)
+        if world.datasets[tier]["name"] in hits:
+            assert_resources(world, tier, role, hits[world.datasets[tier]["name"]]["resources"])
+
+    def test_organization_show_count(self, world, tier, role):
+        org = call(world, role, "organization_show", id=world.owner_org["id"],
+                   include_datasets=True)
+        assert org["package_count"] == sum(sees_dataset(role, t) for t in TIERS)
+        names = {p["name"] for p in org["packages"]}
+        assert (world.datasets[tier]["name"] in names) is sees_dataset(role, tier)
+
+    def test_organization_list_count(self, world, tier, role):
+        orgs = call(world, role, "organization_list", all_fields=True)
+        count = {o["name"]: o["package_count"] for o in orgs}[world.owner_org["name"]]
+        assert count == sum(sees_dataset(role, t) for t in TIERS)
+
+
+# --------------------------------------------------------------------- activities
+def _package_activities(world: World, tier: str) -> list[dict]:
+    """The dataset's own activities (``new package``, ``changed package``), newest first."""
+    activities = helpers.call_action("package_activity_list", context=world.context("sysadmin"),
+                                     id=world.datasets[tier]["id"])
+    return [a for a in activities if a["activity_type"].endswith("package")]
+
+
+@cells
+@callers
+class TestActivities:
+    def test_package_activity_list(self, world, tier, role):
+        activities = lambda: call(world, role, "package_activity_list",  # noqa
+                                  id=world.datasets[tier]["id"])
+        if not sees_dataset(role, tier):
+            assert denied(activities)
+            return
+        result = activities()
+        assert result
+        assert_data_shown(world, tier, role, json.dumps(result))
+
+    @pytest.mark.parametrize("action, by", [
+        ("organization_activity_list", "owner_org"),
+        ("recently_changed_packages_activity_list", None),
+        ("user_activity_list", "sysadmin"),
+    ])
+    def test_activity_streams(self, world, tier, role, action, by):
+        data: dict[str, Any] = {"limit": 100}
+        if by == "owner_org":
+            data["id"] = world.owner_org["id"]
+        elif by == "sysadmin":
+            data["id"] = world.user("sysadmin")
+        if action == "user_activity_list" and role == "anonymous":
+            # ckan.auth.public_user_details = false: no user pages for anonymous
+            assert denied(lambda: call(world, role, action, **data))
+            return
+        result = call(world, role, action, **data)
+        mine = [a for a in result if a["object_id"] == world.datasets[tier]["id"]]
+        assert bool(mine) is sees_dataset(role, tier)
+        if mine:
+            assert_data_shown(world, tier, role, json.dumps(mine))
+        else:
+            assert world.datasets[tier]["title"] not in json.dumps(result, ensure_ascii=False)
+
+    @pytest.mark.parametrize("action", ["activity_show", "activity_data_show"])
+    def test_activity_detail_for_editors(self, world, tier, role, action):
+        # CKAN's default: the stored dataset copy only for those who may edit it
+        activity = _package_activities(world, tier)[0]
+        show = lambda: call(world, role, action, id=activity["id"], include_data=True)  # noqa
+        if role != "sysadmin":
+            assert denied(show)
+        else:
+            assert_data_shown(world, tier, role, json.dumps(show()))
+
+    @pytest.mark.ckan_config("ckan.auth.public_activity_stream_detail", True)
+    @pytest.mark.parametrize("action", ["activity_show", "activity_data_show"])
+    def test_activity_detail_public(self, world, tier, role, action):
+        activity = _package_activities(world, tier)[0]
+        show = lambda: call(world, role, action, id=activity["id"], include_data=True)  # noqa
+        if not sees_dataset(role, tier):
+            assert denied(show)
+            return
+        assert_data_shown(world, tier, role, json.dumps(show()))
+
+    @pytest.mark.ckan_config("ckan.auth.public_activity_stream_detail", True)
+    def test_activity_diff(self, world, tier, role):
+        activity = _package_activities(world, tier)[0]
+        diff = lambda: call(world, role, "activity_diff", id=activity["id"],  # noqa
+                            object_type="package")
+        if not sees_dataset(role, tier):
+            assert denied(diff)
+            return
+        result = diff()
+        text = json.dumps(result)
+        if not has_data(role, tier):
+            assert link_url(tier) not in text
+            assert upload_path(world, tier) not in text
+        else:
+            assert upload_path(world, tier) in result["diff"]
+
+
+# --------------------------------------------------------------------- pages
+@cells
+@callers
+class TestPages:
+    def test_dataset_page(self, world, web, tier, role):
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}", headers=world.headers(role))
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404
+            assert world.datasets[tier]["title"] not in res.get_data(as_text=True)
+            return
+        body = res.get_data(as_text=True)
+        assert res.status_code == 200
+        assert world.datasets[tier]["title"] in body
+        assert_data_shown(world, tier, role, body)
+        assert (NOTICE_ZH in body) is (not has_data(role, tier))
+        if not has_data(role, tier):
+            assert apply_page(tier) in body
+
+    @pytest.mark.parametrize("kind", ["links", "uploads"])
+    def test_resource_page(self, world, web, tier, role, kind):
+        resource = getattr(world, kind)[tier]
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}/resource/{resource['id']}",
+                      headers=world.headers(role))
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404
+            return
+        body = res.get_data(as_text=True)
+        assert res.status_code == 200
+        assert world.datasets[tier]["title"] in body
+        secret = link_url(tier) if kind == "links" else upload_path(world, tier)
+        assert (secret in body) is has_data(role, tier)
+        assert (NOTICE_ZH in body) is (not has_data(role, tier))
+        if not has_data(role, tier):
+            assert apply_page(tier) in body
+
+    def test_resource_view_page(self, world, web, tier, role):
+        upload = world.uploads[tier]
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}/resource/{upload['id']}"
+                      f"/view/{world.views[tier]['id']}", headers=world.headers(role))
+        assert (res.status_code == 200) is has_data(role, tier)
+        if not has_data(role, tier):
+            assert upload_path(world, tier) not in res.get_data(as_text=True)
+
+    @pytest.mark.parametrize("with_name", [False, True])
+    def test_download_upload(self, world, web, tier, role, with_name):
+        upload = world.uploads[tier]
+        url = f"/dataset/{world.datasets[tier]['name']}/resource/{upload['id']}/download"
+        if with_name:
+            url += f"/{upload['url'].rsplit('/', 1)[-1]}"
+        res = web.get(url, headers=world.headers(role), follow_redirects=False)
+        data = res.get_data()
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404
+        elif not has_data(role, tier):
+            assert res.status_code == 403
+            body = data.decode()
+            assert NOTICE_ZH in body
+            assert apply_page(tier) in body
+        else:
+            assert res.status_code == 200
+            assert data == file_bytes(tier)
+            assert res.headers["Content-Disposition"].startswith("attachment;")
+        if not has_data(role, tier):
+            assert file_bytes(tier)[:40] not in data
+
+    def test_download_link(self, world, web, tier, role):
+        link = world.links[tier]
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}/resource/{link['id']}/download",
+                      headers=world.headers(role), follow_redirects=False)
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404
+        elif not has_data(role, tier):
+            assert res.status_code == 403
+            assert link_url(tier) not in res.get_data(as_text=True)
+        else:
+            assert res.status_code == 302
+            assert res.headers["Location"] == link_url(tier)
+
+    def test_search_page(self, world, web, tier, role):
+        body = web.get("/dataset/?q=tiermark", headers=world.headers(role)).get_data(as_text=True)
+        assert (world.datasets[tier]["title"] in body) is sees_dataset(role, tier)
+        assert link_url(tier) not in body
+
+    def test_organization_page(self, world, web, tier, role):
+        res = web.get(f"/organization/{world.owner_org['name']}", headers=world.headers(role))
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        assert (world.datasets[tier]["title"] in body) is sees_dataset(role, tier)
+
+    @pytest.mark.parametrize("feed", ["/feeds/dataset.atom", "/feeds/custom.atom?q=tiermark",
+                                      "/feeds/organization/{org}.atom", "/feeds/tag/tiermark.atom"])
+    def test_atom_feeds(self, world, web, tier, role, feed):
+        res = web.get(feed.format(org=world.owner_org["name"]), headers=world.headers(role))
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        assert (world.datasets[tier]["title"] in body) is sees_dataset(role, tier)
+        assert link_url(tier) not in body or has_data(role, tier)
+
+    def test_activity_page(self, world, web, tier, role):
+        res = web.get(f"/dataset/activity/{world.datasets[tier]['name']}",
+                      headers=world.headers(role))
+        if not sees_dataset(role, tier):
+            assert res.status_code in (403, 404)
+            assert world.datasets[tier]["title"] not in res.get_data(as_text=True)
+            return
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        assert link_url(tier) not in body or has_data(role, tier)
+
+    def test_apply_page(self, world, web, tier, role):
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}/apply",
+                      headers=world.headers(role))
+        assert (res.status_code == 200) is sees_dataset(role, tier)
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404

@@ -1,0 +1,181 @@
+"""Tier checks benchmark: the govshare plugin on vs off, in the same process.
+
+    .venv/bin/python bench/tiers.py [--calls 2000] [--size-mb 200]
+
+Uses its own database (govshare_bench_tiers) and Redis db 12. Measures
+``package_show`` and ``resource_show`` throughput on a conditional dataset as
+an organization member (who may see everything, so both runs do the same
+work) with the plugin loaded and unloaded, in alternating rounds (best of
+each), then streams a ``--size-mb``
+uploaded file of that conditional dataset through the download route as the
+member with the plugin on, against CKAN's own upload download of the same
+file with the plugin off: throughput and RSS growth of this process. Not part
+of the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import _env  # noqa: E402
+
+DATABASE = "govshare_bench_tiers"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def make_file(path: Path, size_mb: int) -> None:
+    if path.exists() and path.stat().st_size == size_mb * 2**20:
+        return
+    block = os.urandom(2**20)
+    with open(path, "wb") as out:
+        for _ in range(size_mb):
+            out.write(block)
+
+
+def throughput(call, n: int) -> float:
+    started = time.perf_counter()
+    for _ in range(n):
+        call()
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--size-mb", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    _env.use_database(DATABASE, redis_db=12)
+    _env.ensure_database(DATABASE)
+    app = _env.load_ckan()
+    flask_app = app._wsgi_app
+
+    import ckan.plugins as plugins
+    import ckan.plugins.toolkit as tk
+    from ckan.tests.helpers import CKANTestApp
+    from werkzeug.datastructures import FileStorage
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    admin = {"user": site_user, "ignore_auth": True}
+    big = _env.ROOT / "var" / f"bench-{args.size_mb}mb.bin"
+    big.parent.mkdir(parents=True, exist_ok=True)
+    make_file(big, args.size_mb)
+
+    with flask_app.test_request_context():
+        try:
+            user = tk.get_action("user_show")(dict(admin), {"id": "bench-member"})
+        except tk.ObjectNotFound:
+            user = tk.get_action("user_create")(dict(admin), {
+                "name": "bench-member", "email": "member@bench.example",
+                "password": "bench-member-password-1"})
+        try:
+            org = tk.get_action("organization_show")(dict(admin), {"id": "bench-tiers-org"})
+        except tk.ObjectNotFound:
+            from tests.factories import credit_code
+
+            org = tk.get_action("organization_create")(dict(admin), {
+                "name": "bench-tiers-org", "title": "基准测试机构",
+                "unified_social_credit_code": credit_code(424242),
+                "review_contact": "基准测试", "review_contact_email": "review@bench.example",
+                "users": [{"name": "bench-member", "capacity": "member"}]})
+        try:
+            dataset = tk.get_action("package_show")(dict(admin), {"id": "bench-conditional"})
+        except tk.ObjectNotFound:
+            from tests.factories import catalog_fields  # the schema's required fields
+
+            dataset = tk.get_action("package_create")(dict(admin), {
+                "name": "bench-conditional", "title": "有条件开放基准数据集",
+                "notes": "基准测试用的有条件开放数据集。", "owner_org": org["id"],
+                **catalog_fields(open_tier="conditional")})
+        resources = dataset.get("resources") or []
+        if not resources:
+            with open(big, "rb") as stream:
+                tk.get_action("resource_create")(dict(admin), {
+                    "package_id": dataset["id"], "name": "big.bin",
+                    "upload": FileStorage(stream, filename="big.bin")})
+            dataset = tk.get_action("package_show")(dict(admin), {"id": dataset["id"]})
+        resource_id = dataset["resources"][0]["id"]
+        member = {"user": user["name"], "ignore_auth": False}
+
+        def show() -> None:
+            tk.get_action("package_show")(dict(member), {"id": dataset["id"]})
+
+        def show_resource() -> None:
+            tk.get_action("resource_show")(dict(member), {"id": resource_id})
+
+        def measure() -> dict[str, float]:
+            show(), show_resource()  # warm up
+            return {"package_show": throughput(show, args.calls),
+                    "resource_show": throughput(show_resource, args.calls)}
+
+        # alternate on/off rounds and keep each mode's best, so a busy
+        # moment of the machine does not count against one side
+        on: dict[str, float] = {}
+        off: dict[str, float] = {}
+        for _ in range(args.rounds):
+            for name, value in measure().items():
+                on[name] = max(on.get(name, 0.0), value)
+            plugins.unload("govshare")
+            for name, value in measure().items():
+                off[name] = max(off.get(name, 0.0), value)
+            plugins.load("govshare")
+
+    token = None
+    with flask_app.test_request_context():
+        token = tk.get_action("api_token_create")(
+            {"user": "bench-member"}, {"user": "bench-member", "name": "bench"})["token"]
+    client = CKANTestApp(app)
+    url = f"/dataset/{dataset['name']}/resource/{resource_id}/download/big.bin"
+
+    def download() -> tuple[float, float]:
+        before = rss_mb()
+        peak = before
+        started = time.perf_counter()
+        response = client.get(url, headers={"Authorization": token}, buffered=False)
+        received = 0
+        for chunk in response.response:
+            received += len(chunk)
+            peak = max(peak, rss_mb())
+        response.close()
+        seconds = time.perf_counter() - started
+        assert response.status_code == 200 and received == args.size_mb * 2**20, (
+            response.status_code, received)
+        return received / 2**20 / seconds, peak - before
+
+    download()  # warm the page cache
+    on_speed = off_speed = on_growth = off_growth = 0.0
+    for _ in range(args.rounds):
+        speed, growth = download()
+        on_speed, on_growth = max(on_speed, speed), max(on_growth, growth)
+        plugins.unload("govshare")
+        speed, growth = download()
+        off_speed, off_growth = max(off_speed, speed), max(off_growth, growth)
+        plugins.load("govshare")
+
+    print()
+    for name in ("package_show", "resource_show"):
+        drop = 1 - on[name] / off[name]
+        print(f"{name:<14} plugin on {on[name]:7.0f}/s  off {off[name]:7.0f}/s"
+              f"  ratio {on[name] / off[name]:.2f}  drop {drop:6.1%}"
+              f"  target <= 10%: {'met' if drop <= 0.10 else 'MISSED'}")
+    ratio = on_speed / off_speed
+    print(f"download {args.size_mb} MB  conditional, member, plugin on {on_speed:7.0f} MB/s"
+          f"  CKAN's own upload download (plugin off) {off_speed:7.0f} MB/s"
+          f"  ratio {ratio:.2f}  target >= 0.80: {'met' if ratio >= 0.8 else 'MISSED'}")
+    print(f"RSS growth while streaming: plugin on {on_growth:.1f} MB, off {off_growth:.1f} MB"
+          f"  target <= 50 MB: {'met' if on_growth <= 50 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

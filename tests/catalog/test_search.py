@@ -70,6 +70,9 @@ class TestCatalogFieldsInSearch:
             def add(self, docs, commit=True):
                 sent.extend(docs)
 
+        # The one stand-in: Solr, which does not run here. This checks the document
+        # CKAN hands to a Solr client; the embedded engine normalises values on
+        # the way in, so its tables cannot show what Solr would have received.
         monkeypatch.setattr(search_index, "make_connection", lambda: Capture())
         search_index.PackageSearchIndex().index_package(
             # as CKAN's indexing reads it: unvalidated, from the database

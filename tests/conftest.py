@@ -16,12 +16,26 @@ os.environ.setdefault("CKAN_SOLR_URL", EMBEDDED_URL)
 @pytest.fixture()
 def clean_db(reset_db, migrate_db_for):
     """CKAN's clean_db plus GovShare's own migrations and an empty search index."""
+    _empty_audit_trail()
     reset_db()
     migrate_db_for("activity")
     migrate_db_for("govshare")
     import ckan.lib.search as search
 
     search.clear_all()
+
+
+def _empty_audit_trail() -> None:
+    """The application event table refuses DELETE (append-only, enforced by a
+    trigger), which CKAN's reset_db uses; TRUNCATE, the owner's privilege,
+    empties it between tests."""
+    import sqlalchemy as sa
+    from ckan import model
+
+    model.Session.remove()
+    with model.meta.engine.begin() as conn:
+        if sa.inspect(conn).has_table("govshare_application_event"):
+            conn.execute(sa.text("TRUNCATE govshare_application_event"))
 
 
 @pytest.fixture

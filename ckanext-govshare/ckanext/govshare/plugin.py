@@ -8,6 +8,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
+from ckanext.govshare.applications import grants as application_grants
+from ckanext.govshare.applications.logic import action as application_action
+from ckanext.govshare.applications.logic import auth as application_auth
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog.logic import validators as catalog_validators
@@ -27,10 +30,12 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.validators(catalog_validators.get_validators)
-@tk.blanket.actions(lambda: {**catalog_review_action.get_actions(),
+@tk.blanket.actions(lambda: {**application_action.get_actions(),
+                             **catalog_review_action.get_actions(),
                              **tier_action.get_actions(),
                              **dcat_action.get_actions()})
-@tk.blanket.auth_functions(lambda: {**catalog_review_auth.get_auth_functions(),
+@tk.blanket.auth_functions(lambda: {**application_auth.get_auth_functions(),
+                                    **catalog_review_auth.get_auth_functions(),
                                     **tier_auth.get_auth_functions()})
 @tk.blanket.blueprints(lambda: [*catalog_review_views.get_blueprints(),
                                 *tier_views.get_blueprints()])
@@ -50,6 +55,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # Runs before CKAN initialises its Solr settings, so the embedded
         # engine is in place before the first search call.
         search_backend.install(config)
+        application_grants.register()
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:

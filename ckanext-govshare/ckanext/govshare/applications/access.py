@@ -1,0 +1,63 @@
+"""Who someone is to an application: its applicant, a reviewer (admin or
+editor of the owning organization, or sysadmin), an organization admin. The
+roles are those of :mod:`.workflow`; auth functions, actions and pages ask
+here."""
+from __future__ import annotations
+
+from typing import Optional
+
+import ckan.authz as authz
+import ckan.model as model
+
+from ckanext.govshare.applications import workflow
+
+
+def user_of(name_or_obj: object) -> Optional[model.User]:
+    if isinstance(name_or_obj, model.User):
+        user = name_or_obj
+    elif isinstance(name_or_obj, str) and name_or_obj:
+        user = model.User.get(name_or_obj)
+    else:
+        return None
+    return user if user is not None and user.state == "active" else None
+
+
+def is_reviewer(user: Optional[model.User], org_id: Optional[str]) -> bool:
+    """Admins and editors of the organization, and sysadmins."""
+    if user is None:
+        return False
+    if user.sysadmin:
+        return True
+    return bool(org_id and authz.has_user_permission_for_group_or_org(
+        org_id, user.name, "update_dataset"))
+
+
+def is_org_admin(user: Optional[model.User], org_id: Optional[str]) -> bool:
+    """Admins of the organization, and sysadmins."""
+    if user is None:
+        return False
+    if user.sysadmin:
+        return True
+    return bool(org_id and authz.has_user_permission_for_group_or_org(
+        org_id, user.name, "membership"))
+
+
+def roles(user: Optional[model.User], applicant_id: str, org_id: str) -> set[str]:
+    """The workflow roles ``user`` has for an application."""
+    found: set[str] = set()
+    if user is None:
+        return found
+    if user.id == applicant_id:
+        found.add(workflow.APPLICANT)
+    if is_reviewer(user, org_id):
+        found.add(workflow.REVIEWER)
+    if is_org_admin(user, org_id):
+        found.add(workflow.ORG_ADMIN)
+    return found
+
+
+def may_see_personal_data(user: Optional[model.User], applicant_id: str,
+                          org_id: str) -> bool:
+    """Applicant contact details and credit code: the applicant, the owning
+    organization's reviewers and sysadmins only."""
+    return bool(roles(user, applicant_id, org_id) & {workflow.APPLICANT, workflow.REVIEWER})

@@ -1,0 +1,747 @@
+"""Conditional-access applications: apply, decide, supplement, withdraw,
+extend; grants: list, revoke; the supervisor's report.
+
+Every move goes through :func:`_move`, which reads the move table of
+:mod:`ckanext.govshare.applications.workflow`, locks the application row (so
+that of two concurrent decisions exactly one wins), appends the event and
+queues the notices, all in one transaction.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import access, deadline, notices, workflow
+from ckanext.govshare.applications.logic import schema
+from ckanext.govshare.applications.model import (
+    Application, ApplicationEvent, Grant, utcnow)
+from ckanext.govshare.tiers import policy
+
+#: what only the applicant, the reviewers and sysadmins may see
+PERSONAL_FIELDS = ("contact_email", "contact_phone", "credit_code")
+MATERIAL_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
+                   "applicant_type", "applicant_name", "credit_code", "contact_email",
+                   "contact_phone")
+TERM_FIELDS = ("scope", "resource_ids", "extent", "valid_from", "valid_until",
+               "disposal", "derived_data_ownership")
+
+
+# ------------------------------------------------------------------ helpers
+def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
+    data, errors = tk.navl_validate(data_dict, schema_, context)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data
+
+
+def _caller(context: Context) -> Optional[model.User]:
+    return access.user_of(context.get("auth_user_obj") or context.get("user"))
+
+
+def _commit(context: Context) -> None:
+    if context.get("defer_commit"):
+        model.Session.flush()
+    else:
+        model.repo.commit()
+
+
+def _finish(context: Context, queued: list[Any]) -> None:
+    """Commit, then hand the step's notices to the worker."""
+    model.Session.flush()
+    ids = [n.id for n in queued]
+    _commit(context)
+    if not context.get("defer_commit"):
+        notices.dispatch(ids)
+
+
+def _state_error(application: Application, move_name: str) -> tk.ValidationError:
+    allowed = workflow.sources_of(move_name)
+    return tk.ValidationError({"state": [tk._(
+        "This application is {state}: it cannot be moved by '{move}' (only from: "
+        "{allowed})").format(state=application.state, move=move_name,
+                             allowed=", ".join(allowed) or "-")]})
+
+
+def _record(application: Application, move: str, actor_id: Optional[str],
+            from_state: Optional[str], *, reason: Optional[str] = None,
+            basis: Optional[str] = None, terms: Optional[dict[str, Any]] = None,
+            details: Optional[dict[str, Any]] = None,
+            at: Optional[dt.datetime] = None) -> ApplicationEvent:
+    event = ApplicationEvent(application_id=application.id, at=at or utcnow(),
+                             actor_id=actor_id, move=move, from_state=from_state,
+                             to_state=application.state, reason=reason, basis=basis,
+                             terms=terms, details=details)
+    model.Session.add(event)
+    return event
+
+
+def _move(context: Context, application_id: str, move_name: str,
+          reason: Optional[str] = None) -> tuple[Application, workflow.Move, str]:
+    """Lock the application and find the move ``move_name`` out of its current
+    state that the caller may make; 409 when there is none."""
+    application = Application.get_for_update(application_id)
+    if application is None:
+        raise tk.ObjectNotFound(tk._("Application not found"))
+    move = workflow.find_move(move_name, application.state)
+    if move is None:
+        model.Session.rollback()
+        raise _state_error(application, move_name)
+    user = _caller(context)
+    if move.actor != workflow.SYSTEM and move.actor not in access.roles(
+            user, application.user_id, application.owner_org):
+        model.Session.rollback()
+        raise tk.NotAuthorized(tk._("You may not make this move on this application"))
+    if move.needs_reason and not reason:
+        model.Session.rollback()
+        raise tk.ValidationError({"reason": [tk._("Missing value: give a reason")]})
+    return application, move, application.state
+
+
+def _local_midnight_utc(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in China, as a naive UTC timestamp."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=workdays.timezone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _package(reference: str) -> model.Package:
+    package = model.Package.get(reference)
+    if package is None or package.state != "active":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return package
+
+
+def _check_resource_ids(ids: list[str], package_id: str, field: str,
+                        allowed: Optional[list[str]] = None) -> list[str]:
+    if not ids:
+        return []
+    rows = model.Session.query(model.Resource.id).filter(
+        model.Resource.package_id == package_id, model.Resource.state == "active").all()
+    known = {r.id for r in rows}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise tk.ValidationError({field: [tk._("Not a resource of this dataset: {ids}")
+                                          .format(ids=", ".join(unknown))]})
+    if allowed:
+        outside = [i for i in ids if i not in allowed]
+        if outside:
+            raise tk.ValidationError({field: [tk._(
+                "Not among the resources applied for: {ids}").format(ids=", ".join(outside))]})
+    return list(dict.fromkeys(ids))
+
+
+# ------------------------------------------------------------------ dicts
+def _iso(value: Any) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+def _user_names(ids: set[Optional[str]]) -> dict[str, dict[str, str]]:
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = model.Session.query(model.User.id, model.User.name, model.User.fullname).filter(
+        model.User.id.in_(ids))
+    return {r.id: {"name": r.name, "display_name": r.fullname or r.name} for r in rows}
+
+
+def application_dict(application: Application, viewer: Optional[model.User], *,
+                     today: Optional[dt.date] = None,
+                     package: Optional[model.Package] = None,
+                     organization: Optional[model.Group] = None,
+                     events: bool = False) -> dict[str, Any]:
+    """An application as the API and the pages show it to ``viewer``."""
+    package = package or model.Package.get(application.package_id)
+    organization = organization or model.Group.get(application.owner_org)
+    roles = access.roles(viewer, application.user_id, application.owner_org)
+    result: dict[str, Any] = {
+        "id": application.id,
+        "package_id": application.package_id,
+        "package_name": package.name if package else None,
+        "package_title": package.title if package else None,
+        "owner_org": application.owner_org,
+        "organization_name": organization.name if organization else None,
+        "organization_title": organization.title if organization else None,
+        "resource_ids": list(application.resource_ids or []),
+        "user_id": application.user_id,
+        "purpose": application.purpose,
+        "use_scenario": application.use_scenario,
+        "requested_fields": application.requested_fields,
+        "requested_term_months": application.requested_term_months,
+        "applicant_type": application.applicant_type,
+        "applicant_name": application.applicant_name,
+        "credit_code": application.credit_code,
+        "contact_email": application.contact_email,
+        "contact_phone": application.contact_phone,
+        "state": application.state,
+        "created_at": _iso(application.created_at),
+        "submitted_at": _iso(application.submitted_at),
+        "extension_days": application.extension_days,
+        "decided_at": _iso(application.decided_at),
+        "decided_by": application.decided_by,
+        "reason": application.reason,
+        "basis": application.basis,
+        "terms": application.terms,
+        "answer_working_days": application.answer_working_days,
+        "answered_late": application.answered_late,
+        **deadline.clock(application.state, application.due_date,
+                         application.due_date_provisional, today),
+        "moves": [m.name for m in workflow.moves_for(application.state, roles)
+                  if not (m.name == workflow.EXTEND and application.extension_days)],
+    }
+    if not access.may_see_personal_data(viewer, application.user_id, application.owner_org):
+        for field in PERSONAL_FIELDS:
+            result.pop(field, None)
+    if events:
+        rows = (model.Session.query(ApplicationEvent)
+                .filter(ApplicationEvent.application_id == application.id)
+                .order_by(ApplicationEvent.id).all())
+        names = _user_names({r.actor_id for r in rows})
+        result["events"] = [{
+            "at": _iso(r.at), "move": r.move, "from_state": r.from_state,
+            "to_state": r.to_state, "reason": r.reason, "basis": r.basis,
+            "terms": r.terms, "details": r.details,
+            "actor": names.get(r.actor_id or "", {}).get("name"),
+            "actor_display_name": names.get(r.actor_id or "", {}).get("display_name"),
+        } for r in rows]
+        grant = model.Session.query(Grant).filter(
+            Grant.application_id == application.id).one_or_none()
+        result["grant"] = grant_dict(grant) if grant else None
+    return result
+
+
+def grant_dict(grant: Grant, now: Optional[dt.datetime] = None) -> dict[str, Any]:
+    now = now or utcnow()
+    valid = grant.state == "active" and grant.valid_from <= now < grant.valid_until
+    package = model.Package.get(grant.package_id)
+    return {
+        "id": grant.id,
+        "application_id": grant.application_id,
+        "user_id": grant.user_id,
+        "package_id": grant.package_id,
+        "package_name": package.name if package else None,
+        "package_title": package.title if package else None,
+        "owner_org": grant.owner_org,
+        "resource_ids": list(grant.resource_ids or []),
+        "valid_from": _iso(grant.valid_from),
+        "valid_until": _iso(grant.valid_until),
+        "valid_until_date": _iso(workdays.local_date(grant.valid_until)
+                                 - dt.timedelta(days=1)),
+        "state": grant.state,
+        "valid": valid,
+        "ended_at": _iso(grant.ended_at),
+        "end_reason": grant.end_reason,
+    }
+
+
+# ------------------------------------------------------------------ create
+def govshare_application_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Apply for a conditionally open (有条件开放) dataset, all or some of its
+    resources. The owning organization must answer within
+    ``ckanext.govshare.application.answer_working_days`` (15) working days.
+
+    Any logged-in user.
+
+    :param package_id: the dataset's id or name
+    :type package_id: string
+    :param resource_ids: the resources wanted (default: all)
+    :type resource_ids: list of strings
+    :param purpose: the purpose of use
+    :type purpose: string
+    :param use_scenario: the use scenario (应用场景)
+    :type use_scenario: string
+    :param requested_fields: the fields / scope wanted (optional)
+    :type requested_fields: string
+    :param requested_term_months: the term wanted, in months
+    :type requested_term_months: int
+    :param applicant_type: ``person`` or ``organization``
+    :type applicant_type: string
+    :param applicant_name: the person's or the organization's name
+    :type applicant_name: string
+    :param credit_code: the organization's 统一社会信用代码 (organizations only)
+    :type credit_code: string
+    :param contact_email: contact email
+    :type contact_email: string
+    :param contact_phone: contact phone (mobile, or landline with area code)
+    :type contact_phone: string
+    :param accept_terms: the usage terms are accepted (must be true)
+    :type accept_terms: bool
+    :param accept_security_commitment: the security commitment (安全承诺) is
+        accepted (must be true)
+    :type accept_security_commitment: bool
+
+    :returns: the application, with ``state``, ``submitted_at``, ``due_date``,
+        ``due_date_provisional``, ``working_days_left`` and ``overdue``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_create", context, data_dict)
+    user = _caller(context)
+    assert user is not None
+    package = _package(str(data_dict.get("package_id") or ""))
+    caller = policy.Caller.for_user(user)
+    facts = policy.PackageFacts.from_model(package)
+    if not policy.can_see(caller, facts):
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    data = _validate(data_dict, schema.application_create_schema(), context)
+    if facts.tier != policy.CONDITIONAL:
+        raise tk.ValidationError({"package_id": [
+            tk._("Only conditionally open data is applied for: this dataset is open to "
+                 "everyone") if facts.tier == policy.UNCONDITIONAL else
+            tk._("Closed data (不予开放) cannot be applied for")]})
+    if caller.privileged or (package.owner_org and
+                             f"member-{package.owner_org}" in caller.labels):
+        raise tk.ValidationError({"package_id": [tk._(
+            "You already have this data as a member of its organization")]})
+    resource_ids = _check_resource_ids(data.get("resource_ids") or [], package.id,
+                                       "resource_ids")
+    if _pending(user.id, package.id):
+        raise tk.ValidationError({"package_id": [tk._(
+            "You already have a pending application for this dataset: wait for the "
+            "answer, or withdraw it first")]})
+    now = utcnow()
+    due = deadline.due_after(now)
+    application = Application(
+        package_id=package.id, owner_org=package.owner_org, resource_ids=resource_ids,
+        user_id=user.id, terms_accepted_at=now, state=workflow.SUBMITTED,
+        created_at=now, submitted_at=now, modified_at=now, due_date=due.date,
+        due_date_provisional=due.provisional, extension_days=0,
+        **{f: data.get(f) for f in MATERIAL_FIELDS})
+    model.Session.add(application)
+    try:
+        model.Session.flush()
+    except sa_exc.IntegrityError:  # a concurrent application for the same data
+        model.Session.rollback()
+        raise tk.ValidationError({"package_id": [tk._(
+            "You already have a pending application for this dataset: wait for the "
+            "answer, or withdraw it first")]})
+    _record(application, workflow.SUBMIT, user.id, None, at=now,
+            details={"due_date": due.date.isoformat(), "provisional": due.provisional})
+    queued = [notices.queue(application, notices.NEW)]
+    _finish(context, queued)
+    return application_dict(application, user, package=package, events=True)
+
+
+def _pending(user_id: str, package_id: str) -> bool:
+    return model.Session.query(Application.id).filter(
+        Application.user_id == user_id, Application.package_id == package_id,
+        Application.state.in_(workflow.PENDING)).first() is not None
+
+
+# ------------------------------------------------------------------ read
+@tk.side_effect_free
+def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One application with its timeline (``events``) and ``grant``.
+
+    The applicant, the reviewers of the dataset's organization (admins and
+    editors) and sysadmins. Contact details and the credit code are shown to
+    them only.
+
+    :param id: the application's id
+    :type id: string
+
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_show", context, data_dict)
+    application = Application.get(data_dict.get("id"))
+    assert application is not None
+    return application_dict(application, _caller(context), events=True)
+
+
+@tk.side_effect_free
+def govshare_application_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Applications, open ones by due date first.
+
+    Without ``organization``: the caller's own applications (sysadmins: every
+    application, unless ``mine``). With ``organization``: that
+    organization's inbox (its reviewers and sysadmins).
+
+    :param mine: only the caller's own applications
+    :type mine: bool
+    :param organization: an organization's id or name
+    :type organization: string
+    :param package_id: only applications for this dataset
+    :type package_id: string
+    :param state: only this state (``submitted``, ``needs_supplement``,
+        ``approved``, ``rejected``, ``withdrawn``, ``expired``, ``revoked``)
+    :type state: string
+    :param overdue: only (or, false, no) applications past their due date
+        without an answer
+    :type overdue: bool
+    :param sort: ``due_date`` (default), ``submitted_at desc`` or
+        ``created_at desc``
+    :type sort: string
+    :param limit: at most this many (default 50)
+    :type limit: int
+    :param offset: skip this many
+    :type offset: int
+
+    :returns: ``count`` and ``results``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_list", context, data_dict)
+    data = _validate(data_dict, schema.application_list_schema(), context)
+    user = _caller(context)
+    assert user is not None
+    query = model.Session.query(Application)
+    if data.get("organization"):
+        group = model.Group.get(data["organization"])
+        assert group is not None
+        query = query.filter(Application.owner_org == group.id)
+        if data.get("mine"):
+            query = query.filter(Application.user_id == user.id)
+    elif data.get("mine") or not user.sysadmin:
+        query = query.filter(Application.user_id == user.id)
+    if data.get("package_id"):
+        package = model.Package.get(data["package_id"])
+        query = query.filter(Application.package_id == (package.id if package else None))
+    if data.get("state"):
+        query = query.filter(Application.state == data["state"])
+    today = workdays.local_today()
+    if "overdue" in data:
+        overdue = sa.and_(Application.state.in_(workflow.WAITING_FOR_ANSWER),
+                          Application.due_date < today)
+        query = query.filter(overdue if data["overdue"] else sa.not_(overdue))
+    count = query.count()
+    order = {
+        "due_date": (sa.case((Application.state.in_(workflow.PENDING), 0), else_=1),
+                     Application.due_date.asc().nulls_last(), Application.submitted_at),
+        "submitted_at desc": (Application.submitted_at.desc(),),
+        "created_at desc": (Application.created_at.desc(),),
+    }[data["sort"]]
+    rows = query.order_by(*order, Application.id).offset(data["offset"]).limit(
+        data["limit"]).all()
+    packages = {p.id: p for p in model.Session.query(model.Package).filter(
+        model.Package.id.in_({r.package_id for r in rows}))} if rows else {}
+    groups = {g.id: g for g in model.Session.query(model.Group).filter(
+        model.Group.id.in_({r.owner_org for r in rows}))} if rows else {}
+    return {"count": count, "results": [
+        application_dict(r, user, today=today, package=packages.get(r.package_id),
+                         organization=groups.get(r.owner_org)) for r in rows]}
+
+
+# ------------------------------------------------------------------ moves
+def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Answer an application: approve (with the agreement terms; creates the
+    grant), reject (with a reason, optionally the basis) or ask for a
+    supplement (补正, with what is missing: the clock stops until it arrives).
+
+    Admins and editors of the dataset's organization, and sysadmins.
+
+    :param id: the application's id
+    :type id: string
+    :param decision: ``approve``, ``reject`` or ``request_supplement``
+    :type decision: string
+    :param reason: required for ``reject`` and ``request_supplement``
+    :type reason: string
+    :param basis: the rule a rejection rests on (optional)
+    :type basis: string
+    :param terms: required for ``approve``: ``scope``, ``extent`` (程度),
+        ``valid_until`` (date), ``disposal`` (what happens to the data when the
+        term ends), ``derived_data_ownership``; optional ``valid_from``
+        (date, default today) and ``resource_ids`` (default: those applied for)
+    :type terms: dictionary
+
+    :returns: the application
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_decide", context, data_dict)
+    data = _validate(data_dict, schema.application_decide_schema(), context)
+    decision = data["decision"]
+    terms: Optional[dict[str, Any]] = None
+    if decision == workflow.APPROVE:
+        terms = _approval_terms(data.get("terms"), context)
+    application, move, before = _move(context, data["id"], decision, data.get("reason"))
+    user = _caller(context)
+    now = utcnow()
+    application.state = move.target
+    application.modified_at = now
+    details: dict[str, Any] = {}
+    queued = []
+    if decision == workflow.REQUEST_SUPPLEMENT:
+        application.reason = data.get("reason")
+        details["due_date_was"] = _iso(application.due_date)
+        application.due_date = None
+        application.due_date_provisional = False
+        queued.append(notices.queue(application, notices.SUPPLEMENT_REQUESTED))
+    else:
+        today = workdays.local_today()
+        application.decided_at = now
+        application.decided_by = user.id if user else None
+        application.reason = data.get("reason")
+        application.basis = data.get("basis")
+        application.answer_working_days = int(workdays.workdays_between(
+            workdays.local_date(application.submitted_at), today))
+        application.answered_late = bool(application.due_date and today > application.due_date)
+        if terms is not None:
+            resource_ids = _check_resource_ids(
+                terms.get("resource_ids") or list(application.resource_ids or []),
+                application.package_id, "terms", list(application.resource_ids or []))
+            terms["resource_ids"] = resource_ids
+            application.terms = terms
+            grant = Grant(application_id=application.id, user_id=application.user_id,
+                          package_id=application.package_id, owner_org=application.owner_org,
+                          resource_ids=resource_ids,
+                          valid_from=max(now, _local_midnight_utc(
+                              dt.date.fromisoformat(terms["valid_from"]))),
+                          valid_until=_local_midnight_utc(
+                              dt.date.fromisoformat(terms["valid_until"])
+                              + dt.timedelta(days=1)),
+                          state="active")
+            model.Session.add(grant)
+        queued.append(notices.queue(application, notices.APPROVED if terms is not None
+                                    else notices.REJECTED))
+    _record(application, decision, user.id if user else None, before, at=now,
+            reason=data.get("reason"), basis=data.get("basis"), terms=terms,
+            details=details or None)
+    _finish(context, queued)
+    return application_dict(application, user, events=True)
+
+
+def _approval_terms(raw: Any, context: Context) -> dict[str, Any]:
+    """The approval's agreement terms, validated; 409 with field errors."""
+    if raw in (None, "", {}):
+        raise tk.ValidationError({"terms": [tk._(
+            "Missing value: an approval records the agreement terms (scope, extent, "
+            "term, disposal of the data, ownership of derived data)")]})
+    if isinstance(raw, str):
+        import json
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    if not isinstance(raw, dict):
+        raise tk.ValidationError({"terms": [tk._("Give the terms as an object")]})
+    terms, errors = tk.navl_validate(raw, schema.approval_terms_schema(), context)
+    if errors:
+        raise tk.ValidationError({"terms": errors})
+    today = workdays.local_today()
+    valid_from = terms.get("valid_from") or today
+    valid_until = terms["valid_until"]
+    if valid_from < today:
+        raise tk.ValidationError({"terms": {"valid_from": [tk._(
+            "The term cannot start in the past")]}})
+    if valid_until < valid_from:
+        raise tk.ValidationError({"terms": {"valid_until": [tk._(
+            "The term must end on or after its first day")]}})
+    longest = int(tk.config.get(schema.TERM_OPTION))
+    if valid_until > _add_months(valid_from, longest):
+        raise tk.ValidationError({"terms": {"valid_until": [tk._(
+            "The term may be at most {months} months").format(months=longest)]}})
+    result = {k: terms.get(k) for k in TERM_FIELDS if k in terms}
+    result["valid_from"] = valid_from.isoformat()
+    result["valid_until"] = valid_until.isoformat()
+    return result
+
+
+def govshare_application_supplement(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Send the supplement (补正) asked for: the application is submitted again
+    and the clock restarts (a full answer period from today). Any of the
+    create action's materials may be given; what is left out is kept.
+
+    The applicant.
+
+    :param id: the application's id
+    :type id: string
+    :param note: what was supplemented (optional)
+    :type note: string
+
+    :returns: the application with its new ``due_date``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_supplement", context, data_dict)
+    data = _validate(data_dict, schema.application_supplement_schema(), context)
+    application, move, before = _move(context, data["id"], workflow.SUPPLEMENT)
+    changed = {f: data[f] for f in MATERIAL_FIELDS if f in data
+               and data[f] != getattr(application, f)}
+    merged_type = changed.get("applicant_type", application.applicant_type)
+    if merged_type == "organization" and not changed.get("credit_code",
+                                                         application.credit_code):
+        model.Session.rollback()
+        raise tk.ValidationError({"credit_code": [tk._(
+            "An organization applicant must give its unified social credit code")]})
+    if "resource_ids" in data:
+        changed["resource_ids"] = _check_resource_ids(data["resource_ids"],
+                                                      application.package_id, "resource_ids")
+    for field, value in changed.items():
+        setattr(application, field, value)
+    if merged_type == "person":
+        application.credit_code = None
+    now = utcnow()
+    due = deadline.due_after(now)
+    application.state = move.target
+    application.submitted_at = now
+    application.modified_at = now
+    application.due_date, application.due_date_provisional = due.date, due.provisional
+    user = _caller(context)
+    _record(application, move.name, user.id if user else None, before, at=now,
+            reason=data.get("note"),
+            details={"due_date": due.date.isoformat(), "provisional": due.provisional,
+                     "changed": sorted(k for k in changed if k not in PERSONAL_FIELDS)})
+    _finish(context, [notices.queue(application, notices.RESUBMITTED)])
+    return application_dict(application, user, events=True)
+
+
+def govshare_application_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Withdraw a pending application.
+
+    The applicant.
+
+    :param id: the application's id
+    :type id: string
+    :param reason: why (optional)
+    :type reason: string
+
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_withdraw", context, data_dict)
+    data = _validate(data_dict, schema.application_id_schema(), context)
+    application, move, before = _move(context, data["id"], workflow.WITHDRAW)
+    now = utcnow()
+    application.state = move.target
+    application.modified_at = now
+    user = _caller(context)
+    _record(application, move.name, user.id if user else None, before, at=now,
+            reason=data.get("reason"))
+    _finish(context, [])
+    return application_dict(application, user, events=True)
+
+
+def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Extend the answer period once, by up to
+    ``ckanext.govshare.application.max_extension_working_days`` (15) working
+    days, with a reason; the applicant is told.
+
+    Admins and editors of the dataset's organization, and sysadmins.
+
+    :param id: the application's id
+    :type id: string
+    :param days: working days to add
+    :type days: int
+    :param reason: why the extension is needed
+    :type reason: string
+
+    :returns: the application with its new ``due_date``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_application_extend", context, data_dict)
+    data = _validate(data_dict, schema.application_extend_schema(), context)
+    application, move, before = _move(context, data["id"], workflow.EXTEND, data["reason"])
+    if application.extension_days:
+        model.Session.rollback()
+        raise tk.ValidationError({"days": [tk._(
+            "The answer period of this application was already extended once")]})
+    old_due = application.due_date
+    due = workdays.add_workdays(old_due, data["days"]) if old_due else deadline.due_after(
+        application.submitted_at, data["days"])
+    application.extension_days = data["days"]
+    application.due_date, application.due_date_provisional = due.date, due.provisional
+    application.modified_at = utcnow()
+    user = _caller(context)
+    _record(application, move.name, user.id if user else None, before,
+            reason=data["reason"],
+            details={"days": data["days"], "due_date_was": _iso(old_due),
+                     "due_date": due.date.isoformat(), "provisional": due.provisional})
+    _finish(context, [notices.queue(application, notices.EXTENDED)])
+    return application_dict(application, user, events=True)
+
+
+# ------------------------------------------------------------------ grants
+@tk.side_effect_free
+def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Grants: the caller's own, or (reviewers, sysadmins) an organization's.
+
+    :param mine: only the caller's own (default for users who are not
+        sysadmins and give no organization)
+    :type mine: bool
+    :param organization: an organization's id or name (its reviewers)
+    :type organization: string
+    :param package_id: only grants on this dataset
+    :type package_id: string
+    :param application_id: the grant of this application
+    :type application_id: string
+    :param state: ``active``, ``expired`` or ``revoked``
+    :type state: string
+    :param limit: at most this many (default 50)
+    :type limit: int
+    :param offset: skip this many
+    :type offset: int
+
+    :returns: ``count`` and ``results``, each with ``valid`` (usable now) and
+        ``valid_until``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_grant_list", context, data_dict)
+    data = _validate(data_dict, schema.grant_list_schema(), context)
+    user = _caller(context)
+    assert user is not None
+    query = model.Session.query(Grant)
+    if data.get("organization"):
+        group = model.Group.get(data["organization"])
+        assert group is not None
+        query = query.filter(Grant.owner_org == group.id)
+    elif data.get("mine") or not user.sysadmin:
+        query = query.filter(Grant.user_id == user.id)
+    if data.get("package_id"):
+        package = model.Package.get(data["package_id"])
+        query = query.filter(Grant.package_id == (package.id if package else None))
+    if data.get("application_id"):
+        query = query.filter(Grant.application_id == data["application_id"])
+    if data.get("state"):
+        query = query.filter(Grant.state == data["state"])
+    count = query.count()
+    rows = query.order_by(Grant.valid_until.desc(), Grant.id).offset(
+        data["offset"]).limit(data["limit"]).all()
+    now = utcnow()
+    return {"count": count, "results": [grant_dict(g, now) for g in rows]}
+
+
+def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Revoke a grant, with a reason: the data closes to its holder at once and
+    the application becomes ``revoked``; the applicant is told.
+
+    Admins of the dataset's organization, and sysadmins.
+
+    :param id: the grant's id
+    :type id: string
+    :param reason: why
+    :type reason: string
+
+    :returns: the grant
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_grant_revoke", context, data_dict)
+    data = _validate(data_dict, schema.grant_revoke_schema(), context)
+    grant = Grant.get(data["id"])
+    assert grant is not None
+    application, move, before = _move(context, grant.application_id, workflow.REVOKE,
+                                      data["reason"])
+    now = utcnow()
+    user = _caller(context)
+    application.state = move.target
+    application.modified_at = now
+    grant.state = "revoked"
+    grant.ended_at = now
+    grant.ended_by = user.id if user else None
+    grant.end_reason = data["reason"]
+    _record(application, move.name, user.id if user else None, before, at=now,
+            reason=data["reason"], details={"grant_id": grant.id})
+    _finish(context, [notices.queue(application, notices.REVOKED)])
+    return grant_dict(grant, now)
+
+
+def get_actions() -> dict[str, Any]:
+    return {name: fn for name, fn in globals().items()
+            if name.startswith("govshare_") and callable(fn)}

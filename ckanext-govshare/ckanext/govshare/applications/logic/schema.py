@@ -1,0 +1,165 @@
+"""Schemas of the application actions."""
+from __future__ import annotations
+
+from ckan.logic.schema import validator_args
+from ckan.types import Schema, Validator, ValidatorFactory
+
+from ckanext.govshare.applications import workflow
+from ckanext.govshare.applications.logic import validators as v
+from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
+from ckanext.govshare.catalog_review.logic.validators import max_length
+
+TERM_OPTION = "ckanext.govshare.application.max_term_months"
+MAX_EXTENSION_OPTION = "ckanext.govshare.application.max_extension_working_days"
+
+
+@validator_args
+def application_materials_schema(
+        not_missing: Validator, not_empty: Validator, ignore_missing: Validator,
+        unicode_safe: Validator, strip_value: Validator, one_of: ValidatorFactory,
+        default: ValidatorFactory, email_validator: Validator) -> Schema:
+    """What an applicant states (on submission and on a supplement)."""
+    return {
+        "resource_ids": [ignore_missing, v.string_list],
+        "purpose": [not_missing, unicode_safe, strip_value, not_empty, max_length(2000)],
+        "use_scenario": [not_missing, unicode_safe, strip_value, not_empty,
+                         max_length(2000)],
+        "requested_fields": [default(""), unicode_safe, strip_value, max_length(2000)],
+        "requested_term_months": [not_missing, not_empty, v.int_between(1, TERM_OPTION)],
+        "applicant_type": [not_missing, not_empty, unicode_safe,
+                           one_of(["person", "organization"])],
+        "applicant_name": [not_missing, unicode_safe, strip_value, not_empty,
+                           max_length(200)],
+        "credit_code": [ignore_missing, unicode_safe, govshare_unified_social_credit_code,
+                        v.credit_code_for_organizations],
+        "contact_email": [not_missing, unicode_safe, strip_value, not_empty,
+                          email_validator],
+        "contact_phone": [not_missing, unicode_safe, not_empty, v.phone],
+        "accept_terms": [not_missing, v.accepted],
+        "accept_security_commitment": [not_missing, v.accepted],
+    }
+
+
+@validator_args
+def application_create_schema(not_missing: Validator, not_empty: Validator,
+                              unicode_safe: Validator) -> Schema:
+    schema = application_materials_schema()
+    schema["package_id"] = [not_missing, not_empty, unicode_safe]
+    return schema
+
+
+@validator_args
+def application_supplement_schema(not_missing: Validator, not_empty: Validator,
+                                  unicode_safe: Validator, ignore_missing: Validator,
+                                  strip_value: Validator) -> Schema:
+    schema = application_materials_schema()
+    # a supplement repeats the materials; what is left out keeps its value
+    for field, validators in schema.items():
+        schema[field] = [ignore_missing] + [f for f in validators
+                                           if f not in (not_missing, not_empty)]
+    schema["id"] = [not_missing, not_empty, unicode_safe]
+    schema["note"] = [ignore_missing, unicode_safe, strip_value, max_length(2000)]
+    return schema
+
+
+@validator_args
+def application_decide_schema(not_missing: Validator, not_empty: Validator,
+                              ignore_missing: Validator, unicode_safe: Validator,
+                              strip_value: Validator, one_of: ValidatorFactory) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe],
+        "decision": [not_missing, not_empty, unicode_safe, one_of(list(workflow.DECISIONS))],
+        "reason": [ignore_missing, unicode_safe, strip_value, max_length(4000)],
+        "basis": [ignore_missing, unicode_safe, strip_value, max_length(2000)],
+        "terms": [ignore_missing],
+    }
+
+
+@validator_args
+def approval_terms_schema(not_missing: Validator, not_empty: Validator,
+                          ignore_missing: Validator, unicode_safe: Validator,
+                          strip_value: Validator) -> Schema:
+    """The agreement terms an approval records (the rules name them all)."""
+    text = [not_missing, unicode_safe, strip_value, not_empty, max_length(2000)]
+    return {
+        "scope": list(text),
+        "resource_ids": [ignore_missing, v.string_list],
+        "extent": list(text),
+        "valid_from": [ignore_missing, v.iso_date],
+        "valid_until": [not_missing, not_empty, v.iso_date],
+        "disposal": list(text),
+        "derived_data_ownership": list(text),
+    }
+
+
+@validator_args
+def application_id_schema(not_missing: Validator, not_empty: Validator,
+                          ignore_missing: Validator, unicode_safe: Validator,
+                          strip_value: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe],
+        "reason": [ignore_missing, unicode_safe, strip_value, max_length(4000)],
+    }
+
+
+@validator_args
+def application_extend_schema(not_missing: Validator, not_empty: Validator,
+                              unicode_safe: Validator, strip_value: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe],
+        "days": [not_missing, not_empty, v.int_between(1, MAX_EXTENSION_OPTION)],
+        "reason": [not_missing, unicode_safe, strip_value, not_empty, max_length(4000)],
+    }
+
+
+@validator_args
+def application_list_schema(ignore_missing: Validator, unicode_safe: Validator,
+                            boolean_validator: Validator, one_of: ValidatorFactory,
+                            default: ValidatorFactory,
+                            natural_number_validator: Validator,
+                            is_positive_integer: Validator) -> Schema:
+    return {
+        "mine": [ignore_missing, boolean_validator],
+        "organization": [ignore_missing, unicode_safe],
+        "package_id": [ignore_missing, unicode_safe],
+        "state": [ignore_missing, unicode_safe, one_of(list(workflow.STATES))],
+        "overdue": [ignore_missing, boolean_validator],
+        "sort": [default("due_date"), unicode_safe,
+                 one_of(["due_date", "submitted_at desc", "created_at desc"])],
+        "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
+        "offset": [default(0), natural_number_validator],
+    }
+
+
+@validator_args
+def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator,
+                      boolean_validator: Validator, one_of: ValidatorFactory,
+                      default: ValidatorFactory, natural_number_validator: Validator,
+                      is_positive_integer: Validator) -> Schema:
+    return {
+        "mine": [ignore_missing, boolean_validator],
+        "organization": [ignore_missing, unicode_safe],
+        "package_id": [ignore_missing, unicode_safe],
+        "application_id": [ignore_missing, unicode_safe],
+        "state": [ignore_missing, unicode_safe, one_of(["active", "expired", "revoked"])],
+        "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
+        "offset": [default(0), natural_number_validator],
+    }
+
+
+@validator_args
+def grant_revoke_schema(not_missing: Validator, not_empty: Validator,
+                        unicode_safe: Validator, strip_value: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe],
+        "reason": [not_missing, unicode_safe, strip_value, not_empty, max_length(4000)],
+    }
+
+
+@validator_args
+def report_schema(ignore_missing: Validator, unicode_safe: Validator) -> Schema:
+    return {
+        "organization": [ignore_missing, unicode_safe],
+        "since": [ignore_missing, v.iso_date],
+        "until": [ignore_missing, v.iso_date],
+    }

@@ -1,0 +1,92 @@
+"""Validators of the application schemas (used directly, not registered)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import missing
+from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey, Validator
+
+from ckanext.govshare.catalog.logic.validators import parse_bool
+
+#: a mainland mobile number (+86 optional) or a landline with area code and
+#: optional extension: 13812345678, +86 138 1234 5678, 0571-88888888-123
+PHONE_RE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$")
+
+
+def phone(value: Any) -> Any:
+    """A Chinese mobile or landline number; spaces are dropped."""
+    if value is missing or value is None:
+        return value
+    number = re.sub(r"[\s()]", "", str(value))
+    if not PHONE_RE.match(number):
+        raise tk.Invalid(tk._("Enter a mobile number (11 digits) or a landline number "
+                              "with its area code, e.g. 0571-88888888"))
+    return number
+
+
+def accepted(value: Any) -> Any:
+    """A box that must be ticked (true)."""
+    try:
+        ticked = parse_bool(value)
+    except ValueError:
+        ticked = None
+    if not ticked:
+        raise tk.Invalid(tk._("Must be accepted to apply"))
+    return True
+
+
+def int_between(low: int, high_option: str) -> Validator:
+    """A whole number from ``low`` up to the configured ``high_option``."""
+
+    def validator(value: Any) -> Any:
+        high = int(tk.config.get(high_option))
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise tk.Invalid(tk._("Enter a whole number"))
+        if not low <= number <= high:
+            raise tk.Invalid(tk._("Must be between {low} and {high}").format(
+                low=low, high=high))
+        return number
+
+    return validator
+
+
+def iso_date(value: Any) -> Any:
+    """A date given as ``YYYY-MM-DD``."""
+    if value is missing or value is None or value == "":
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise tk.Invalid(tk._("Enter a date as YYYY-MM-DD"))
+
+
+def string_list(value: Any) -> Any:
+    """A list of ids, given as a list or as a comma/space separated string."""
+    if value is missing or value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[\s,]+", value)
+    if not isinstance(value, (list, tuple)):
+        raise tk.Invalid(tk._("Give a list of ids"))
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def credit_code_for_organizations(key: FlattenKey, data: FlattenDataDict,
+                                  errors: FlattenErrorDict, context: Context) -> None:
+    """An organization applicant gives its 统一社会信用代码; a person gives none."""
+    value = data.get(key)
+    if data.get(("applicant_type",)) == "organization":
+        if value is missing or not value:
+            errors[key].append(tk._("An organization applicant must give its unified "
+                                    "social credit code"))
+    elif value not in (missing, None, ""):
+        data[key] = None

@@ -1,0 +1,144 @@
+"""Applications, their events, grants and the notification outbox.
+
+Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
+
+* ``govshare_application``: one application for one conditional dataset
+  (all or some of its resources), its current state and due date;
+* ``govshare_application_event``: every step, append-only: the database
+  refuses UPDATE and DELETE on it (a trigger);
+* ``govshare_grant``: what an approval gives: user, dataset, resources,
+  valid from/until; ``state`` turns ``revoked``/``expired`` when it ends;
+* ``govshare_application_notice``: the mail outbox; a notice is written in the
+  same transaction as the step it tells of and sent by a background job, so a
+  failed send never loses or blocks the step and is retried.
+
+Dataset, organization and user ids are plain columns (no foreign keys into
+CKAN's tables).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.model.types import make_uuid
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC timestamp CKAN stores."""
+    return dt.datetime.utcnow()
+
+
+class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "govshare_application"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    owner_org: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    #: empty: every resource of the dataset
+    resource_ids: Mapped[list[str]] = sa.Column(ARRAY(sa.UnicodeText), nullable=False,
+                                                default=list)
+    user_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+
+    purpose: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    use_scenario: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    requested_fields: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="")
+    requested_term_months: Mapped[int] = sa.Column(sa.Integer, nullable=False)
+    applicant_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    applicant_name: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    credit_code: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    contact_email: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    contact_phone: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    terms_accepted_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+
+    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    created_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    #: the latest (re)submission: the clock starts here
+    submitted_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+    due_date: Mapped[Optional[dt.date]] = sa.Column(sa.Date)
+    due_date_provisional: Mapped[bool] = sa.Column(sa.Boolean, nullable=False, default=False)
+    extension_days: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
+    decided_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+    decided_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    #: working days from the last submission to the answer (for the report)
+    answer_working_days: Mapped[Optional[int]] = sa.Column(sa.Integer)
+    answered_late: Mapped[Optional[bool]] = sa.Column(sa.Boolean)
+    reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    basis: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    modified_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Application"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+    @classmethod
+    def get_for_update(cls, reference: str) -> Optional["Application"]:
+        """The application, its row locked until the transaction ends, so
+        that of two concurrent decisions the second sees the first."""
+        return (model.Session.query(cls).filter(cls.id == reference)
+                .with_for_update().populate_existing().one_or_none())
+
+
+class ApplicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "govshare_application_event"
+
+    id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    #: None: the system (the tick)
+    actor_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    move: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    from_state: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    to_state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    basis: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    #: e.g. the due date set by the step
+    details: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+
+
+class Grant(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "govshare_grant"
+
+    id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
+    application_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, unique=True)
+    user_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    owner_org: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    #: empty: every resource of the dataset
+    resource_ids: Mapped[list[str]] = sa.Column(ARRAY(sa.UnicodeText), nullable=False,
+                                                default=list)
+    valid_from: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+    valid_until: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False)
+    state: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="active")
+    ended_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+    ended_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    end_reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+
+    @classmethod
+    def get(cls, reference: Optional[str]) -> Optional["Grant"]:
+        if not reference:
+            return None
+        return model.Session.get(cls, reference)
+
+
+class Notice(tk.BaseModel):  # type: ignore[misc, valid-type]
+    __tablename__ = "govshare_application_notice"
+
+    id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    #: the due date a reminder or overdue notice is about (one notice each)
+    due_date: Mapped[Optional[dt.date]] = sa.Column(sa.Date)
+    created_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
+    attempts: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
+    last_error: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)

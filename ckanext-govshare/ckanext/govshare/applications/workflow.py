@@ -1,0 +1,102 @@
+"""The application workflow: its states and every allowed move, in one table.
+
+The actions (:mod:`.logic.action`), the pages (the buttons a user is offered)
+and the tests all read :data:`MOVES`; a move that is not in it is impossible.
+
+* ``submitted`` → ``approved`` | ``rejected`` | ``needs_supplement`` (reviewer)
+* ``needs_supplement`` → ``submitted`` (applicant; the clock restarts)
+* ``submitted`` | ``needs_supplement`` → ``withdrawn`` (applicant)
+* ``approved`` → ``expired`` (the system, when the term ends) |
+  ``revoked`` (an admin of the owning organization, with a reason)
+* ``submitted`` → ``submitted`` by ``extend``: the reviewer extends the due
+  date once, by up to 15 working days, with a reason.
+
+Reviewers are the admins and editors of the dataset's organization and
+sysadmins; an organization admin (or sysadmin) may revoke.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable, Optional
+
+SUBMITTED = "submitted"
+APPROVED = "approved"
+REJECTED = "rejected"
+NEEDS_SUPPLEMENT = "needs_supplement"
+WITHDRAWN = "withdrawn"
+EXPIRED = "expired"
+REVOKED = "revoked"
+
+STATES = (SUBMITTED, NEEDS_SUPPLEMENT, APPROVED, REJECTED, WITHDRAWN, EXPIRED, REVOKED)
+#: states in which the organization owes an answer, and the clock runs
+WAITING_FOR_ANSWER = (SUBMITTED,)
+#: states in which an application is still open (a second one is refused)
+PENDING = (SUBMITTED, NEEDS_SUPPLEMENT)
+FINAL = (REJECTED, WITHDRAWN, EXPIRED, REVOKED)
+
+# who moves
+APPLICANT = "applicant"
+REVIEWER = "reviewer"          # org admin or editor, sysadmin
+ORG_ADMIN = "org_admin"        # org admin, sysadmin
+SYSTEM = "system"              # the tick / nobody in particular
+ROLES = (APPLICANT, REVIEWER, ORG_ADMIN, SYSTEM)
+
+# the moves' names (``submit`` creates an application)
+SUBMIT = "submit"
+APPROVE = "approve"
+REJECT = "reject"
+REQUEST_SUPPLEMENT = "request_supplement"
+SUPPLEMENT = "supplement"
+WITHDRAW = "withdraw"
+EXTEND = "extend"
+EXPIRE = "expire"
+REVOKE = "revoke"
+
+#: the decisions ``govshare_application_decide`` takes
+DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT)
+
+
+@dataclasses.dataclass(frozen=True)
+class Move:
+    name: str
+    source: Optional[str]   # None: the application is created by this move
+    target: str
+    actor: str
+    #: the move needs a reason from whoever makes it
+    needs_reason: bool = False
+
+
+MOVES: tuple[Move, ...] = (
+    Move(SUBMIT, None, SUBMITTED, APPLICANT),
+    Move(APPROVE, SUBMITTED, APPROVED, REVIEWER),
+    Move(REJECT, SUBMITTED, REJECTED, REVIEWER, needs_reason=True),
+    Move(REQUEST_SUPPLEMENT, SUBMITTED, NEEDS_SUPPLEMENT, REVIEWER, needs_reason=True),
+    Move(SUPPLEMENT, NEEDS_SUPPLEMENT, SUBMITTED, APPLICANT),
+    Move(WITHDRAW, SUBMITTED, WITHDRAWN, APPLICANT),
+    Move(WITHDRAW, NEEDS_SUPPLEMENT, WITHDRAWN, APPLICANT),
+    Move(EXTEND, SUBMITTED, SUBMITTED, REVIEWER, needs_reason=True),
+    Move(EXPIRE, APPROVED, EXPIRED, SYSTEM),
+    Move(REVOKE, APPROVED, REVOKED, ORG_ADMIN, needs_reason=True),
+)
+
+MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
+
+
+def find_move(name: str, source: Optional[str]) -> Optional[Move]:
+    """The move ``name`` out of ``source``, or None if there is none."""
+    for move in MOVES:
+        if move.name == name and move.source == source:
+            return move
+    return None
+
+
+def sources_of(name: str) -> tuple[str, ...]:
+    """The states a move may start from (for error messages)."""
+    return tuple(m.source for m in MOVES if m.name == name and m.source)
+
+
+def moves_for(state: str, roles: Iterable[str]) -> list[Move]:
+    """The moves out of ``state`` that someone with ``roles`` may make (what a
+    page offers them)."""
+    roles = set(roles)
+    return [m for m in MOVES if m.source == state and m.actor in roles]

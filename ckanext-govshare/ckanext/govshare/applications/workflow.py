@@ -90,6 +90,11 @@ def find_move(name: str, source: Optional[str]) -> Optional[Move]:
     return None
 
 
+def actor_of(name: str) -> str:
+    """Who makes the move ``name`` (the same role from every state)."""
+    return next(m.actor for m in MOVES if m.name == name)
+
+
 def sources_of(name: str) -> tuple[str, ...]:
     """The states a move may start from (for error messages)."""
     return tuple(m.source for m in MOVES if m.name == name and m.source)

@@ -47,6 +47,20 @@ def _caller(context: Context) -> Optional[model.User]:
     return access.user_of(context.get("auth_user_obj") or context.get("user"))
 
 
+def _logged_in(context: Context) -> model.User:
+    user = _caller(context)
+    if user is None:
+        raise tk.NotAuthorized(tk._("Log in first"))
+    return user
+
+
+def _organization(reference: str) -> model.Group:
+    group = model.Group.get(reference)
+    if group is None or not group.is_organization or group.state != "active":
+        raise tk.ObjectNotFound(tk._("Organization not found"))
+    return group
+
+
 def _commit(context: Context) -> None:
     if context.get("defer_commit"):
         model.Session.flush()
@@ -91,15 +105,15 @@ def _move(context: Context, application_id: str, move_name: str,
     application = Application.get_for_update(application_id)
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
+    user = _caller(context)
+    if workflow.actor_of(move_name) not in access.roles(
+            user, application.user_id, application.owner_org):
+        model.Session.rollback()
+        raise tk.NotAuthorized(tk._("You may not make this move on this application"))
     move = workflow.find_move(move_name, application.state)
     if move is None:
         model.Session.rollback()
         raise _state_error(application, move_name)
-    user = _caller(context)
-    if move.actor != workflow.SYSTEM and move.actor not in access.roles(
-            user, application.user_id, application.owner_org):
-        model.Session.rollback()
-        raise tk.NotAuthorized(tk._("You may not make this move on this application"))
     if move.needs_reason and not reason:
         model.Session.rollback()
         raise tk.ValidationError({"reason": [tk._("Missing value: give a reason")]})
@@ -288,8 +302,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("govshare_application_create", context, data_dict)
-    user = _caller(context)
-    assert user is not None
+    user = _logged_in(context)
     package = _package(str(data_dict.get("package_id") or ""))
     caller = policy.Caller.for_user(user)
     facts = policy.PackageFacts.from_model(package)
@@ -356,7 +369,8 @@ def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str
     """
     tk.check_access("govshare_application_show", context, data_dict)
     application = Application.get(data_dict.get("id"))
-    assert application is not None
+    if application is None:
+        raise tk.ObjectNotFound(tk._("Application not found"))
     return application_dict(application, _caller(context), events=True)
 
 
@@ -393,12 +407,10 @@ def govshare_application_list(context: Context, data_dict: DataDict) -> dict[str
     """
     tk.check_access("govshare_application_list", context, data_dict)
     data = _validate(data_dict, schema.application_list_schema(), context)
-    user = _caller(context)
-    assert user is not None
+    user = _logged_in(context)
     query = model.Session.query(Application)
     if data.get("organization"):
-        group = model.Group.get(data["organization"])
-        assert group is not None
+        group = _organization(data["organization"])
         query = query.filter(Application.owner_org == group.id)
         if data.get("mine"):
             query = query.filter(Application.user_id == user.id)
@@ -685,12 +697,10 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     """
     tk.check_access("govshare_grant_list", context, data_dict)
     data = _validate(data_dict, schema.grant_list_schema(), context)
-    user = _caller(context)
-    assert user is not None
+    user = _logged_in(context)
     query = model.Session.query(Grant)
     if data.get("organization"):
-        group = model.Group.get(data["organization"])
-        assert group is not None
+        group = _organization(data["organization"])
         query = query.filter(Grant.owner_org == group.id)
     elif data.get("mine") or not user.sysadmin:
         query = query.filter(Grant.user_id == user.id)
@@ -725,7 +735,8 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     tk.check_access("govshare_grant_revoke", context, data_dict)
     data = _validate(data_dict, schema.grant_revoke_schema(), context)
     grant = Grant.get(data["id"])
-    assert grant is not None
+    if grant is None:  # sysadmins skip the auth function, which says 404 first
+        raise tk.ObjectNotFound(tk._("Grant not found"))
     application, move, before = _move(context, grant.application_id, workflow.REVOKE,
                                       data["reason"])
     now = utcnow()

@@ -1,0 +1,160 @@
+"""The move table, read as the tests' source of truth: every move out of
+every state, tried by every role, through the actions.
+
+A move the table allows for the role succeeds and lands in the table's
+target state; a role the move is not for is refused (403) whatever the
+state; a move that does not start from the current state is refused with
+409 naming the state; either way nothing changes.
+"""
+from __future__ import annotations
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
+
+from ckanext.govshare.applications import workflow as wf
+from tests.applications.conftest import application_data, approval_terms
+
+ROLES = ("applicant", "stranger", "member", "editor", "admin", "sysadmin")
+#: the workflow roles each kind of user has on the test application
+ROLE_MAP = {
+    "applicant": {wf.APPLICANT},
+    "stranger": set(),
+    "member": set(),
+    "editor": {wf.REVIEWER},
+    "admin": {wf.REVIEWER, wf.ORG_ADMIN},
+    "sysadmin": {wf.REVIEWER, wf.ORG_ADMIN},
+}
+#: states reachable through the actions (``expired`` is the tick's: test_tick)
+STATES = (wf.SUBMITTED, wf.NEEDS_SUPPLEMENT, wf.APPROVED, wf.REJECTED, wf.WITHDRAWN,
+          wf.REVOKED)
+USER_MOVES = tuple(name for name in wf.MOVE_NAMES if name not in (wf.SUBMIT, wf.EXPIRE))
+
+
+def _ctx(user: dict) -> dict:
+    return {"user": user["name"], "ignore_auth": False}
+
+
+def bring_to(agency, state: str) -> dict:
+    """An application in ``state``, moved there through the actions."""
+    app = helpers.call_action("govshare_application_create", context=_ctx(agency.applicant),
+                              **application_data(agency.dataset["id"]))
+    reviewer = _ctx(agency.editor)
+    if state == wf.NEEDS_SUPPLEMENT:
+        app = helpers.call_action("govshare_application_decide", context=reviewer,
+                                  id=app["id"], decision="request_supplement",
+                                  reason="缺少单位介绍信")
+    elif state in (wf.APPROVED, wf.REVOKED):
+        app = helpers.call_action("govshare_application_decide", context=reviewer,
+                                  id=app["id"], decision="approve", terms=approval_terms())
+        if state == wf.REVOKED:
+            helpers.call_action("govshare_grant_revoke", context=_ctx(agency.admin),
+                                id=app["grant"]["id"], reason="违反使用约定")
+    elif state == wf.REJECTED:
+        app = helpers.call_action("govshare_application_decide", context=reviewer,
+                                  id=app["id"], decision="reject", reason="用途与数据无关")
+    elif state == wf.WITHDRAWN:
+        app = helpers.call_action("govshare_application_withdraw",
+                                  context=_ctx(agency.applicant), id=app["id"])
+    app = helpers.call_action("govshare_application_show", id=app["id"])
+    assert app["state"] == state
+    return app
+
+
+def attempt(agency, app: dict, move: str, user: dict) -> dict:
+    """Make ``move`` on ``app`` as ``user`` through its action."""
+    context = _ctx(user)
+    if move in wf.DECISIONS:
+        extra = {"terms": approval_terms()} if move == wf.APPROVE else {"reason": "理由"}
+        return helpers.call_action("govshare_application_decide", context=context,
+                                   id=app["id"], decision=move, **extra)
+    if move == wf.SUPPLEMENT:
+        return helpers.call_action("govshare_application_supplement", context=context,
+                                   id=app["id"], purpose="补充后的用途说明")
+    if move == wf.WITHDRAW:
+        return helpers.call_action("govshare_application_withdraw", context=context,
+                                   id=app["id"])
+    if move == wf.EXTEND:
+        return helpers.call_action("govshare_application_extend", context=context,
+                                   id=app["id"], days=5, reason="需要征求第三方意见")
+    if move == wf.REVOKE:
+        grant = (app.get("grant") or {}).get("id") or "no-grant"
+        return helpers.call_action("govshare_grant_revoke", context=context, id=grant,
+                                   reason="违反使用约定")
+    raise AssertionError(move)
+
+
+def _role_may(move: str, role: str) -> bool:
+    return wf.actor_of(move) in ROLE_MAP[role]
+
+
+def _unchanged(app: dict) -> None:
+    after = helpers.call_action("govshare_application_show", id=app["id"])
+    assert after["state"] == app["state"]
+    assert len(after["events"]) == len(app["events"])
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("move", USER_MOVES)
+def test_roles_the_move_is_not_for_are_refused(agency, state, move):
+    app = bring_to(agency, state)
+    for role in ROLES:
+        if _role_may(move, role):
+            continue
+        expected = (tk.ObjectNotFound if move == wf.REVOKE and not app.get("grant")
+                    else tk.NotAuthorized)
+        with pytest.raises(expected):
+            attempt(agency, app, move, getattr(agency, role))
+        _unchanged(app)
+
+
+def _allowed_roles():
+    for state in STATES:
+        for move in USER_MOVES:
+            for role in ROLES:
+                if _role_may(move, role):
+                    yield state, move, role
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.parametrize("state,move,role", list(_allowed_roles()))
+def test_the_move_from_each_state(agency, state, move, role):
+    app = bring_to(agency, state)
+    user = getattr(agency, role)
+    table_move = wf.find_move(move, state)
+    if move == wf.REVOKE and not app.get("grant"):
+        # nothing to revoke: there is no grant before an approval
+        with pytest.raises(tk.ObjectNotFound):
+            attempt(agency, app, move, user)
+    elif table_move is None:
+        with pytest.raises(tk.ValidationError) as err:
+            attempt(agency, app, move, user)
+        assert f"This application is {state}" in str(err.value.error_dict["state"])
+    else:
+        attempt(agency, app, move, user)
+        after = helpers.call_action("govshare_application_show", id=app["id"])
+        assert after["state"] == table_move.target
+        assert len(after["events"]) == len(app["events"]) + 1
+        assert after["events"][-1]["move"] == move
+        assert after["events"][-1]["from_state"] == state
+        assert after["events"][-1]["actor"] == user["name"]
+        return
+    _unchanged(app)
+
+
+def test_the_table_is_what_the_rules_say():
+    """The issue's list of moves, spelled out once more against the table."""
+    moves = {(m.source, m.target) for m in wf.MOVES}
+    assert moves == {
+        (None, wf.SUBMITTED),
+        (wf.SUBMITTED, wf.APPROVED), (wf.SUBMITTED, wf.REJECTED),
+        (wf.SUBMITTED, wf.NEEDS_SUPPLEMENT), (wf.NEEDS_SUPPLEMENT, wf.SUBMITTED),
+        (wf.SUBMITTED, wf.WITHDRAWN), (wf.NEEDS_SUPPLEMENT, wf.WITHDRAWN),
+        (wf.APPROVED, wf.EXPIRED), (wf.APPROVED, wf.REVOKED),
+        (wf.SUBMITTED, wf.SUBMITTED),  # extend
+    }
+    for state in wf.FINAL:
+        assert wf.moves_for(state, wf.ROLES) == []
+    assert [m.name for m in wf.moves_for(wf.SUBMITTED, {wf.APPLICANT})] == [wf.WITHDRAW]

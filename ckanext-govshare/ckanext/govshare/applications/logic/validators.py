@@ -88,5 +88,5 @@ def credit_code_for_organizations(key: FlattenKey, data: FlattenDataDict,
         if value is missing or not value:
             errors[key].append(tk._("An organization applicant must give its unified "
                                     "social credit code"))
-    elif value not in (missing, None, ""):
+    else:
         data[key] = None

@@ -228,3 +228,129 @@ def test_english_default_locale(app):
     assert app.get("/govshare-i18n-probe").get_data(as_text=True) == f"{MESSAGE}|3 failures:"
     with app.flask_app.test_request_context("/"):
         assert tk._(MESSAGE) == MESSAGE
+
+
+# --------------------------------------------------------------------------- (e)
+# CKAN's own strings on GovShare's pages (ckanext/govshare/core_messages.py)
+def _zh_catalog() -> dict[str, str]:
+    return {e.msgid: e.msgstr for e in polib.pofile(str(_po_path("zh_Hans_CN")))
+            if not e.obsolete}
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locale_default", "zh_Hans_CN")
+@pytest.mark.ckan_config("ckan.locales_offered", "zh_Hans_CN en")
+def test_our_catalog_translates_ckans_own_msgids(app):
+    """GovShare's catalog completes CKAN's: every msgid of core_messages.py is
+    translated as in our zh_Hans_CN catalog, also where CKAN's own catalog
+    has a (worse) translation of its own ("Follow": 追随)."""
+    from ckanext.govshare import core_messages
+
+    ours = _zh_catalog()
+    msgids = (*core_messages.TEMPLATES, *core_messages.RESOURCE_FIELDS,
+              *core_messages.RESOURCE_VALUES)
+    with app.flask_app.test_request_context("/"):
+        shown = {msgid: tk._(msgid) for msgid in msgids}
+    assert shown == {msgid: ours[msgid] for msgid in msgids}
+    assert shown["Follow"] == "关注"
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locale_default", "zh_Hans_CN")
+@pytest.mark.ckan_config("ckan.locales_offered", "zh_Hans_CN en")
+def test_resource_field_names_in_chinese(app):
+    """core_messages.format_resource_items, chained to CKAN's helper: the
+    names and values it knows are translated; the keys the templates compare
+    are left as they are."""
+    import ckan.lib.helpers as h
+
+    from ckanext.govshare import core_messages
+
+    items = [("has_views", False), ("package_id", "p-1"), ("state", "active"),
+             ("url_type", "upload"), ("size", 8), ("created", "2026-01-02T03:04:05"),
+             ("format", "CSV"), ("some_extra", "active")]
+    with app.flask_app.test_request_context("/"):
+        shown = dict(core_messages.format_resource_items(h.format_resource_items, items))
+    assert shown["有视图"] == "否"
+    assert shown["数据集标识符"] == "p-1"
+    assert shown["状态"] == "有效"
+    assert shown["网址类型"] == "上传的文件"
+    assert "大小" in shown and "created" in shown and shown["format"] == "CSV"
+    assert shown["some extra"] == "active"      # only the state is translated
+    with app.flask_app.test_request_context("/", environ_overrides={"CKAN_LANG": "en"}):
+        shown = dict(core_messages.format_resource_items(h.format_resource_items, items))
+    assert shown["Has views"] == "False" and shown["State"] == "active"
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.ckan_config("ckan.locale_default", "zh_Hans_CN")
+@pytest.mark.ckan_config("ckan.locales_offered", "zh_Hans_CN en")
+class TestCKANPagesInChinese:
+    """The dataset, resource and organization pages show no English from CKAN's
+    templates where GovShare's catalog has the Chinese."""
+
+    #: English that CKAN's zh_Hans_CN catalog leaves untranslated → ours
+    EVERY_PAGE = {"Skip to main content": "跳到主要内容", "Search Datasets...": "搜索数据集...",
+                  "Powered by": "技术支持", 'aria-label="Toggle navigation"': 'aria-label="切换导航"',
+                  'aria-label="Breadcrumb"': 'aria-label="当前位置"',
+                  "CKAN Association": "CKAN 协会"}
+    ANONYMOUS = {'aria-label="Account"': 'aria-label="账户"'}
+    LOGGED_IN = {'title="Profile settings"': 'title="个人资料设置"'}
+
+    @pytest.fixture()
+    def pages(self, create_with_upload):
+        from tests import factories
+
+        editor = factories.UserWithToken()
+        org = factories.Organization(name="jiaotong",
+                                     users=[{"name": editor["name"], "capacity": "editor"}])
+        dataset = factories.Dataset(owner_org=org["id"], name="bus-routes",
+                                    notes="全市公交线路。",
+                                    resources=[{"name": "stops", "format": "CSV",
+                                                "url": "http://files.example.com/stops.csv"}])
+        resource = create_with_upload("id,name\n1,一路\n", "routes.csv", package_id=dataset["id"],
+                                      name="routes", format="CSV",
+                                      context={"user": editor["name"]})
+        return {"editor": {"Authorization": editor["token"]},
+                "dataset": "/dataset/bus-routes",
+                "resource": f"/dataset/bus-routes/resource/{resource['id']}",
+                "organization": "/organization/jiaotong",
+                "about": "/organization/about/jiaotong"}
+
+    def check(self, body: str, expected: dict[str, str]) -> None:
+        for english, chinese in expected.items():
+            assert chinese in body, chinese
+            assert english not in body, english
+
+    @pytest.mark.parametrize("page", ["dataset", "resource", "organization", "about"])
+    def test_anonymous(self, app, pages, page):
+        self.check(app.get(pages[page]).body, {**self.EVERY_PAGE, **self.ANONYMOUS})
+
+    @pytest.mark.parametrize("page", ["dataset", "resource", "organization", "about"])
+    def test_logged_in(self, app, pages, page):
+        self.check(app.get(pages[page], headers=pages["editor"]).body,
+                   {**self.EVERY_PAGE, **self.LOGGED_IN})
+
+    def test_resource_page(self, app, pages):
+        body = app.get(pages["resource"], headers=pages["editor"]).body
+        self.check(body, {"Dataset description:": "数据集描述：",
+                          "Data last updated": "数据最后更新",
+                          "Metadata last updated": "元数据最后更新",
+                          # the other resource in the sidebar's list
+                          'aria-label="Manage resource: stops"': 'aria-label="管理资源：stops"',
+                          "If a view requires the DataStore": "如果视图需要数据存储"})
+        assert "全市公交线路。" in body       # the dataset description shown
+
+    @pytest.mark.parametrize("page", ["dataset", "organization"])
+    def test_follow_button_and_social_links(self, app, pages, page):
+        body = app.get(pages[page], headers=pages["editor"]).body
+        assert re.search(r'fa-circle-plus"></i> 关注</a>', body)
+        if page == "dataset":
+            self.check(body, {'<i class="fa fa-share-square"></i> Social':
+                              '<i class="fa fa-share-square"></i> 分享'})
+
+    def test_english_is_still_english(self, app, pages):
+        body = app.get("/en" + pages["resource"], headers=pages["editor"]).body
+        for english in ("Dataset description:", "Data last updated", "Skip to main content",
+                        "Search Datasets..."):
+            assert english in body

@@ -128,6 +128,26 @@ class TestDatasetPages:
                      "全市唯一", "字符型", "基础信息资源", "每年"):
             assert text in body, text
 
+    def test_resource_page_shows_the_license_in_the_sidebar_and_the_table(self, app, agency):
+        """As the dataset page does, the resource page's sidebar shows the
+        license under the resource list (not a stray row of the Additional
+        Information table), and the table keeps its License row."""
+        dataset = factories.Dataset(name="bus-routes", owner_org=agency["org"]["id"],
+                                    license_id="cc-by",
+                                    resources=[{"name": "stops", "format": "CSV",
+                                                "url": "http://files.example.com/stops.csv"}])
+        body = app.get(f"/dataset/bus-routes/resource/{dataset['resources'][0]['id']}")\
+            .get_data(as_text=True)
+        sidebar = body[body.index('<aside class="secondary'):body.index("</aside>")]
+        assert "<tr" not in sidebar and "<td" not in sidebar
+        assert sidebar.index('class="module module-narrow resources"') < \
+            sidebar.index('class="module module-narrow module-shallow license"')
+        license_module = sidebar[sidebar.index("module-shallow license"):]
+        assert "授权" in license_module and "Creative Commons Attribution" in license_module
+        table = body[body.index("<table"):body.index("</table>")]
+        assert re.search(r'<th scope="row">授权</th>\s*<td>.*?Creative Commons Attribution',
+                         table, re.S)
+
     def test_edit_form_keeps_the_values(self, app, agency):
         factories.Dataset(name="bus-routes", owner_org=agency["org"]["id"],
                           resource_code="GS-JT-0001",

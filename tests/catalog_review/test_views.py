@@ -227,3 +227,53 @@ class TestChangeRecordsPage:
     def test_unknown_dataset(self, app, agency):
         app.get(url_for("govshare_catalog_review.changes", id="nothing"),
                 headers=auth(agency.sysadmin), status=404)
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestLinksFromCKANPages:
+    """The organization's pages link to its review list and the dataset's pages
+    to its change records, for exactly those who may open them."""
+
+    @staticmethod
+    def headers(agency, who) -> dict:
+        return auth(getattr(agency, who)) if who else {}
+
+    @pytest.mark.parametrize("who, allowed", [
+        ("editor", True), ("admin", True), ("sysadmin", True),
+        ("member", False), ("outsider", False), (None, False)])
+    def test_organization_pages_link_to_the_review_list(self, app, agency, who, allowed):
+        headers = self.headers(agency, who)
+        for page in ("organization.read", "organization.about"):
+            body = app.get(url_for(page, id=agency.org["name"]), headers=headers).body
+            link = re.search(rf'<a href="{re.escape(review_url(agency))}"[^>]*>(.*?)</a>',
+                             body, re.S)
+            assert bool(link) is allowed, page
+            if link:
+                assert "目录审核" in link.group(1)
+        app.get(review_url(agency), headers=headers, status=200 if allowed else 403)
+
+    @pytest.mark.parametrize("who, allowed", [
+        ("editor", True), ("admin", True), ("member", True), ("sysadmin", True),
+        ("outsider", False), (None, False)])
+    def test_dataset_pages_link_to_the_change_records(self, app, agency, who, allowed):
+        dataset = factories.Dataset(owner_org=agency.org["id"], name="bus-routes")
+        headers = self.headers(agency, who)
+        changes_url = url_for("govshare_catalog_review.changes", id=dataset["name"])
+        for page in ("dataset.read", "dataset.groups"):
+            body = app.get(url_for(page, id=dataset["name"]), headers=headers).body
+            link = re.search(rf'<a href="{re.escape(changes_url)}"[^>]*>(.*?)</a>', body, re.S)
+            assert bool(link) is allowed, page
+            if link:
+                assert "变更记录" in link.group(1)
+        app.get(changes_url, headers=headers, status=200 if allowed else 403)
+
+    def test_in_english(self, app, agency):
+        dataset = factories.Dataset(owner_org=agency.org["id"], name="bus-routes")
+        headers = auth(agency.editor)
+        org_page = app.get("/en" + url_for("organization.read", id=agency.org["name"]),
+                           headers=headers).body
+        assert re.search(r'/organization/[^"]+/review"[^>]*>.*?Catalog review</a>', org_page, re.S)
+        dataset_page = app.get("/en" + url_for("dataset.read", id=dataset["name"]),
+                               headers=headers).body
+        assert re.search(r'/dataset/bus-routes/changes"[^>]*>.*?Change records</a>',
+                         dataset_page, re.S)

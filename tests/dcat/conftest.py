@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-FORMATS = {"ttl": "turtle", "rdf": "xml", "xml": "xml", "jsonld": "json-ld"}
+FORMATS = {"ttl": "turtle", "n3": "n3", "rdf": "xml", "xml": "xml", "jsonld": "json-ld"}
 
 
 def parse(body: str | bytes, fmt: str = "ttl") -> Graph:

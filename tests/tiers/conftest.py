@@ -147,6 +147,20 @@ def has_data(role: str, tier: str) -> bool:
     return tier == policy.UNCONDITIONAL or role in ("member", "sysadmin")
 
 
+def in_feeds(role: str, tier: str) -> bool:
+    """The tier table for the DCAT feeds, which are public whoever asks: every
+    dataset but the closed ones, which are never published (not to members
+    or sysadmins either)."""
+    return tier != policy.CLOSED
+
+
+def data_in_feeds(role: str, tier: str) -> bool:
+    """The tier table for the DCAT feeds: the data locations of unconditional
+    datasets only, whoever asks (conditional ones point at the application
+    page, for members and sysadmins too)."""
+    return tier == policy.UNCONDITIONAL
+
+
 @pytest.fixture()
 def world(with_plugins, clean_db) -> World:
     """A fresh world in a clean database (for tests that change it)."""

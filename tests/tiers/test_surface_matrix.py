@@ -15,13 +15,23 @@ table (DESIGN.md, "Openness tiers") says what each may see:
   application page instead of the URL and get 403 with an "apply" link from
   the download routes.
 
-The DCAT endpoints are tested with the DCAT profile (tests/dcat). The
-datastore is not enabled in this portal's configuration; its chained auth
+The DCAT feeds are public, so their table does not depend on the caller:
+closed datasets are never published (404 from the dataset endpoints and the
+``dcat_dataset_show`` action, absent from every catalog, whatever the query),
+not even to members and sysadmins, who do see them everywhere else;
+conditional datasets are published without their data (every distribution
+points at the application page); unconditional ones in full. How the profile
+maps the catalog fields to DCAT-AP is tested in tests/dcat.
+
+The datastore is not enabled in this portal's configuration; its chained auth
 (tiers/logic/auth.py) registers only when the datastore plugin is loaded.
+Neither is DCAT content negotiation (``ckanext.dcat.enable_content_negotiation``);
+it would go through the same ``dcat_*`` actions as the endpoints below.
 
 The matrix only reads, so the catalog is built once for the module (in a
 clean database, with the plugins of test.ini plus ``image_view`` for the
-previews); each cell is its own test.
+previews and ``dcat_json_interface`` for ``/dcat.json``); each cell is its own
+test.
 """
 from __future__ import annotations
 
@@ -29,6 +39,8 @@ import json
 from typing import Any, Callable
 
 import pytest
+from rdflib import URIRef
+from rdflib.namespace import DCAT, DCTERMS as DCT
 
 import ckan.lib.search as search
 import ckan.plugins as plugins
@@ -37,9 +49,10 @@ from ckan.common import config
 from ckan.tests import helpers
 
 from ckanext.govshare.tiers import policy
+from tests.dcat.conftest import parse
 
-from .conftest import ROLES, TIERS, World, build_world, file_bytes, has_data, link_url, \
-    sees_dataset
+from .conftest import ROLES, TIERS, World, build_world, data_in_feeds, file_bytes, has_data, \
+    in_feeds, link_url, sees_dataset
 
 NOTICE_ZH = "有条件开放：需申请"
 
@@ -50,7 +63,8 @@ callers = pytest.mark.parametrize("role", ROLES)
 @pytest.fixture(scope="module")
 def matrix(reset_db, migrate_db_for):
     """The catalog and a test app, built once for the whole matrix."""
-    config["ckan.plugins"] = " ".join(tk.aslist(config.get("ckan.plugins")) + ["image_view"])
+    config["ckan.plugins"] = " ".join(tk.aslist(config.get("ckan.plugins"))
+                                      + ["image_view", "dcat_json_interface"])
     plugins.load_all()
     try:
         reset_db()
@@ -447,3 +461,157 @@ class TestPages:
         assert (res.status_code == 200) is sees_dataset(role, tier)
         if not sees_dataset(role, tier):
             assert res.status_code == 404
+
+
+# --------------------------------------------------------------------- DCAT
+FEED_FORMATS = ("ttl", "rdf", "xml", "jsonld", "n3")
+ACCESS_RIGHTS = "http://publications.europa.eu/resource/authority/access-right/"
+
+
+def site_url() -> str:
+    return tk.config.get("ckan.site_url").rstrip("/")
+
+
+def dataset_ref(world: World, tier: str) -> URIRef:
+    return URIRef(f"{site_url()}/dataset/{world.datasets[tier]['id']}")
+
+
+def data_urls(world: World, tier: str) -> set[str]:
+    """The real locations of the tier's link and upload (absolute URLs)."""
+    upload = helpers.call_action("resource_show", context=world.context("sysadmin"),
+                                 id=world.uploads[tier]["id"])
+    return {link_url(tier), upload["url"]}
+
+
+def assert_data_in_feed(world: World, tier: str, role: str, body: str) -> None:
+    """The feed carries the data locations iff the tier publishes them."""
+    if data_in_feeds(role, tier):
+        assert link_url(tier) in body, f"{role}: the {tier} link is not in the feed"
+        assert upload_path(world, tier) in body, f"{role}: the {tier} upload is not in the feed"
+    else:
+        assert link_url(tier) not in body, f"{role}: the feed has the {tier} link URL"
+        assert upload_path(world, tier) not in body, f"{role}: the feed has the {tier} upload URL"
+
+
+def assert_distributions(world: World, tier: str, role: str, graph: Any) -> None:
+    """A published dataset's two distributions: the data itself, or the
+    application page and no download URL."""
+    distributions = list(graph.objects(dataset_ref(world, tier), DCAT.distribution))
+    assert len(distributions) == 2
+    access = {str(url) for dist in distributions for url in graph.objects(dist, DCAT.accessURL)}
+    download = [url for dist in distributions for url in graph.objects(dist, DCAT.downloadURL)]
+    if data_in_feeds(role, tier):
+        assert access == data_urls(world, tier)
+        assert len(download) == 1  # the upload; a link is not known to be a file
+    else:
+        assert access == {apply_page(tier)}
+        assert download == []
+
+
+@cells
+@callers
+class TestDcat:
+    @pytest.mark.parametrize("path, fmt", [
+        *(("/dataset/{name}.{fmt}", fmt) for fmt in FEED_FORMATS),
+        ("/dataset/{id}.{fmt}", "ttl"),
+        ("/dataset_series/{name}.{fmt}", "ttl"),  # ckanext-dcat's other door to the action
+    ])
+    def test_dataset_endpoint(self, world, web, tier, role, path, fmt):
+        dataset = world.datasets[tier]
+        res = web.get(path.format(fmt=fmt, **dataset), headers=world.headers(role))
+        body = res.get_data(as_text=True)
+        if not in_feeds(role, tier):
+            assert res.status_code == 404
+            assert dataset["title"] not in body
+            assert_data_in_feed(world, tier, role, body)
+            return
+        assert res.status_code == 200
+        graph = parse(body, fmt)
+        assert_distributions(world, tier, role, graph)
+        assert_data_in_feed(world, tier, role, body)
+
+    @pytest.mark.parametrize("profiles", ["euro_dcat_ap_3", "euro_dcat_ap_2", "schemaorg",
+                                          "govshare_dcat_ap_3,euro_dcat_ap_3"])
+    def test_dataset_endpoint_whatever_profiles_are_asked_for(self, world, web, tier, role,
+                                                              profiles):
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}.ttl?profiles={profiles}",
+                      headers=world.headers(role))
+        body = res.get_data(as_text=True)
+        assert_data_in_feed(world, tier, role, body)
+        if not in_feeds(role, tier):
+            assert res.status_code == 404
+            return
+        assert res.status_code == 200
+        right = "PUBLIC" if data_in_feeds(role, tier) else "RESTRICTED"
+        assert list(parse(body).objects(dataset_ref(world, tier), DCT.accessRights)) == [
+            URIRef(ACCESS_RIGHTS + right)]
+
+    def test_dataset_endpoint_refuses_unknown_profiles(self, world, web, tier, role):
+        res = web.get(f"/dataset/{world.datasets[tier]['name']}.ttl?profiles=no_such_profile",
+                      headers=world.headers(role))
+        assert res.status_code == (409 if in_feeds(role, tier) else 404)
+        body = res.get_data(as_text=True)
+        assert link_url(tier) not in body and upload_path(world, tier) not in body
+
+    def test_dataset_action(self, world, web, tier, role):
+        show = lambda: call(world, role, "dcat_dataset_show",  # noqa
+                            id=world.datasets[tier]["name"], format="ttl")
+        with web.flask_app.test_request_context():
+            if not in_feeds(role, tier):
+                assert denied(show)
+                return
+            body = show()
+        assert_distributions(world, tier, role, parse(body))
+        assert_data_in_feed(world, tier, role, body)
+
+    @pytest.mark.parametrize("fmt", FEED_FORMATS)
+    def test_catalog_endpoint(self, world, web, tier, role, fmt):
+        res = web.get(f"/catalog.{fmt}", headers=world.headers(role))
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        graph = parse(body, fmt)
+        listed = set(graph.objects(URIRef(site_url()), DCAT.dataset))
+        assert listed == {dataset_ref(world, t) for t in TIERS if in_feeds(role, t)}
+        assert (world.datasets[tier]["id"] in body) is in_feeds(role, tier)
+        assert (world.datasets[tier]["title"] in body) is in_feeds(role, tier)
+        if in_feeds(role, tier):
+            assert_distributions(world, tier, role, graph)
+        assert_data_in_feed(world, tier, role, body)
+
+    @pytest.mark.parametrize("query", [
+        "q=tiermark", "fq=open_tier:{tier}", "q=open_tier:{tier}", "fq=name:tier-{tier}",
+        "fq=*:* OR open_tier:{tier}", "fq=(*:*) OR (open_tier:{tier})",
+        "fq=open_tier:{tier} OR -open_tier:{tier}"])
+    def test_catalog_queries(self, world, web, tier, role, query):
+        """A query that finds the dataset lists it in the catalog iff it is
+        published: no query brings a closed dataset back."""
+        res = web.get(f"/catalog.ttl?{query.format(tier=tier)}", headers=world.headers(role))
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        listed = set(parse(body).objects(URIRef(site_url()), DCAT.dataset))
+        assert (dataset_ref(world, tier) in listed) is in_feeds(role, tier)
+        assert (world.datasets[tier]["title"] in body) is in_feeds(role, tier)
+        assert_data_in_feed(world, tier, role, body)
+
+    @pytest.mark.parametrize("action", ["dcat_catalog_show", "dcat_catalog_search"])
+    def test_catalog_actions(self, world, web, tier, role, action):
+        with web.flask_app.test_request_context():
+            body = call(world, role, action, format="ttl")
+        listed = set(parse(body).objects(URIRef(site_url()), DCAT.dataset))
+        assert (dataset_ref(world, tier) in listed) is in_feeds(role, tier)
+        assert (world.datasets[tier]["id"] in body) is in_feeds(role, tier)
+        assert_data_in_feed(world, tier, role, body)
+
+    def test_legacy_json(self, world, web, tier, role):
+        """ckanext-dcat's ``/dcat.json`` bypasses the RDF profiles."""
+        res = web.get("/dcat.json", headers=world.headers(role))
+        assert res.status_code == 200
+        body = res.get_data(as_text=True)
+        datasets = {d["title"]: d for d in json.loads(body)}
+        title = world.datasets[tier]["title"]
+        assert set(datasets) == {world.datasets[t]["title"] for t in TIERS if in_feeds(role, t)}
+        if in_feeds(role, tier):
+            access = {d["accessURL"] for d in datasets[title]["distribution"]}
+            assert access == (data_urls(world, tier) if data_in_feeds(role, tier)
+                              else {apply_page(tier)})
+        assert_data_in_feed(world, tier, role, body)

@@ -8,9 +8,15 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
+from ckanext.govshare import core_messages
 from ckanext.govshare.applications import grants as application_grants
+from ckanext.govshare.applications import subscriptions as application_subscriptions
+from ckanext.govshare.applications import views as application_views
 from ckanext.govshare.applications.logic import action as application_action
 from ckanext.govshare.applications.logic import auth as application_auth
+from ckanext.govshare.applications import report_views as application_report_views
+from ckanext.govshare.applications.logic import report_action as application_report_action
+from ckanext.govshare.applications.logic import tick_action as application_tick_action
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog.logic import validators as catalog_validators
@@ -19,6 +25,9 @@ from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
 from ckanext.govshare.dcat.logic import action as dcat_action
+from ckanext.govshare.labelling import downloads as labelling_downloads
+from ckanext.govshare.labelling.logic import action as labelling_action
+from ckanext.govshare.labelling.logic import auth as labelling_auth
 from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.tiers import hooks as tier_hooks
 from ckanext.govshare.tiers import labels as tier_labels
@@ -30,14 +39,22 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.validators(catalog_validators.get_validators)
+@tk.blanket.helpers(core_messages.get_helpers)
 @tk.blanket.actions(lambda: {**application_action.get_actions(),
+                             **application_report_action.get_actions(),
+                             **application_tick_action.get_actions(),
                              **catalog_review_action.get_actions(),
                              **tier_action.get_actions(),
-                             **dcat_action.get_actions()})
+                             **dcat_action.get_actions(),
+                             **labelling_action.get_actions()})
 @tk.blanket.auth_functions(lambda: {**application_auth.get_auth_functions(),
+                                    **application_tick_action.get_auth_functions(),
                                     **catalog_review_auth.get_auth_functions(),
-                                    **tier_auth.get_auth_functions()})
-@tk.blanket.blueprints(lambda: [*catalog_review_views.get_blueprints(),
+                                    **tier_auth.get_auth_functions(),
+                                    **labelling_auth.get_auth_functions()})
+@tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
+                                *catalog_review_views.get_blueprints(),
+                                *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -47,6 +64,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.IMiddleware, inherit=True)
+    p.implements(p.ISignal)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
@@ -56,6 +74,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # engine is in place before the first search call.
         search_backend.install(config)
         application_grants.register()
+        labelling_downloads.register()
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -107,3 +126,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     # IMiddleware: no download route serves data without access
     def make_middleware(self, app: Any, config: Any) -> Any:
         return tier_views.make_middleware(app, config)
+
+    # ISignal: a calendar update recomputes provisional due dates
+    def get_signal_subscriptions(self) -> Any:
+        return application_subscriptions.get_subscriptions()

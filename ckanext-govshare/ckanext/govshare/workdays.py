@@ -15,7 +15,8 @@ make-up workdays) are on. GovShare counts them here and nowhere else:
   and it is never silent: every result touching such a year is marked
   ``provisional`` and a warning is logged (once per year per process), so
   callers can store the flag and recompute when the calendar is updated
-  (``ckan govshare workdays recompute`` sends :data:`calendar_updated`).
+  (``ckan govshare workdays recompute``, in :mod:`.workdays_cli`, sends
+  :data:`calendar_updated`).
 
 Counting convention: ``add_workdays(start, n)`` is the n-th working day
 *after* ``start`` (the day of submission or recording does not count), and
@@ -42,7 +43,6 @@ from typing import Any, Iterable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
-import click
 import yaml
 
 import ckan.plugins.toolkit as tk
@@ -490,97 +490,3 @@ def add_workdays(start: dt.date, n: int) -> DueDate:
 def workdays_between(a: dt.date, b: dt.date) -> WorkdayCount:
     """:meth:`WorkdayCalendar.workdays_between` on the process's calendar."""
     return get_calendar().workdays_between(a, b)
-
-
-# ------------------------------------------------- ckan govshare workdays ...
-def status_lines(calendar: WorkdayCalendar, years: Iterable[int]) -> list[str]:
-    """What the calendar knows, for people: the override file, its years, and
-    for each of ``years`` where its schedule comes from."""
-    first, last = calendar.package_years
-    lines = [
-        tk._("chinese-calendar knows {first}–{last}").format(first=first, last=last),
-        tk._("Override file: {path}").format(path=calendar.source or tk._("(none)")),
-    ]
-    if calendar.error:
-        lines.append(tk._("The override file is NOT used: {error}").format(error=calendar.error))
-    else:
-        years_loaded = ", ".join(str(y) for y in sorted(calendar.overrides)) or tk._("none")
-        lines.append(tk._("Years from the override file: {years}").format(years=years_loaded))
-    for year in years:
-        source = calendar.source_of(year)
-        if source == "override":
-            text = tk._("{year}: override file")
-        elif source == "chinese-calendar":
-            text = tk._("{year}: chinese-calendar")
-        else:
-            text = tk._("{year}: UNKNOWN (weekends only; due dates are provisional)")
-        lines.append("  " + text.format(year=year))
-    return lines
-
-
-def _request_context(ctx: Any) -> Any:
-    import contextlib
-
-    app = ctx.meta.get("flask_app")
-    return app.test_request_context() if app is not None else contextlib.nullcontext()
-
-
-def _years_around_today() -> range:
-    today = local_today()
-    return range(today.year - 1, today.year + 2)
-
-
-@click.group("workdays", short_help="Working-day calendar")
-def cli() -> None:
-    """The working-day calendar: chinese-calendar plus the override file."""
-
-
-@cli.command(short_help="Show which years the calendar knows")
-@click.pass_context
-def status(ctx: click.Context) -> None:
-    """Show the override file, its years, and whether last, this and next
-    year are known."""
-    with _request_context(ctx):
-        calendar = reload_calendar()
-        for line in status_lines(calendar, _years_around_today()):
-            click.echo(line)
-    if calendar.error:
-        ctx.exit(1)
-
-
-@cli.command(short_help="Re-read the calendar, recompute provisional dates")
-@click.pass_context
-def recompute(ctx: click.Context) -> None:
-    """Re-read the override file, report the years known and unknown, and ask
-    every subscriber of the calendar-updated signal to recompute the
-    provisional due dates it stored. Fails, recomputing nothing, when the
-    override file is not usable."""
-    with _request_context(ctx):
-        calendar = reload_calendar()
-        for line in status_lines(calendar, _years_around_today()):
-            click.echo(line)
-        if calendar.error:
-            click.secho(tk._("Nothing recomputed: fix the override file first."),
-                        fg="red", err=True)
-            ctx.exit(1)
-        replies = calendar_updated.send(calendar)
-        if not replies:
-            click.echo(tk._("No stored dates to recompute."))
-        for receiver, report in replies:
-            name = getattr(receiver, "__qualname__", repr(receiver))
-            click.echo(f"{name}: {report}")
-
-
-@cli.command(short_help="The n-th working day after a date")
-@click.argument("start", type=click.DateTime(formats=["%Y-%m-%d"]))
-@click.argument("days", type=click.IntRange(min=0))
-@click.pass_context
-def due(ctx: click.Context, start: dt.datetime, days: int) -> None:
-    """Print the DAYS-th working day after START (YYYY-MM-DD)."""
-    with _request_context(ctx):
-        result = get_calendar().add_workdays(start.date(), days)
-        line = result.date.isoformat()
-        if result.provisional:
-            line += " " + tk._("(provisional: counted with weekends only for a "
-                               "year the calendar does not know)")
-        click.echo(line)

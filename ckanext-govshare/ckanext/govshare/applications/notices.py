@@ -1,7 +1,10 @@
 """Notifications: written to the outbox in the step's own transaction, sent
 after the commit by a CKAN background job (queue ``govshare``).
 
-This module is the outbox side; :mod:`.jobs` sends.
+This module is the outbox side: the kinds of notice, who each kind is for,
+and handing committed notices to the worker. :mod:`.jobs` sends them,
+:mod:`.mail` writes the mails, :mod:`.tick` writes the reminders, the overdue
+and expiry notices and queues again what could not be sent.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from ckanext.govshare.applications.model import Application, Notice, utcnow
 
 log = logging.getLogger(__name__)
 
-# kinds, and who receives them (see jobs.recipients)
+# kinds, and who receives them (see :func:`audience`)
 NEW = "new"                          # reviewers
 RESUBMITTED = "resubmitted"          # reviewers
 REMINDER = "reminder"                # reviewers; due_date + days in the kind: reminder_5
@@ -26,6 +29,38 @@ SUPPLEMENT_REQUESTED = "supplement_requested"  # applicant
 EXTENDED = "extended"                # applicant
 EXPIRED = "expired"                  # applicant
 REVOKED = "revoked"                  # applicant
+
+#: audiences
+REVIEWERS = "reviewers"              # admins and editors of the owning organization
+ESCALATION = "escalation"            # its admins and every sysadmin
+APPLICANT = "applicant"              # the application's contact email
+
+_AUDIENCES = {
+    NEW: REVIEWERS, RESUBMITTED: REVIEWERS, REMINDER: REVIEWERS,
+    OVERDUE: ESCALATION,
+    APPROVED: APPLICANT, REJECTED: APPLICANT, SUPPLEMENT_REQUESTED: APPLICANT,
+    EXTENDED: APPLICANT, EXPIRED: APPLICANT, REVOKED: APPLICANT,
+}
+
+
+def reminder_kind(days: int) -> str:
+    """The kind of the reminder sent ``days`` working days before the due
+    date: ``reminder_5``."""
+    return f"{REMINDER}_{int(days)}"
+
+
+def base_kind(kind: str) -> str:
+    """``reminder_5`` → ``reminder``; every other kind is its own."""
+    return REMINDER if kind.startswith(REMINDER + "_") else kind
+
+
+def audience(kind: str) -> str:
+    """Who a notice of ``kind`` is for: :data:`REVIEWERS`,
+    :data:`ESCALATION` or :data:`APPLICANT`."""
+    try:
+        return _AUDIENCES[base_kind(kind)]
+    except KeyError:
+        raise ValueError(f"unknown notice kind: {kind!r}") from None
 
 
 def queue(application: Application, kind: str,
@@ -38,14 +73,16 @@ def queue(application: Application, kind: str,
 
 
 def dispatch(notice_ids: Iterable[int]) -> None:
-    """Hand committed notices to the background worker. Never raises: a notice
-    that cannot be queued now stays unsent in the outbox, and the next
-    ``ckan govshare applications tick`` queues it again."""
-    ids = [i for i in notice_ids if i is not None]
+    """Hand committed notices to the background worker (in chunks, see
+    :func:`.jobs.enqueue`). Never raises: a notice that cannot be queued now
+    stays unsent in the outbox, and the next ``ckan govshare applications
+    tick`` queues it again."""
+    ids = list(dict.fromkeys(i for i in notice_ids if i is not None))
     if not ids:
         return
     try:
         from ckanext.govshare.applications import jobs
         jobs.enqueue(ids)
     except Exception:  # Redis down: the outbox keeps them
-        log.exception("Could not queue notices %s; the tick will retry", ids)
+        log.exception("Could not queue %d notice(s) (first %s); the tick will retry",
+                      len(ids), ids[:10])

@@ -1,8 +1,9 @@
 """Pages of the tiers, and the guard on every resource download route.
 
 * ``/dataset/<id>/apply`` (``govshare.apply``): where a conditional dataset is
-  applied for. A placeholder until the applications capability replaces it;
-  resource URLs hidden from a caller point here.
+  applied for; resource URLs hidden from a caller point here. The page is
+  served by the applications capability (``govshare_applications.apply``);
+  this endpoint only builds its URL.
 * The download guard: :func:`make_middleware` wraps every Flask endpoint whose
   name ends in ``resource.download`` (CKAN's ``resource``, ``dataset_resource``
   and one per dataset type). Without access a conditional resource answers 403
@@ -44,19 +45,8 @@ def _context() -> Context:
     return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
 
 
-def apply(id: str) -> str:
-    """The application page of a dataset (placeholder of the applications issue)."""
-    try:
-        pkg_dict = tk.get_action("package_show")(_context(), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
-        return tk.abort(404, tk._("Dataset not found"))
-    return tk.render("govshare/tiers/apply.html", {
-        "pkg_dict": pkg_dict,
-        "tier": policy.tier_of(pkg_dict),
-    })
-
-
-govshare.add_url_rule("/dataset/<id>/apply", view_func=apply, endpoint="apply")
+# served by ckanext.govshare.applications.views (govshare_applications.apply)
+govshare.add_url_rule("/dataset/<id>/apply", endpoint="apply", build_only=True)
 
 
 def get_blueprints() -> list[Blueprint]:
@@ -105,6 +95,38 @@ def _stream(rsc: dict[str, Any], filename: Optional[str]) -> Optional[flask.Resp
     return response
 
 
+#: ``fn(user, resource, response) -> response``, called on every download the
+#: policy lets through (see :func:`register_download_hook`)
+DownloadHook = Callable[[Optional[model.User], model.Resource, flask.Response],
+                        flask.Response]
+_download_hooks: list[DownloadHook] = []
+
+
+def register_download_hook(fn: DownloadHook) -> DownloadHook:
+    """Register ``fn(user, resource, response) -> response``, called for every
+    download served (an upload streamed or a link redirected), e.g. to record
+    a receipt or add headers. A hook that raises is logged and skipped: the
+    download is served all the same."""
+    if fn not in _download_hooks:
+        _download_hooks.append(fn)
+    return fn
+
+
+def _after_download(user: Optional[model.User], resource: model.Resource,
+                    response: Any) -> Any:
+    if not _download_hooks:
+        return response
+    response = flask.make_response(response)
+    if response.status_code >= 400:
+        return response
+    for hook in _download_hooks:
+        try:
+            response = hook(user, resource, response)
+        except Exception:
+            log.exception("Download hook %r failed", hook)
+    return response
+
+
 def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a CKAN ``resource.download`` view with the tier policy."""
 
@@ -133,12 +155,11 @@ def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
             rsc = tk.get_action("resource_show")(context, {"id": resource.id})
         except (tk.ObjectNotFound, tk.NotAuthorized):
             return tk.abort(404, tk._("Resource not found"))
-        if rsc.get("url_type") == "upload":
-            response = _stream(rsc, filename)
-            if response is not None:
-                return response
-        return view(package_type=package_type, id=id, resource_id=resource_id,
-                    filename=filename, **kwargs)
+        response = _stream(rsc, filename) if rsc.get("url_type") == "upload" else None
+        if response is None:
+            response = view(package_type=package_type, id=id, resource_id=resource_id,
+                            filename=filename, **kwargs)
+        return _after_download(caller.user, resource, response)
 
     guarded.govshare_guarded = True  # type: ignore[attr-defined]
     return guarded

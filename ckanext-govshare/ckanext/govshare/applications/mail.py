@@ -1,0 +1,318 @@
+"""The mails the outbox's notices become: who receives them, what they say.
+
+* ``new``, ``resubmitted``, ``reminder_N``: the reviewers, i.e. the admins
+  and editors of the owning organization (the sysadmins when it has no
+  reviewer with an email address, so that no application goes unseen);
+* ``overdue``: the organization's admins and every sysadmin;
+* ``approved``, ``rejected``, ``supplement_requested``, ``extended``,
+  ``expired``, ``revoked``: the applicant, at the application's contact email.
+
+Recipients are looked up when the mail is sent, so a reviewer who joined
+after the application was filed is told, and one who left is not.
+
+A mail names the dataset, the organization, the state, the due date and the
+working days left where they matter, the reason of a refusal, supplement
+request, extension or revocation, and links to the application page. It
+never carries the applicant's contact email, phone or credit code, whoever
+it is for. Subjects are written here (``tk._``), bodies are the templates
+``templates/govshare/applications/emails/<kind>.txt``; both in the portal's
+default language (``ckan.locale_default``), whoever triggered the step.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from typing import Any, Iterator, NamedTuple, Optional
+
+from markupsafe import Markup
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import deadline, notices, workflow
+from ckanext.govshare.applications.model import (
+    Application, ApplicationEvent, Grant, Notice)
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "govshare/applications/emails/{kind}.txt"
+#: the application page (another blueprint); a plain URL when it is missing
+READ_ENDPOINT = "govshare_applications.read"
+
+#: the move a notice tells of (its reason, terms and state come from that event)
+_MOVE_OF = {
+    notices.NEW: workflow.SUBMIT,
+    notices.RESUBMITTED: workflow.SUPPLEMENT,
+    notices.APPROVED: workflow.APPROVE,
+    notices.REJECTED: workflow.REJECT,
+    notices.SUPPLEMENT_REQUESTED: workflow.REQUEST_SUPPLEMENT,
+    notices.EXTENDED: workflow.EXTEND,
+    notices.EXPIRED: workflow.EXPIRE,
+    notices.REVOKED: workflow.REVOKE,
+}
+
+
+class Mail(NamedTuple):
+    recipient_name: str
+    recipient_email: str
+    subject: str
+    body: str
+    headers: dict[str, str]
+
+
+class NoRecipients(Exception):
+    """Nobody with an email address to send a notice to."""
+
+    def __str__(self) -> str:
+        return f"no recipient with an email address for a {self.args[0]!r} notice"
+
+
+# ------------------------------------------------------------------ context
+_fallback_app: Any = None
+
+
+def _flask_app() -> Any:
+    """The CKAN Flask app of this process: the one the ``ckan`` command (and
+    so ``ckan jobs worker``) or the test session made, else one made here."""
+    global _fallback_app
+    from ckan.config import middleware
+
+    ctx = middleware._internal_test_request_context
+    if ctx is not None:
+        return ctx.app
+    if _fallback_app is None:
+        from ckan.config.middleware.flask_app import make_flask_stack
+        _fallback_app = make_flask_stack(tk.config)._wsgi_app
+    return _fallback_app
+
+
+@contextlib.contextmanager
+def mail_context() -> Iterator[None]:
+    """What rendering a mail needs outside a web request (the worker): a
+    request context of the CKAN app, for templates, translations and
+    ``url_for``, with the portal's default language."""
+    import flask
+    import flask_babel
+
+    locale = tk.config.get("ckan.locale_default") or "en"
+    with contextlib.ExitStack() as stack:
+        if not flask.has_request_context():
+            stack.enter_context(_flask_app().test_request_context())
+        stack.enter_context(flask_babel.force_locale(locale))
+        yield
+
+
+# ------------------------------------------------------------------ recipients
+def _display_name(user: model.User) -> str:
+    return user.fullname or user.name
+
+
+def _org_users(org_id: str, capacities: tuple[str, ...]) -> list[model.User]:
+    return (model.Session.query(model.User)
+            .join(model.Member, model.Member.table_id == model.User.id)
+            .filter(model.Member.group_id == org_id, model.Member.table_name == "user",
+                    model.Member.state == "active", model.Member.capacity.in_(capacities),
+                    model.User.state == "active")
+            .order_by(model.User.name).all())
+
+
+def _sysadmins() -> list[model.User]:
+    return (model.Session.query(model.User)
+            .filter(model.User.sysadmin.is_(True), model.User.state == "active")
+            .order_by(model.User.name).all())
+
+
+def _addresses(users: list[model.User]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    found = []
+    for user in users:
+        email = (user.email or "").strip()
+        if email and email.lower() not in seen:
+            seen.add(email.lower())
+            found.append((_display_name(user), email))
+    return found
+
+
+def recipients(notice: Notice, application: Application) -> list[tuple[str, str]]:
+    """``(name, email)`` of everyone a notice goes to, as of now."""
+    who = notices.audience(notice.kind)
+    if who == notices.APPLICANT:
+        email = (application.contact_email or "").strip()
+        if not email:
+            return []
+        user = model.User.get(application.user_id)
+        return [(_display_name(user) if user else application.applicant_name, email)]
+    if who == notices.ESCALATION:
+        return _addresses(_org_users(application.owner_org, ("admin",)) + _sysadmins())
+    found = _addresses(_org_users(application.owner_org, ("admin", "editor")))
+    if not found:
+        log.warning("Organization %s has no reviewer with an email address: telling the "
+                    "sysadmins of application %s", application.owner_org, application.id)
+        found = _addresses(_sysadmins())
+    return found
+
+
+def not_worth_sending(notice: Notice, application: Optional[Application]) -> Optional[str]:
+    """Why a notice is moot by the time it is sent (None: send it): the
+    reviewers are not asked to answer an application that was answered or
+    withdrawn meanwhile, nor reminded of a due date that changed. What
+    happened to an application is always told to its applicant."""
+    if application is None:
+        return "the application no longer exists"
+    if notices.audience(notice.kind) == notices.APPLICANT:
+        return None
+    if application.state not in workflow.WAITING_FOR_ANSWER:
+        return f"the application is {application.state} now"
+    if notice.due_date is not None and application.due_date != notice.due_date:
+        return "the due date changed"
+    return None
+
+
+# ------------------------------------------------------------------ texts
+def state_label(state: str) -> str:
+    """The state's name, the words the application pages use
+    (``snippets/macros.html``)."""
+    labels = {
+        workflow.SUBMITTED: tk._("Submitted"),
+        workflow.NEEDS_SUPPLEMENT: tk._("Supplement needed"),
+        workflow.APPROVED: tk._("Approved"),
+        workflow.REJECTED: tk._("Rejected"),
+        workflow.WITHDRAWN: tk._("Withdrawn"),
+        workflow.EXPIRED: tk._("Expired"),
+        workflow.REVOKED: tk._("Revoked"),
+    }
+    return labels.get(state, state)
+
+
+def subject(kind: str, values: dict[str, Any]) -> str:
+    """The subject line of a notice of ``kind`` (``reminder_5`` too)."""
+    kind = notices.base_kind(kind)
+    texts = {
+        notices.NEW: tk._("New application for “{dataset}”"),
+        notices.RESUBMITTED: tk._("Supplement received: application for “{dataset}”"),
+        notices.REMINDER: tk._("Reminder: the application for “{dataset}” is due on "
+                               "{due_date}"),
+        notices.OVERDUE: tk._("Overdue: the application for “{dataset}” was due on "
+                              "{due_date}"),
+        notices.APPROVED: tk._("Your application for “{dataset}” was approved"),
+        notices.REJECTED: tk._("Your application for “{dataset}” was not approved"),
+        notices.SUPPLEMENT_REQUESTED: tk._("Your application for “{dataset}” needs a "
+                                           "supplement"),
+        notices.EXTENDED: tk._("The answer to your application for “{dataset}” is now "
+                               "due on {due_date}"),
+        notices.EXPIRED: tk._("Your access to “{dataset}” has ended"),
+        notices.REVOKED: tk._("Your access to “{dataset}” was revoked"),
+    }
+    text = texts[kind].format(dataset=values["dataset_title"],
+                              due_date=values.get("due_date") or "")
+    return f"[{values['site_title']}] {text}"
+
+
+def application_url(application_id: str) -> str:
+    """The application page, absolute."""
+    from werkzeug.routing import BuildError
+
+    try:
+        return tk.h.url_for(READ_ENDPOINT, id=application_id, _external=True)
+    except BuildError:
+        site_url = (tk.config.get("ckan.site_url") or "").rstrip("/")
+        return f"{site_url}/application/{application_id}"
+
+
+def _event(notice: Notice, application: Application) -> Optional[ApplicationEvent]:
+    """The step a notice tells of: the latest event of its move up to the
+    notice's creation."""
+    move = _MOVE_OF.get(notices.base_kind(notice.kind))
+    if move is None:
+        return None
+    query = model.Session.query(ApplicationEvent).filter(
+        ApplicationEvent.application_id == application.id, ApplicationEvent.move == move)
+    event = (query.filter(ApplicationEvent.at <= notice.created_at)
+             .order_by(ApplicationEvent.id.desc()).first())
+    return event or query.order_by(ApplicationEvent.id.desc()).first()
+
+
+def _last_day(moment: dt.datetime) -> str:
+    """A grant's end (midnight in China after its last day) as that last day."""
+    return (workdays.local_date(moment) - dt.timedelta(days=1)).isoformat()
+
+
+def values_for(notice: Notice, application: Application) -> dict[str, Any]:
+    """Everything a mail about ``notice`` may say, for any recipient."""
+    kind = notices.base_kind(notice.kind)
+    who = notices.audience(notice.kind)
+    package = model.Package.get(application.package_id)
+    organization = model.Group.get(application.owner_org)
+    event = _event(notice, application)
+    state = event.to_state if (event is not None and who == notices.APPLICANT) \
+        else application.state
+    values: dict[str, Any] = {
+        "kind": kind,
+        "audience": who,
+        "site_title": tk.config.get("ckan.site_title") or "CKAN",
+        "site_url": tk.config.get("ckan.site_url"),
+        "url": application_url(application.id),
+        "dataset_title": (package.title or package.name) if package else application.package_id,
+        "organization_title": ((organization.title or organization.name) if organization
+                               else application.owner_org),
+        "state": state,
+        "state_label": state_label(state),
+        "due_date": None,
+        "days_left": None,
+        "provisional": False,
+        "reason": event.reason if event is not None else None,
+        "basis": event.basis if event is not None else None,
+    }
+    if who != notices.APPLICANT:
+        # the reviewers (and sysadmins) may see who applied; nobody gets the
+        # applicant's contact details or credit code by mail
+        values["applicant_name"] = application.applicant_name
+    if who != notices.APPLICANT or kind == notices.EXTENDED:
+        due = notice.due_date or application.due_date
+        if due is not None:
+            values["due_date"] = due.isoformat()
+            values["days_left"] = deadline.working_days_left(due)
+            values["provisional"] = bool(application.due_date_provisional)
+    if kind == notices.EXTENDED and event is not None:
+        values["extension_days"] = (event.details or {}).get("days") \
+            or application.extension_days
+    if kind == notices.APPROVED:
+        terms = (event.terms if event is not None else None) or application.terms or {}
+        values["valid_from"] = terms.get("valid_from")
+        values["valid_until"] = terms.get("valid_until")
+    if kind in (notices.EXPIRED, notices.REVOKED):
+        grant = model.Session.query(Grant).filter(
+            Grant.application_id == application.id).one_or_none()
+        if grant is not None:
+            values["valid_until"] = _last_day(grant.valid_until)
+            values["ended_at"] = workdays.local_date(grant.ended_at or grant.valid_until
+                                                     ).isoformat()
+    return values
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Mark strings safe: the mails are plain text, so nothing is to be
+    HTML-escaped (CKAN's Jinja environment escapes every template)."""
+    return {k: Markup(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def render_body(kind: str, values: dict[str, Any]) -> str:
+    from ckan.lib.base import render
+
+    text = render(TEMPLATE.format(kind=notices.base_kind(kind)), _plain(values))
+    text = "\n".join(line.rstrip() for line in str(text).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def compose(notice: Notice, application: Application) -> list[Mail]:
+    """The mails a notice becomes, one per recipient. Call inside
+    :func:`mail_context`."""
+    values = values_for(notice, application)
+    subject_line = subject(notice.kind, values)
+    headers = {"Auto-Submitted": "auto-generated", "X-GovShare-Notice": notice.kind}
+    return [Mail(name, email, subject_line,
+                 render_body(notice.kind, {**values, "recipient_name": name}), headers)
+            for name, email in recipients(notice, application)]

@@ -1,0 +1,143 @@
+"""The supervisor's report pages (sysadmins): thin wrappers around
+``govshare_application_report``.
+
+* ``/ckan-admin/applications/report``: the table, with the filters
+  (organization, submitted since/until) and links to the same figures as
+* ``/ckan-admin/applications/report.csv``: UTF-8 with a byte-order mark, so
+  that Excel reads the Chinese titles right; a download;
+* ``/ckan-admin/applications/report.json``: the action's result.
+
+The query string (``organization``, ``since``, ``until``) is the action's
+parameters. Others get 403; a bad filter gives the page with its error (400),
+or 400 for the files.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Blueprint, Response
+
+import ckan.plugins.toolkit as tk
+from ckan.types import Context
+
+from ckanext.govshare.applications import report as report_figures
+
+report = Blueprint("govshare_application_report", __name__)
+
+FILTERS = ("organization", "since", "until")
+
+
+def _context() -> Context:
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    return {"user": user}  # type: ignore[typeddict-item]
+
+
+def _filters() -> dict[str, str]:
+    return {k: tk.request.args[k].strip() for k in FILTERS
+            if tk.request.args.get(k, "").strip()}
+
+
+def _not_allowed() -> Any:
+    return tk.abort(403, tk._("Only sysadmins may see the applications report"))
+
+
+def _run(filters: dict[str, str]) -> dict[str, Any]:
+    return tk.get_action("govshare_application_report")(_context(), dict(filters))
+
+
+def _summary(error: tk.ValidationError) -> str:
+    return "; ".join(f"{field}: {message}"
+                     for field, message in (error.error_summary or {}).items())
+
+
+def report_page() -> Any:
+    """The report as a table."""
+    filters = _filters()
+    context = _context()
+    result: dict[str, Any] | None = None
+    errors: dict[str, Any] = {}
+    error_summary: dict[str, Any] = {}
+    try:
+        result = _run(filters)
+    except tk.NotAuthorized:
+        return _not_allowed()
+    except tk.ObjectNotFound:
+        errors = {"organization": [tk._("Organization not found")]}
+        error_summary = {tk._("Organization"): tk._("Organization not found")}
+    except tk.ValidationError as e:
+        errors, error_summary = e.error_dict, e.error_summary
+    # the filter's choices: every active organization (id, name, title)
+    organizations = sorted(
+        tk.get_action("organization_autocomplete")(context, {"q": "", "limit": 10000}),
+        key=lambda o: (o["title"] or o["name"]))
+    wanted = filters.get("organization")
+    selected = next((o["name"] for o in organizations if wanted in (o["id"], o["name"])), "")
+    body = tk.render("govshare/applications/report.html", {
+        "report": result, "filters": filters, "organizations": organizations,
+        "selected_organization": selected, "columns": column_titles(),
+        "errors": errors, "error_summary": error_summary,
+    })
+    return (body, 400) if errors else body
+
+
+def report_csv() -> Any:
+    """The report as a CSV download (UTF-8 with BOM)."""
+    try:
+        result = _run(_filters())
+    except tk.NotAuthorized:
+        return _not_allowed()
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organization not found"))
+    except tk.ValidationError as e:
+        return tk.abort(400, _summary(e))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([tk._("Organization"), tk._("Organization URL name"),
+                     *column_titles()])
+    for row in result["organizations"]:
+        writer.writerow([row["organization_title"], row["organization_name"] or "",
+                         *_cells(row)])
+    writer.writerow([tk._("All organizations"), "", *_cells(result["total"])])
+    filename = f"govshare-applications-report-{result['today']}.csv"
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def report_json() -> Any:
+    """The report as JSON: the action's result."""
+    try:
+        result = _run(_filters())
+    except tk.NotAuthorized:
+        return _not_allowed()
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organization not found"))
+    except tk.ValidationError as e:
+        return Response(json.dumps({"error": e.error_dict}, ensure_ascii=False), status=400,
+                        content_type="application/json; charset=utf-8")
+    return Response(json.dumps(result, ensure_ascii=False, indent=1),
+                    content_type="application/json; charset=utf-8")
+
+
+def column_titles() -> list[str]:
+    """The figures' headings (page and CSV), in :data:`report.FIGURES` order."""
+    return [tk._("Received"), tk._("Answered on time"), tk._("Answered late"),
+            tk._("Overdue now"), tk._("Median working days to answer")]
+
+
+def _cells(row: dict[str, Any]) -> list[Any]:
+    median = row["median_answer_working_days"]
+    return [row[k] for k in report_figures.FIGURES[:-1]] + [
+        "" if median is None else f"{median:.1f}"]
+
+
+report.add_url_rule("/ckan-admin/applications/report", view_func=report_page)
+report.add_url_rule("/ckan-admin/applications/report.csv", view_func=report_csv)
+report.add_url_rule("/ckan-admin/applications/report.json", view_func=report_json)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [report]

@@ -1,0 +1,231 @@
+"""The tick: what happens to applications with the passing of time.
+
+``ckan govshare applications tick`` (cron, e.g. every 10 minutes) calls the
+``govshare_application_tick`` action, which calls :func:`tick`:
+
+a. **expiry**: grants still ``active`` whose term has ended become
+   ``expired``, their applications ``approved`` → ``expired`` with an
+   ``expire`` event (actor: nobody, the system) and an ``expired`` notice to
+   the applicant. (The tier check already refuses a grant past its end on
+   every request; the tick records it.)
+b. **reminders**: applications waiting for an answer with at most N working
+   days left, for each N of ``ckanext.govshare.application.reminder_working_days``
+   (5 1), get one ``reminder_N`` notice to the reviewers per due date. Only
+   the tightest one applies: an application the tick first sees with 1 day
+   left gets ``reminder_1`` and never ``reminder_5``.
+c. **overdue**: applications waiting for an answer past their due date get
+   one ``overdue`` notice to the organization's admins and the sysadmins per
+   due date.
+d. **retries**: unsent notices that failed before (or were never picked up
+   for 10 minutes: Redis was down) and still have attempts left
+   (``ckanext.govshare.application.mail_attempts``) are queued again, unless
+   jobs are still waiting on the queue (the worker is behind or stopped).
+
+Everything is set-based SQL (``UPDATE … RETURNING``, ``INSERT … SELECT …
+ON CONFLICT DO NOTHING``) in one transaction, committed once; the notices are
+then handed to the worker, 500 to a job. It is idempotent: the unique index
+``govshare_application_notice_once_idx`` on (application, kind, due date)
+lets each reminder and overdue notice be written once, expired grants are
+no longer active, and a transaction-level advisory lock keeps two ticks from
+running at once.
+
+:func:`recompute_provisional_due_dates` is the other clock job: when the
+working-day calendar learns a year, due dates that were counted with weekends
+only are counted again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+import ckan.model as model
+
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import deadline, jobs, notices, workflow
+from ckanext.govshare.applications.model import Application, Notice, utcnow
+
+log = logging.getLogger(__name__)
+
+#: unsent notices that never failed are queued again after this long (their
+#: job was lost, e.g. Redis was down when they were written)
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+#: pg_try_advisory_xact_lock key: one tick at a time
+LOCK_KEY = 0x676F_7673_7469_636B & 0x7FFF_FFFF_FFFF_FFFF
+
+_EXPIRE = sa.text("""
+WITH ended AS (
+    SELECT g.id AS grant_id, a.id AS application_id
+    FROM govshare_grant g
+    JOIN govshare_application a ON a.id = g.application_id
+    WHERE g.state = 'active' AND g.valid_until <= :now AND a.state = :approved
+    FOR UPDATE OF g, a SKIP LOCKED
+), grants AS (
+    UPDATE govshare_grant g
+    SET state = 'expired', ended_at = :now
+    FROM ended WHERE g.id = ended.grant_id
+    RETURNING g.id
+), applications AS (
+    UPDATE govshare_application a
+    SET state = :expired, modified_at = :now
+    FROM ended WHERE a.id = ended.application_id
+    RETURNING a.id, ended.grant_id
+), events AS (
+    INSERT INTO govshare_application_event
+        (application_id, at, actor_id, move, from_state, to_state, details)
+    SELECT id, :now, NULL, :move, :approved, :expired,
+           jsonb_build_object('grant_id', grant_id)
+    FROM applications
+    RETURNING id
+)
+INSERT INTO govshare_application_notice (application_id, kind, created_at, attempts)
+SELECT id, :kind, :now, 0 FROM applications
+RETURNING id
+""")
+
+
+def _once(select: Any) -> Any:
+    """INSERT the notices ``select`` yields unless already written for that
+    application, kind and due date; RETURNING the new ids."""
+    columns = ["application_id", "kind", "due_date", "created_at", "attempts"]
+    return (pg_insert(Notice.__table__).from_select(columns, select)
+            .on_conflict_do_nothing(index_elements=["application_id", "kind", "due_date"],
+                                    index_where=sa.text("due_date IS NOT NULL"))
+            .returning(Notice.__table__.c.id))
+
+
+def _ids(statement: Any, **params: Any) -> list[int]:
+    return [row[0] for row in model.Session.execute(statement, params)]
+
+
+def expire(now: dt.datetime) -> list[int]:
+    """(a) End the grants whose term is over; the ``expired`` notices' ids."""
+    return _ids(_EXPIRE, now=now, approved=workflow.APPROVED, expired=workflow.EXPIRED,
+                move=workflow.EXPIRE, kind=notices.EXPIRED)
+
+
+def remind(now: dt.datetime, today: dt.date) -> list[int]:
+    """(b) One reminder per application and due date at the tightest
+    threshold it has reached; the new notices' ids."""
+    days = sorted(set(deadline.reminder_days()))
+    if not days:
+        return []
+    # working_days_left(due) <= n  <=>  due <= the last date leaving n days
+    cutoffs = [(n, deadline.date_range_for_days_left(n, today)[1]) for n in days]
+    app = Application.__table__.c
+    kind: Any = sa.case(*[(app.due_date <= cutoff, sa.literal(notices.reminder_kind(n)))
+                     for n, cutoff in cutoffs])
+    select = sa.select(app.id, kind, app.due_date, sa.literal(now, sa.DateTime),
+                       sa.literal(0)).where(
+        app.state.in_(workflow.WAITING_FOR_ANSWER),
+        app.due_date >= today, app.due_date <= cutoffs[-1][1])
+    return _ids(_once(select))
+
+
+def flag_overdue(now: dt.datetime, today: dt.date) -> list[int]:
+    """(c) One ``overdue`` notice per application and due date past it."""
+    app = Application.__table__.c
+    select = sa.select(app.id, sa.literal(notices.OVERDUE), app.due_date,
+                       sa.literal(now, sa.DateTime), sa.literal(0)).where(
+        app.state.in_(workflow.WAITING_FOR_ANSWER), app.due_date < today)
+    return _ids(_once(select))
+
+
+def _backlog() -> int:
+    """Jobs waiting on the ``govshare`` queue (-1: Redis cannot say)."""
+    try:
+        from ckan.lib import jobs as ckan_jobs
+        return int(ckan_jobs.get_queue(jobs.QUEUE).count)
+    except Exception:  # noqa: BLE001 - dispatching will say what is wrong
+        return -1
+
+
+def retry(now: dt.datetime) -> list[int]:
+    """(d) Unsent notices to queue again; none while jobs are still waiting on
+    the queue (the worker is behind or stopped: queuing the same notices
+    again every tick would only pile up jobs)."""
+    waiting = _backlog()
+    if waiting > 0:
+        log.info("%d jobs still waiting on the %r queue: no notices queued again",
+                 waiting, jobs.QUEUE)
+        return []
+    query = sa.select(Notice.id).where(
+        Notice.sent_at.is_(None), Notice.attempts < jobs.max_attempts(),
+        sa.or_(Notice.attempts > 0, Notice.created_at <= now - REQUEUE_AFTER)
+    ).order_by(Notice.id)
+    return _ids(query)
+
+
+def run(now: Optional[dt.datetime] = None) -> tuple[dict[str, int], list[int]]:
+    """Do the tick's work in the current transaction, without committing:
+    the counts and the ids of the notices to send."""
+    now = now or utcnow()
+    today = workdays.local_date(now)
+    session = model.Session
+    counts = {"expired": 0, "reminders": 0, "overdue": 0, "requeued": 0}
+    if not session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(LOCK_KEY))).scalar():
+        log.info("Another tick is running; this one does nothing")
+        return counts, []
+    expired = expire(now)
+    reminders = remind(now, today)
+    overdue = flag_overdue(now, today)
+    requeued = retry(now)
+    counts.update(expired=len(expired), reminders=len(reminders), overdue=len(overdue),
+                  requeued=len(requeued))
+    return counts, [*expired, *reminders, *overdue, *requeued]
+
+
+def tick(now: Optional[dt.datetime] = None, *, commit: bool = True) -> dict[str, int]:
+    """Expire grants, write due reminders and overdue notices, queue the
+    unsent ones again (see the module's docstring); commit once and hand the
+    notices to the worker.
+
+    :param now: the time to tick at (naive UTC; default: now)
+    :param commit: False: flush only, and queue nothing (the caller commits;
+        the next tick queues the notices)
+    :returns: ``expired``, ``reminders``, ``overdue`` and ``requeued`` counts
+    """
+    counts, ids = run(now)
+    if not commit:
+        model.Session.flush()
+        return counts
+    model.repo.commit()
+    notices.dispatch(ids)
+    log.info("Applications tick: %s", counts)
+    return counts
+
+
+# ---------------------------------------------------------------- due dates
+def recompute_provisional_due_dates() -> dict[str, int]:
+    """Count again, on the current working-day calendar, the due dates of
+    applications waiting for an answer that were marked provisional:
+    (re)submission day + ``answer_working_days`` + any extension. Does not
+    commit.
+
+    :returns: ``checked`` (provisional dates looked at), ``changed`` (date or
+        flag changed) and ``provisional`` (still provisional)
+    """
+    rows = (model.Session.query(Application)
+            .filter(Application.state.in_(workflow.WAITING_FOR_ANSWER),
+                    Application.due_date_provisional.is_(True))
+            .order_by(Application.id)
+            .with_for_update(skip_locked=True).all())
+    changed = still = 0
+    now = utcnow()
+    for application in rows:
+        due = deadline.due_after(application.submitted_at, application.extension_days or 0)
+        if (due.date, due.provisional) != (application.due_date,
+                                           application.due_date_provisional):
+            log.info("Application %s: due date %s%s → %s%s", application.id,
+                     application.due_date, " (provisional)", due.date,
+                     " (provisional)" if due.provisional else "")
+            application.due_date = due.date
+            application.due_date_provisional = due.provisional
+            application.modified_at = now
+            changed += 1
+        still += bool(due.provisional)
+    model.Session.flush()
+    return {"checked": len(rows), "changed": changed, "provisional": still}

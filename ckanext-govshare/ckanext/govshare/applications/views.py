@@ -1,0 +1,463 @@
+"""Pages of the applications: thin wrappers around the actions.
+
+* ``/dataset/<id>/apply`` (``govshare_applications.apply``, GET/POST): the
+  application form of a conditional dataset. Anonymous visitors see what the
+  tier means and a login link; ``govshare.apply`` (tiers) builds the same URL.
+* ``/application/<id>`` (``.read``): one application: state, due date,
+  materials, agreement terms and grant, the timeline, and a form for each move
+  the viewer may make (``moves`` of the application dict, read from the move
+  table in :mod:`.workflow`).
+* ``/application/<id>/<move>`` (``.move``, POST): make one move (approve,
+  reject, request_supplement, extend, withdraw, supplement, revoke), then
+  back to the application with a flash; errors re-render the page.
+* ``/dashboard/applications`` (``.dashboard``): the user's own applications
+  and grants.
+* ``/organization/<id>/applications`` (``.inbox``): an organization's inbox
+  for its reviewers, by due date, filtered by state or overdue.
+
+Who may see what is the actions' business: NotAuthorized is 403,
+ObjectNotFound 404, anonymous visitors are sent to the login page. Forms
+POST with CKAN's CSRF token, checked here even while
+``ckan.csrf_protection.ignore_extensions`` exempts extension blueprints.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any, Callable, Optional
+
+from flask import Blueprint, current_app
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.helpers import Page
+from ckan.types import Context
+
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import workflow
+from ckanext.govshare.tiers import policy
+
+applications = Blueprint("govshare_applications", __name__)
+
+#: rows per page of the inbox and the dashboard
+PER_PAGE = 50
+TERM_OPTION = "ckanext.govshare.application.max_term_months"
+ANSWER_DAYS_OPTION = "ckanext.govshare.application.answer_working_days"
+EXTENSION_OPTION = "ckanext.govshare.application.max_extension_working_days"
+
+MATERIAL_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
+                   "applicant_type", "applicant_name", "credit_code", "contact_email",
+                   "contact_phone")
+TERM_FIELDS = ("scope", "extent", "valid_from", "valid_until", "disposal",
+               "derived_data_ownership")
+
+
+def field_labels() -> dict[str, str]:
+    """The label of every form field, for the error summary."""
+    return {
+        "package_id": tk._("Dataset"),
+        "purpose": tk._("Purpose"),
+        "use_scenario": tk._("Use scenario"),
+        "resource_ids": tk._("Resources"),
+        "requested_fields": tk._("Fields requested"),
+        "requested_term_months": tk._("Term requested (months)"),
+        "applicant_type": tk._("Applicant type"),
+        "applicant_name": tk._("Name of the applicant"),
+        "credit_code": tk._("Unified social credit code"),
+        "contact_email": tk._("Contact email"),
+        "contact_phone": tk._("Contact phone"),
+        "accept_terms": tk._("Terms of use"),
+        "accept_security_commitment": tk._("Security commitment"),
+        "state": tk._("State"),
+        "id": tk._("Application"),
+        "decision": tk._("Decision"),
+        "terms": tk._("Agreement terms"),
+        "scope": tk._("Scope"),
+        "terms_resource_ids": tk._("Resources granted"),
+        "extent": tk._("Extent"),
+        "valid_from": tk._("Valid from"),
+        "valid_until": tk._("Valid until"),
+        "disposal": tk._("Disposal when the term ends"),
+        "derived_data_ownership": tk._("Ownership of derived data"),
+        "days": tk._("Working days"),
+        "reason": tk._("Reason"),
+        "basis": tk._("Basis"),
+        "note": tk._("Note"),
+    }
+
+
+# ------------------------------------------------------------------ helpers
+def _context() -> Context:
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    return {"user": user}  # type: ignore[typeddict-item]
+
+
+def _logged_in() -> bool:
+    return bool(tk.current_user.is_authenticated)
+
+
+def _to_login(back_to: Optional[str] = None, message: Optional[str] = None) -> Any:
+    """Send an anonymous visitor to the login page, and back (to ``back_to``,
+    default this page) after."""
+    tk.h.flash_error(message or tk._("Log in to see this page"))
+    return tk.redirect_to("user.login", next=back_to or tk.request.full_path.rstrip("?"))
+
+
+def _check_csrf() -> None:
+    """Validate the form's CSRF token (HTTP 400 when missing or wrong), as
+    CKAN does for its own forms."""
+    if not current_app.config.get("WTF_CSRF_ENABLED") or tk.g.get("login_via_auth_header"):
+        # (API token clients are exempt, as they are from CKAN's own forms)
+        return
+    current_app.extensions["csrf"].protect()
+
+
+def _errors(error: tk.ValidationError) -> tuple[dict[str, Any], dict[str, str]]:
+    """A ValidationError as field errors and a summary labelled in the page's
+    language. The approval's ``terms`` errors are spread over its fields."""
+    errors: dict[str, Any] = {}
+    for field, messages in (error.error_dict or {}).items():
+        if field == "terms" and isinstance(messages, dict):
+            for sub, sub_messages in messages.items():
+                key = "terms_resource_ids" if sub == "resource_ids" else sub
+                errors[key] = _messages(sub_messages)
+        else:
+            errors[field] = _messages(messages)
+    labels = field_labels()
+    order = list(labels)
+    ranked = sorted(errors, key=lambda k: order.index(k) if k in order else len(order))
+    summary = {labels.get(k, k): "; ".join(errors[k]) for k in ranked}
+    return errors, summary
+
+
+def _messages(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in _messages(v)]
+    if isinstance(value, (list, tuple)):
+        return [m for v in value for m in _messages(v)]
+    return [str(value)]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _materials(form: Any, *, supplement: bool = False) -> dict[str, Any]:
+    """The applicant's materials from the apply or supplement form."""
+    data: dict[str, Any] = {f: form.get(f, "") for f in MATERIAL_FIELDS}
+    if data["applicant_type"] != "organization":
+        data.pop("credit_code")
+    data["resource_ids"] = form.getlist("resource_ids")
+    if not supplement:
+        # an unticked box is "" (not accepted), not missing
+        data["accept_terms"] = form.get("accept_terms", "")
+        data["accept_security_commitment"] = form.get("accept_security_commitment", "")
+    return data
+
+
+def _package(id: str) -> dict[str, Any]:
+    try:
+        return tk.get_action("package_show")(_context(), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Dataset not found"))
+
+
+def _resources(pkg_dict: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": r["id"], "name": tk.h.resource_display_name(r)}
+            for r in (pkg_dict or {}).get("resources") or []]
+
+
+def _pager(endpoint: str, **params: Any) -> Callable[..., str]:
+    """The page links of a list: its endpoint with the current filters."""
+    fixed = {k: v for k, v in params.items() if v not in (None, "")}
+
+    def url(page: int = 1, **kwargs: Any) -> str:
+        return tk.h.url_for(endpoint, **{**fixed, **kwargs, "page": page})
+
+    return url
+
+
+# ------------------------------------------------------------------ apply
+def apply(id: str) -> Any:
+    """GET: the application form of a dataset; POST: apply."""
+    pkg_dict = _package(id)
+    tier = policy.tier_of(pkg_dict)
+    context = _context()
+    data: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    error_summary: dict[str, str] = {}
+    if tk.request.method == "POST":
+        if not _logged_in():
+            return _to_login(tk.h.url_for("govshare_applications.apply", id=pkg_dict["name"]),
+                             tk._("Log in to apply for conditionally open data"))
+        _check_csrf()
+        data = {**_materials(tk.request.form), "package_id": pkg_dict["id"]}
+        try:
+            application = tk.get_action("govshare_application_create")(context, data)
+        except tk.NotAuthorized as e:
+            return tk.abort(403, str(e) or tk._("Not authorized to apply"))
+        except tk.ObjectNotFound:
+            return tk.abort(404, tk._("Dataset not found"))
+        except tk.ValidationError as e:
+            errors, error_summary = _errors(e)
+        else:
+            tk.h.flash_success(tk._(
+                "Your application has been submitted. The publishing agency answers by "
+                "{due_date}.").format(due_date=application["due_date"]))
+            return tk.redirect_to("govshare_applications.read", id=application["id"])
+
+    pending = None
+    if _logged_in() and tier == policy.CONDITIONAL:
+        pending = _pending(context, pkg_dict["id"])
+    if not data:
+        user = tk.current_user
+        data = {"applicant_type": "person", "requested_term_months": 12,
+                "applicant_name": getattr(user, "fullname", "") or "",
+                "contact_email": getattr(user, "email", "") or ""} if _logged_in() else {}
+    return tk.render("govshare/applications/apply.html", {
+        "pkg_dict": pkg_dict, "pkg": pkg_dict, "dataset_type": pkg_dict.get("type"),
+        "tier": tier, "resources": _resources(pkg_dict), "pending": pending,
+        "data": data, "errors": errors, "error_summary": error_summary,
+        "max_term_months": tk.config.get(TERM_OPTION),
+        "answer_days": tk.config.get(ANSWER_DAYS_OPTION),
+    })
+
+
+def _pending(context: Context, package_id: str) -> Optional[dict[str, Any]]:
+    """The caller's open application for a dataset, if any."""
+    try:
+        mine = tk.get_action("govshare_application_list")(
+            context, {"mine": True, "package_id": package_id})
+    except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
+        return None
+    return next((a for a in mine["results"] if a["state"] in workflow.PENDING), None)
+
+
+# ------------------------------------------------------------------ one application
+def _show(id: str) -> dict[str, Any]:
+    try:
+        return tk.get_action("govshare_application_show")(_context(), {"id": id})
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Application not found"))
+    except tk.NotAuthorized as e:
+        return tk.abort(403, str(e) or tk._("Not authorized to see this application"))
+
+
+def read(id: str) -> Any:
+    """An application, its timeline and the moves the viewer may make."""
+    if not _logged_in():
+        return _to_login()
+    return _render(_show(id))
+
+
+def _render(application: dict[str, Any], *, form: Optional[str] = None,
+            data: Optional[dict[str, Any]] = None,
+            errors: Optional[dict[str, Any]] = None,
+            error_summary: Optional[dict[str, str]] = None) -> str:
+    """The application page; ``form`` names the move whose form is re-shown
+    with ``data`` and ``errors``."""
+    try:
+        pkg_dict: Optional[dict[str, Any]] = tk.get_action("package_show")(
+            _context(), {"id": application["package_id"]})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        pkg_dict = None
+    resources = _resources(pkg_dict)
+    names = {r["id"]: r["name"] for r in resources}
+    today = workdays.local_today()
+    months = int(application.get("requested_term_months") or 12)
+    longest = int(tk.config.get(TERM_OPTION))
+    approve_defaults = {
+        "scope": application.get("requested_fields") or "",
+        "valid_from": today.isoformat(),
+        "valid_until": (_add_months(today, min(months, longest))
+                        - dt.timedelta(days=1)).isoformat(),
+        "terms_resource_ids": list(application.get("resource_ids") or []),
+    }
+    materials = {f: application.get(f) for f in MATERIAL_FIELDS if f in application}
+    materials["resource_ids"] = list(application.get("resource_ids") or [])
+    return tk.render("govshare/applications/read.html", {
+        "application": application, "pkg_dict": pkg_dict, "resources": resources,
+        "resource_names": names, "moves": application.get("moves") or [],
+        "form": form, "data": data or {}, "errors": errors or {},
+        "error_summary": error_summary or {},
+        "approve_defaults": approve_defaults, "materials": materials,
+        "max_term_months": longest,
+        "max_extension_days": tk.config.get(EXTENSION_OPTION),
+    })
+
+
+def _decide(decision: str) -> Callable[[dict[str, Any], Any], tuple[str, dict[str, Any]]]:
+    def build(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+        data: dict[str, Any] = {"id": application["id"], "decision": decision,
+                                "reason": form.get("reason", "")}
+        if decision == workflow.REJECT:
+            data["basis"] = form.get("basis", "")
+        if decision == workflow.APPROVE:
+            terms = {f: form.get(f, "") for f in TERM_FIELDS}
+            terms["resource_ids"] = form.getlist("terms_resource_ids")
+            data["terms"] = terms
+            data.pop("reason")
+        return "govshare_application_decide", data
+    return build
+
+
+def _extend(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+    return "govshare_application_extend", {"id": application["id"],
+                                           "days": form.get("days", ""),
+                                           "reason": form.get("reason", "")}
+
+
+def _withdraw(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+    return "govshare_application_withdraw", {"id": application["id"],
+                                             "reason": form.get("reason", "")}
+
+
+def _supplement(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+    return "govshare_application_supplement", {
+        **_materials(form, supplement=True), "id": application["id"],
+        "note": form.get("note", "")}
+
+
+def _revoke(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+    grant = application.get("grant") or {}
+    return "govshare_grant_revoke", {"id": grant.get("id") or "",
+                                     "reason": form.get("reason", "")}
+
+
+#: each move's form: how its fields become the action's call
+MOVE_FORMS: dict[str, Callable[[dict[str, Any], Any], tuple[str, dict[str, Any]]]] = {
+    workflow.APPROVE: _decide(workflow.APPROVE),
+    workflow.REJECT: _decide(workflow.REJECT),
+    workflow.REQUEST_SUPPLEMENT: _decide(workflow.REQUEST_SUPPLEMENT),
+    workflow.EXTEND: _extend,
+    workflow.WITHDRAW: _withdraw,
+    workflow.SUPPLEMENT: _supplement,
+    workflow.REVOKE: _revoke,
+}
+
+
+def move_messages() -> dict[str, str]:
+    """The flash after a successful move."""
+    return {
+        workflow.APPROVE: tk._("The application has been approved and the grant created. "
+                               "The applicant is told."),
+        workflow.REJECT: tk._("The application has been rejected. The applicant is told."),
+        workflow.REQUEST_SUPPLEMENT: tk._("A supplement has been requested. The clock "
+                                          "stops until it arrives."),
+        workflow.EXTEND: tk._("The answer period has been extended. The applicant is told."),
+        workflow.WITHDRAW: tk._("Your application has been withdrawn."),
+        workflow.SUPPLEMENT: tk._("Your supplement has been sent: the application is "
+                                  "submitted again."),
+        workflow.REVOKE: tk._("The grant has been revoked: the data is closed to its "
+                              "holder. The applicant is told."),
+    }
+
+
+def move(id: str, move: str) -> Any:
+    """POST: make one move on an application."""
+    if move not in MOVE_FORMS:
+        return tk.abort(404, tk._("No such move"))
+    if not _logged_in():
+        return _to_login(tk.h.url_for("govshare_applications.read", id=id))
+    _check_csrf()
+    application = _show(id)
+    action, data_dict = MOVE_FORMS[move](application, tk.request.form)
+    try:
+        tk.get_action(action)(_context(), data_dict)
+    except tk.NotAuthorized as e:
+        return tk.abort(403, str(e) or tk._("Not authorized to make this move"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Application not found"))
+    except tk.ValidationError as e:
+        errors, summary = _errors(e)
+        data = tk.request.form.to_dict()
+        for field in ("resource_ids", "terms_resource_ids"):
+            data[field] = tk.request.form.getlist(field)
+        return _render(_show(id), form=move, data=data, errors=errors,
+                       error_summary=summary)
+    tk.h.flash_success(move_messages()[move])
+    return tk.redirect_to("govshare_applications.read", id=id)
+
+
+# ------------------------------------------------------------------ lists
+def _page_number() -> int:
+    return tk.h.get_page_number(tk.request.args)
+
+
+def dashboard() -> Any:
+    """The logged-in user's applications and grants."""
+    if not _logged_in():
+        return _to_login()
+    context = _context()
+    page = _page_number()
+    try:
+        listing = tk.get_action("govshare_application_list")(
+            context, {"mine": True, "sort": "submitted_at desc", "limit": PER_PAGE,
+                      "offset": (page - 1) * PER_PAGE})
+        grants = tk.get_action("govshare_grant_list")(context, {"mine": True,
+                                                                "limit": PER_PAGE})
+        user_dict = tk.get_action("user_show")(context, {"id": tk.current_user.id})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Not authorized to see this page"))
+    pager = Page(collection=listing["results"], page=page, item_count=listing["count"],
+                      items_per_page=PER_PAGE,
+                      url=_pager("govshare_applications.dashboard"),
+                      presliced_list=True)
+    return tk.render("govshare/applications/dashboard.html", {
+        "user_dict": user_dict, "applications": listing, "grants": grants, "page": pager,
+    })
+
+
+def inbox(id: str) -> Any:
+    """An organization's applications, for its reviewers."""
+    if not _logged_in():
+        return _to_login()
+    context = _context()
+    try:
+        org = tk.get_action("organization_show")(
+            context, {"id": id, "include_datasets": False, "include_users": False,
+                      "include_extras": False, "include_tags": False,
+                      "include_groups": False, "include_followers": False})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Organization not found"))
+    state = tk.request.args.get("state", "")
+    overdue = tk.request.args.get("overdue", "")
+    page = _page_number()
+    data_dict: dict[str, Any] = {"organization": org["id"], "limit": PER_PAGE,
+                                 "offset": (page - 1) * PER_PAGE}
+    if state in workflow.STATES:
+        data_dict["state"] = state
+    else:
+        state = ""
+    if overdue in ("true", "false"):
+        data_dict["overdue"] = overdue
+    else:
+        overdue = ""
+    try:
+        listing = tk.get_action("govshare_application_list")(context, data_dict)
+    except tk.NotAuthorized as e:
+        return tk.abort(403, str(e) or tk._("Not authorized to see this page"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organization not found"))
+    pager = Page(collection=listing["results"], page=page, item_count=listing["count"],
+                      items_per_page=PER_PAGE, presliced_list=True,
+                      url=_pager("govshare_applications.inbox", id=org["name"],
+                                 state=state, overdue=overdue))
+    return tk.render("govshare/applications/inbox.html", {
+        "group_dict": org, "group_type": org.get("type", "organization"),
+        "applications": listing, "page": pager, "state": state, "overdue": overdue,
+        "states": workflow.STATES, "answer_days": tk.config.get(ANSWER_DAYS_OPTION),
+        "max_extension_days": tk.config.get(EXTENSION_OPTION),
+    })
+
+
+applications.add_url_rule("/dataset/<id>/apply", view_func=apply, methods=["GET", "POST"])
+applications.add_url_rule("/application/<id>", view_func=read)
+applications.add_url_rule("/application/<id>/<move>", view_func=move, methods=["POST"])
+applications.add_url_rule("/dashboard/applications", view_func=dashboard)
+applications.add_url_rule("/organization/<id>/applications", view_func=inbox)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [applications]

@@ -53,6 +53,16 @@ def zh(app, msgid: str, **fields) -> str:
     return str(escape(text.format(**fields) if fields else text))
 
 
+def zh_plural(app, singular: str, plural: str, n) -> str:
+    """A plural message as the Chinese pages show it for ``n``."""
+    from flask_babel import force_locale
+    from markupsafe import escape
+
+    with app.flask_app.test_request_context("/"), force_locale("zh_Hans_CN"):
+        text = tk.ungettext(singular, plural, n if isinstance(n, int) else 2)
+    return str(escape(text.format(n=n)))
+
+
 def ctx(user: dict) -> dict:
     return {"user": user["name"], "ignore_auth": False}
 
@@ -424,7 +434,7 @@ class TestInbox:
         (first_class, first), (second_class, second) = rows
         assert page_url(late) in first and "table-danger" in first_class  # due first, red
         assert "2026-03-23" in first and "text-danger" in first
-        assert zh(app, "Overdue by {n} working days", n=19) in first
+        assert zh_plural(app, "Overdue by {n} working day", "Overdue by {n} working days", 19) in first
         assert page_url(fresh) in second and "table-danger" not in second_class
         assert re.search(r"\d+", text_of(second))
         assert "某大学" in second
@@ -496,7 +506,7 @@ class TestDashboard:
         assert page_url(submitted) in mine and page_url(approved) in mine
         assert submitted["due_date"] in mine
         assert zh(app, "Submitted") in mine and zh(app, "Approved") in mine
-        assert re.search(zh(app, "{n} working days left", n=r"\d+"), mine)
+        assert re.search(zh_plural(app, "{n} working day left", "{n} working days left", r"\d+"), mine)
         grants = section(body, "govshare-my-grants")
         assert "出租车运营数据" in grants and approval_terms()["valid_until"] in grants
 

@@ -24,6 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _env  # noqa: E402
+# before CKAN loads: it puts its own package first on sys.path, and its
+# ``tests`` package would shadow ours
+from tests import factories as govshare_factories  # noqa: E402
 
 DATABASE = "govshare_bench_tiers"
 
@@ -82,7 +85,7 @@ def main() -> None:
         try:
             org = tk.get_action("organization_show")(dict(admin), {"id": "bench-tiers-org"})
         except tk.ObjectNotFound:
-            from tests.factories import credit_code
+            credit_code = govshare_factories.credit_code
 
             org = tk.get_action("organization_create")(dict(admin), {
                 "name": "bench-tiers-org", "title": "基准测试机构",
@@ -92,7 +95,7 @@ def main() -> None:
         try:
             dataset = tk.get_action("package_show")(dict(admin), {"id": "bench-conditional"})
         except tk.ObjectNotFound:
-            from tests.factories import catalog_fields  # the schema's required fields
+            catalog_fields = govshare_factories.catalog_fields  # the schema's required fields
 
             dataset = tk.get_action("package_create")(dict(admin), {
                 "name": "bench-conditional", "title": "有条件开放基准数据集",

@@ -412,3 +412,14 @@ class TestPages:
         assert "Applications submitted on or after 2027-01-01." in body
         assert "No application was submitted in this period." in body
         assert 'id="govshare-application-report"' not in body
+
+    def test_csv_titles_are_not_formulas(self, app, agency):
+        org = factories.Organization(title="=HYPERLINK(\"http://evil.example\")")
+        dataset = factories.Dataset(owner_org=org["id"], open_tier="conditional",
+                                    resources=[{"url": "http://example.com/d.csv"}])
+        helpers.call_action("govshare_application_create", context=as_user(factories.User()),
+                            **application_data(dataset["id"]))
+        content = app.get(url_for("govshare_application_report.report_csv"),
+                          headers=auth(agency.sysadmin)).body.lstrip("\ufeff")
+        row = next(line for line in csv.reader(io.StringIO(content)) if line[1] == org["name"])
+        assert row[0] == "'=HYPERLINK(\"http://evil.example\")"

@@ -10,6 +10,7 @@ import ckan.authz as authz
 import ckan.model as model
 
 from ckanext.govshare.applications import workflow
+from ckanext.govshare.tiers import policy
 
 
 def user_of(name_or_obj: object) -> Optional[model.User]:
@@ -22,14 +23,28 @@ def user_of(name_or_obj: object) -> Optional[model.User]:
     return user if user is not None and user.state == "active" else None
 
 
+def _has_permission(user: model.User, org_id: str, permission: str) -> bool:
+    """CKAN's organization permission check, remembered for the request (an
+    inbox page asks it for every row); memberships written during the request
+    empty the cache (see :func:`ckanext.govshare.tiers.policy.forget_cached_labels`)."""
+    cache = policy.request_cache()
+    if cache is None:
+        return authz.has_user_permission_for_group_or_org(org_id, user.name, permission)
+    known = cache.setdefault("org_permissions", {})
+    key = (user.id, org_id, permission)
+    if key not in known:
+        known[key] = bool(authz.has_user_permission_for_group_or_org(
+            org_id, user.name, permission))
+    return known[key]
+
+
 def is_reviewer(user: Optional[model.User], org_id: Optional[str]) -> bool:
     """Admins and editors of the organization, and sysadmins."""
     if user is None:
         return False
     if user.sysadmin:
         return True
-    return bool(org_id and authz.has_user_permission_for_group_or_org(
-        org_id, user.name, "update_dataset"))
+    return bool(org_id and _has_permission(user, org_id, "update_dataset"))
 
 
 def is_org_admin(user: Optional[model.User], org_id: Optional[str]) -> bool:
@@ -38,8 +53,7 @@ def is_org_admin(user: Optional[model.User], org_id: Optional[str]) -> bool:
         return False
     if user.sysadmin:
         return True
-    return bool(org_id and authz.has_user_permission_for_group_or_org(
-        org_id, user.name, "membership"))
+    return bool(org_id and _has_permission(user, org_id, "membership"))
 
 
 def roles(user: Optional[model.User], applicant_id: str, org_id: str) -> set[str]:

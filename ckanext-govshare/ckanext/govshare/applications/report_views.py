@@ -98,7 +98,7 @@ def report_csv() -> Any:
     writer.writerow([tk._("Organization"), tk._("Organization URL name"),
                      *column_titles()])
     for row in result["organizations"]:
-        writer.writerow([row["organization_title"], row["organization_name"] or "",
+        writer.writerow([_text(row["organization_title"]), row["organization_name"] or "",
                          *_cells(row)])
     writer.writerow([tk._("All organizations"), "", *_cells(result["total"])])
     filename = f"govshare-applications-report-{result['today']}.csv"
@@ -126,6 +126,11 @@ def column_titles() -> list[str]:
     """The figures' headings (page and CSV), in :data:`report.FIGURES` order."""
     return [tk._("Received"), tk._("Answered on time"), tk._("Answered late"),
             tk._("Overdue now"), tk._("Median working days to answer")]
+
+
+def _text(value: str) -> str:
+    """A text cell Excel will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _cells(row: dict[str, Any]) -> list[Any]:

@@ -212,7 +212,7 @@ def _granted(user: Optional[model.User], package_id: str,
 
 
 # --------------------------------------------------------------------- callers
-def _request_cache() -> Optional[dict[str, Any]]:
+def request_cache() -> Optional[dict[str, Any]]:
     """A dict that lives as long as the current request (None outside one)."""
     if not flask.has_request_context():
         return None
@@ -221,9 +221,10 @@ def _request_cache() -> Optional[dict[str, Any]]:
 
 def forget_cached_labels() -> None:
     """Drop the per-request cache of users' labels (memberships changed)."""
-    cache = _request_cache()
+    cache = request_cache()
     if cache is not None:
         cache.pop("labels", None)
+        cache.pop("org_permissions", None)
 
 
 _WATCHED = (model.Member, model.User, model.Group, model.PackageMember)
@@ -246,7 +247,7 @@ def cached_user_labels(user_obj: Any, compute: Callable[[Any], list[str]]) -> li
     Memberships written during the request (members, users, organizations,
     collaborators) empty the cache, so a change is seen at once.
     """
-    cache = _request_cache()
+    cache = request_cache()
     if cache is None:
         return compute(user_obj)
     key = getattr(user_obj, "id", None) if user_obj is not None and not getattr(
@@ -361,7 +362,7 @@ def has_access(user: UserLike, resource_or_package: Any) -> bool:
 # --------------------------------------------------------------------- scrubbing
 def apply_url(dataset_name: str) -> str:
     """The portal page where a conditional dataset is applied for."""
-    cache = _request_cache()
+    cache = request_cache()
     urls = cache.setdefault("apply_urls", {}) if cache is not None else {}
     if dataset_name not in urls:
         urls[dataset_name] = tk.h.url_for("govshare.apply", id=dataset_name, _external=True)

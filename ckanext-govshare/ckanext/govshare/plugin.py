@@ -26,8 +26,16 @@ from ckanext.govshare.catalog_review.logic import action as catalog_review_actio
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
 from ckanext.govshare.dcat.logic import action as dcat_action
 from ckanext.govshare.labelling import downloads as labelling_downloads
+from ckanext.govshare.labelling import helpers as labelling_helpers
+from ckanext.govshare.labelling import views as labelling_views
 from ckanext.govshare.labelling.logic import action as labelling_action
 from ckanext.govshare.labelling.logic import auth as labelling_auth
+from ckanext.govshare.products import facets as product_facets
+from ckanext.govshare.products import helpers as product_helpers
+from ckanext.govshare.products import index as product_index
+from ckanext.govshare.products.logic import action as product_action
+from ckanext.govshare.products.logic import auth as product_auth
+from ckanext.govshare.products.logic import validators as product_validators
 from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.tiers import hooks as tier_hooks
 from ckanext.govshare.tiers import labels as tier_labels
@@ -38,24 +46,30 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
-@tk.blanket.validators(catalog_validators.get_validators)
-@tk.blanket.helpers(core_messages.get_helpers)
+@tk.blanket.validators(lambda: {**catalog_validators.get_validators(),
+                                **product_validators.get_validators()})
+@tk.blanket.helpers(lambda: {**core_messages.get_helpers(),
+                             **labelling_helpers.get_helpers(),
+                             **product_helpers.get_helpers()})
 @tk.blanket.actions(lambda: {**application_action.get_actions(),
                              **application_report_action.get_actions(),
                              **application_tick_action.get_actions(),
                              **catalog_review_action.get_actions(),
                              **tier_action.get_actions(),
                              **dcat_action.get_actions(),
-                             **labelling_action.get_actions()})
+                             **labelling_action.get_actions(),
+                             **product_action.get_actions()})
 @tk.blanket.auth_functions(lambda: {**application_auth.get_auth_functions(),
                                     **application_tick_action.get_auth_functions(),
                                     **catalog_review_auth.get_auth_functions(),
                                     **tier_auth.get_auth_functions(),
-                                    **labelling_auth.get_auth_functions()})
+                                    **labelling_auth.get_auth_functions(),
+                                    **product_auth.get_auth_functions()})
 @tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
-                                *tier_views.get_blueprints()])
+                                *tier_views.get_blueprints(),
+                                *labelling_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
@@ -79,6 +93,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         pkg_dict = tier_hooks.before_dataset_index(pkg_dict)
+        pkg_dict = product_index.before_dataset_index(pkg_dict)
         return catalog_index.before_dataset_index(pkg_dict)
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
@@ -90,7 +105,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_search(self, search_results: dict[str, Any],
                              search_params: dict[str, Any]) -> dict[str, Any]:
-        return catalog_facets.label_items(search_results)
+        return product_facets.label_items(catalog_facets.label_items(search_results))
 
     # IResourceController: a resource change is not an update of the entry
     def before_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
@@ -106,7 +121,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
-        return catalog_facets.retitle(facets_dict)
+        return product_facets.add_type_facet(catalog_facets.retitle(facets_dict))
 
     def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
                             package_type: str | None) -> dict[str, Any]:

@@ -19,7 +19,14 @@ corrects what DCAT-AP 3 wrote for a dataset:
   left in the graph, whichever profile wrote it;
 * a **closed** dataset is refused (:class:`RDFProfileException`): the
   actions never pass one, and if one ever slipped through, the feed fails
-  rather than publish it.
+  rather than publish it;
+* a **data product** (数据产品) names each published source dataset as
+  ``prov:wasDerivedFrom`` and ``dct:source``, with a
+  ``prov:qualifiedDerivation`` [ a ``prov:Derivation``; ``prov:entity`` the
+  dataset; ``prov:atTime`` the obtained date (``xsd:date``) ]; sources that
+  are not published (closed or private datasets) are left out;
+* a catalog entry lists the public products built on it as
+  ``dct:isReferencedBy``.
 
 and to the catalog: a ``dct:publisher`` (required by DCAT-AP),
 ``dct:language`` URIs and a description.
@@ -29,7 +36,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, Namespace
+from rdflib.namespace import RDF, RDFS, XSD, Namespace
 from rdflib.term import Node
 
 import ckan.plugins.toolkit as tk
@@ -39,9 +46,10 @@ from ckanext.dcat.exceptions import RDFProfileException
 from ckanext.dcat.profiles import DCAT, DCT, FOAF, SKOS, VCARD
 from ckanext.dcat.profiles.base import CleanedURIRef
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
-from ckanext.dcat.utils import resource_uri
+from ckanext.dcat.utils import dataset_uri, resource_uri
 
 from ckanext.govshare.dcat import publication
+from ckanext.govshare.products import sources as product_sources
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
@@ -50,6 +58,9 @@ LANGUAGE = Namespace(EU_AUTHORITY + "language/")
 FILE_TYPE = Namespace(EU_AUTHORITY + "file-type/")
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 UNKNOWN_IPR = URIRef("http://purl.org/adms/licencetype/UnknownIPR")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+#: at most this many products are listed as ``dct:isReferencedBy`` of a dataset
+REFERENCED_BY_LIMIT = 100
 
 #: ``open_tier`` → ``dct:accessRights`` (EU access-right vocabulary).
 ACCESS_RIGHTS: Mapping[str, URIRef] = {
@@ -156,6 +167,53 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
                            lambda value: FILE_TYPES.get(value.lower()), DCT.MediaTypeOrExtent)
             self._as_nodes(distribution, DCAT.mediaType, _iana_media_type, DCT.MediaType)
             self._as_nodes(distribution, DCT.language, language_uri, DCT.LinguisticSystem)
+
+        if dataset_dict.get("type") == product_sources.PRODUCT_TYPE:
+            self._derivations(dataset_dict, dataset_ref)
+        else:
+            self._referenced_by(dataset_dict, dataset_ref)
+
+    # -- data products and their sources
+    def _derivations(self, product_dict: DataDict, product_ref: URIRef) -> None:
+        """A product's sources: ``prov:wasDerivedFrom``, ``dct:source`` and a
+        qualified derivation carrying the obtained date."""
+        g = self.g
+        g.bind("prov", PROV)
+        for source in product_dict.get("sources") or []:
+            obtained = product_sources.as_date((source or {}).get("obtained_date"))
+            if not source.get("dataset") or obtained is None:
+                continue
+            try:
+                dataset = tk.get_action("package_show")(
+                    {"ignore_auth": True}, {"id": source["dataset"]})
+            except tk.ObjectNotFound:
+                continue
+            if dataset.get("private") or dataset.get("state") != "active" \
+                    or not publication.is_published(dataset):
+                continue
+            uri = CleanedURIRef(dataset_uri(dataset))
+            g.add((product_ref, PROV.wasDerivedFrom, uri))
+            g.add((product_ref, DCT.source, uri))
+            derivation = BNode()
+            g.add((product_ref, PROV.qualifiedDerivation, derivation))
+            g.add((derivation, RDF.type, PROV.Derivation))
+            g.add((derivation, PROV.entity, uri))
+            g.add((derivation, PROV.atTime, Literal(obtained.isoformat(), datatype=XSD.date)))
+
+    def _referenced_by(self, dataset_dict: DataDict, dataset_ref: URIRef) -> None:
+        """The public products built on a dataset, as ``dct:isReferencedBy``."""
+        if not dataset_dict.get("id"):
+            return
+        try:
+            products = tk.get_action("govshare_product_list")(
+                {"ignore_auth": True},
+                {"package_id": dataset_dict["id"], "limit": REFERENCED_BY_LIMIT})
+        except (KeyError, tk.ObjectNotFound):  # products not wired in, or no dataset
+            return
+        for product in products["results"]:
+            uri = CleanedURIRef(dataset_uri(product))
+            self.g.add((dataset_ref, DCT.isReferencedBy, uri))
+            self.g.add((uri, RDF.type, RDFS.Resource))
 
     def _point_at_application(self, dataset_dict: DataDict, dataset_ref: URIRef) -> None:
         """Distributions of a conditional dataset: the application page as

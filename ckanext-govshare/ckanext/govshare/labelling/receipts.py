@@ -9,14 +9,32 @@ import logging
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 
 import ckan.model as model
 
 from ckanext.govshare import workdays
-from ckanext.govshare.labelling.model import DownloadCount, DownloadReceipt
+from ckanext.govshare.labelling.model import DownloadReceipt
 
 log = logging.getLogger(__name__)
+
+
+#: One round trip each. ``synchronous_commit`` off for this transaction only:
+#: the commit does not wait for the WAL to reach the disk, which is most of
+#: what a receipt would cost a download (about 3 ms of 3.5 ms); a crash of the
+#: database server may lose the receipts of its last fraction of a second,
+#: never half of one.
+_RECEIPT_SQL = sa.text(
+    "SET LOCAL synchronous_commit TO OFF; "
+    "INSERT INTO govshare_download_receipt (user_id, package_id, resource_id, "
+    "resource_modified, metadata_modified, obtained_at, channel) "
+    "VALUES (:user_id, :package_id, :resource_id, :resource_modified, "
+    ":metadata_modified, :obtained_at, :channel)")
+_COUNT_SQL = sa.text(
+    "SET LOCAL synchronous_commit TO OFF; "
+    "INSERT INTO govshare_download_count (resource_id, day, package_id, count) "
+    "VALUES (:resource_id, :day, :package_id, 1) "
+    "ON CONFLICT (resource_id, day) DO UPDATE "
+    "SET count = govshare_download_count.count + 1")
 
 
 def record(user: Optional[model.User], resource: model.Resource, *, channel: str,
@@ -27,20 +45,16 @@ def record(user: Optional[model.User], resource: model.Resource, *, channel: str
         package = resource.package
         with model.meta.engine.begin() as conn:
             if user is not None:
-                conn.execute(sa.insert(DownloadReceipt.__table__).values(
-                    user_id=user.id, package_id=resource.package_id,
-                    resource_id=resource.id,
-                    resource_modified=resource.last_modified or resource.metadata_modified,
-                    metadata_modified=package.metadata_modified if package else None,
-                    obtained_at=now, channel=channel))
+                conn.execute(_RECEIPT_SQL, {
+                    "user_id": user.id, "package_id": resource.package_id,
+                    "resource_id": resource.id,
+                    "resource_modified": resource.last_modified or resource.metadata_modified,
+                    "metadata_modified": package.metadata_modified if package else None,
+                    "obtained_at": now, "channel": channel})
             else:
-                table = DownloadCount.__table__
-                stmt = insert(table).values(resource_id=resource.id,
-                                            day=workdays.local_date(now),
-                                            package_id=resource.package_id, count=1)
-                conn.execute(stmt.on_conflict_do_update(
-                    index_elements=[table.c.resource_id, table.c.day],
-                    set_={"count": table.c.count + 1}))
+                conn.execute(_COUNT_SQL, {
+                    "resource_id": resource.id, "day": workdays.local_date(now),
+                    "package_id": resource.package_id})
         return True
     except Exception:  # the file is served all the same
         log.exception("Could not record the download of resource %s", resource.id)

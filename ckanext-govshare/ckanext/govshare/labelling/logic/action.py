@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
+import sqlalchemy as sa
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
@@ -13,6 +15,7 @@ from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.labelling import receipts
 from ckanext.govshare.labelling.logic import schema
 from ckanext.govshare.labelling.model import DownloadReceipt
+from ckanext.govshare.tiers import policy
 
 
 def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -114,6 +117,10 @@ def govshare_download_receipt_list(context: Context, data_dict: DataDict) -> dic
     :type limit: int
     :param offset: skip this many
     :type offset: int
+    :param include_labels: add each receipt's ``label`` (``text``,
+        ``text_en``, ``facts``: the version and date obtained), or None where
+        the caller may no longer see the dataset (default false)
+    :type include_labels: bool
 
     :returns: ``count`` and ``results`` (dataset, resource, the versions
         obtained, ``obtained_at``, ``obtained_date``, ``channel``)
@@ -137,15 +144,20 @@ def govshare_download_receipt_list(context: Context, data_dict: DataDict) -> dic
     rows = query.order_by(DownloadReceipt.obtained_at.desc(), DownloadReceipt.id.desc()) \
         .offset(data["offset"]).limit(data["limit"]).all()
     results = [receipts.receipt_dict(r) for r in rows]
-    _add_titles(results)
+    _add_titles(results, policy.Caller.from_context(context) if data["include_labels"]
+                else None)
     return {"count": count, "results": results}
 
 
-def _add_titles(results: list[dict[str, Any]]) -> None:
+def _add_titles(results: list[dict[str, Any]], labels_for: Optional[policy.Caller]) -> None:
+    """Names of the datasets and resources, and with ``labels_for`` the label
+    of each receipt that caller may still see: a few queries for the whole
+    page, whatever its length."""
     if not results:
         return
+    package_ids = {r["package_id"] for r in results}
     packages = {p.id: p for p in model.Session.query(model.Package).filter(
-        model.Package.id.in_({r["package_id"] for r in results}))}
+        model.Package.id.in_(package_ids))}
     resources = {r.id: r for r in model.Session.query(model.Resource).filter(
         model.Resource.id.in_({r["resource_id"] for r in results}))}
     for result in results:
@@ -154,6 +166,47 @@ def _add_titles(results: list[dict[str, Any]]) -> None:
         result["package_name"] = pkg.name if pkg else None
         result["package_title"] = pkg.title if pkg else None
         result["resource_name"] = res.name if res else None
+    if labels_for is None:
+        return
+    facts = policy.facts_for_ids(packages)
+    codes = dict(model.Session.execute(
+        sa.select(model.package_extra_table.c.package_id, model.package_extra_table.c.value)
+        .where(model.package_extra_table.c.package_id.in_(packages),
+               model.package_extra_table.c.key == "resource_code",
+               model.package_extra_table.c.state == "active")).all())
+    orgs = _organizations({p.owner_org for p in packages.values() if p.owner_org})
+    for result in results:
+        result["label"] = None
+        pkg = packages.get(result["package_id"])
+        if pkg is None or pkg.state != "active" or result["package_id"] not in facts or \
+                not policy.can_see(labels_for, facts[result["package_id"]]):
+            continue
+        res = resources.get(result["resource_id"])
+        pkg_dict = {"id": pkg.id, "name": pkg.name, "title": pkg.title,
+                    "version": pkg.version,
+                    "metadata_modified": result["metadata_modified"] or pkg.metadata_modified,
+                    "resource_code": codes.get(pkg.id)}
+        res_dict = None
+        if res is not None and res.state == "active":
+            res_dict = {"id": res.id, "name": res.name,
+                        "last_modified": result["resource_modified"] or res.last_modified,
+                        "metadata_modified": res.metadata_modified}
+        result["label"] = labels.label(pkg_dict, orgs.get(pkg.owner_org), res_dict,
+                                       dt.date.fromisoformat(result["obtained_date"]))
+
+
+def _organizations(ids: set[str]) -> dict[str, dict[str, Any]]:
+    """name, title and extras (credit code, English name) of organizations."""
+    if not ids:
+        return {}
+    group, extra = model.group_table, model.group_extra_table
+    orgs = {r.id: {"name": r.name, "title": r.title} for r in model.Session.execute(
+        sa.select(group.c.id, group.c.name, group.c.title).where(group.c.id.in_(ids)))}
+    for row in model.Session.execute(
+            sa.select(extra.c.group_id, extra.c.key, extra.c.value)
+            .where(extra.c.group_id.in_(ids), extra.c.state == "active")):
+        orgs[row.group_id].setdefault(row.key, row.value)
+    return orgs
 
 
 def get_actions() -> dict[str, Any]:

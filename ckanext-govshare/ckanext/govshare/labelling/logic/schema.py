@@ -18,10 +18,11 @@ def label_show_schema(ignore_missing: Validator, unicode_safe: Validator) -> Sch
 
 @validator_args
 def receipt_list_schema(ignore_missing: Validator, unicode_safe: Validator,
-                        default: ValidatorFactory, natural_number_validator: Validator
-                        ) -> Schema:
+                        default: ValidatorFactory, natural_number_validator: Validator,
+                        boolean_validator: Validator) -> Schema:
     return {
         "user": [ignore_missing, unicode_safe],
+        "include_labels": [default(False), boolean_validator],
         "package_id": [ignore_missing, unicode_safe],
         "limit": [default(50), int_between(1, "ckan.search.rows_max")],
         "offset": [default(0), natural_number_validator],

@@ -33,11 +33,16 @@ def upgrade():
         sa.CheckConstraint("channel IN ('web', 'api')",
                            name="govshare_download_receipt_channel_check"),
     )
-    # "My downloads" (newest first) and the latest receipt for a label
+    # "My downloads": newest first (obtained_at DESC, id DESC), read backwards
+    # a page at a time, without sorting all of a user's receipts
     op.create_index("govshare_download_receipt_user_idx", "govshare_download_receipt",
-                    ["user_id", "obtained_at"])
+                    ["user_id", "obtained_at", "id"])
+    # the latest receipt of a dataset, and of a resource, for a label
+    # (one index entry read, however often the user downloaded it)
     op.create_index("govshare_download_receipt_user_package_idx",
                     "govshare_download_receipt", ["user_id", "package_id", "obtained_at"])
+    op.create_index("govshare_download_receipt_user_resource_idx",
+                    "govshare_download_receipt", ["user_id", "resource_id", "obtained_at"])
     op.create_table(
         "govshare_download_count",
         sa.Column("resource_id", sa.UnicodeText, primary_key=True),

@@ -1,0 +1,70 @@
+"""Template helpers of data products: the label block of a product page and
+the products list ("应用成果") of a dataset page."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare.labelling import label as labels
+from ckanext.govshare.products import sources as product_sources
+
+
+def _context() -> dict[str, Any]:
+    user = tk.current_user
+    authenticated = bool(user and user.is_authenticated)
+    return {"user": user.name if authenticated else "",
+            "auth_user_obj": user if authenticated else None}
+
+
+def govshare_product_source_labels(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    """The label of each source of a product that the viewer may see
+    (``labels``: dataset, resource, verification, ``text``, ``text_en``,
+    ``facts``), and how many sources are hidden from them (``hidden``)."""
+    result: dict[str, Any] = {"labels": [], "hidden": 0}
+    for source in pkg_dict.get("sources") or []:
+        obtained = product_sources.as_date(source.get("obtained_date"))
+        if not isinstance(source, dict) or not source.get("dataset") or obtained is None:
+            continue
+        try:
+            pkg = tk.get_action("package_show")(_context(), {"id": source["dataset"]})
+        except (tk.ObjectNotFound, tk.NotAuthorized):
+            result["hidden"] += 1
+            continue
+        resource = next((r for r in pkg.get("resources") or []
+                         if r.get("id") == source.get("resource")), None)
+        org = dict(pkg.get("organization") or {})
+        group = model.Group.get(pkg["owner_org"]) if pkg.get("owner_org") else None
+        if group is not None:
+            org.update(dict(group.extras))
+        entry = _decorate(labels.label(pkg, org, resource, obtained))
+        entry.update(dataset=pkg, resource=resource,
+                     verification=source.get("verification") or product_sources.DECLARED,
+                     evidence=source.get("evidence"))
+        result["labels"].append(entry)
+    return result
+
+
+def _decorate(label: dict[str, Any]) -> dict[str, Any]:
+    """The label's text in the page's language (the labelling helpers')."""
+    try:
+        from ckanext.govshare.labelling.helpers import decorate
+    except ImportError:  # pragma: no cover - labelling pages not installed
+        return {**label, "shown": label["text"], "facts_shown": []}
+    return decorate(label)
+
+
+def govshare_products_citing(package_id: str, limit: int = 20) -> Optional[dict[str, Any]]:
+    """The products built on a dataset (``count``, ``results``), or None when
+    the list cannot be had."""
+    try:
+        return tk.get_action("govshare_product_list")(
+            _context(), {"package_id": package_id, "limit": limit})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return None
+
+
+def get_helpers() -> dict[str, Any]:
+    return {name: fn for name, fn in globals().items()
+            if name.startswith("govshare_") and callable(fn)}

@@ -151,6 +151,20 @@ class TestListAndSearch:
         assert [p["id"] for p in by_grant["results"]] == [b["id"]]
         assert helpers.call_action("govshare_product_list")["count"] == 2
 
+    def test_the_application_page_shows_the_products_citing_its_grant(self, world, app):
+        """Usage feedback: the applicant is asked to register products, and
+        the applicant and reviewers see which products cite the grant."""
+        held = grant(world, "stranger")
+        page = tk.url_for("govshare_applications.read", id=held.application_id)
+        applicant = app.get(page, extra_environ={"REMOTE_USER": world.user("stranger")}).body
+        assert tk.url_for("data_product.new") in applicant
+        assert "product-with-grant" not in applicant
+        register(world, "stranger", sources(world, "conditional"), name="product-with-grant",
+                 title="公交客流分析报告")
+        reviewer = app.get(page, extra_environ={"REMOTE_USER": world.user("sysadmin")}).body
+        assert "公交客流分析报告" in reviewer
+        assert tk.url_for("data_product.new") not in reviewer  # the prompt is the applicant's
+
     def test_an_unknown_dataset_is_not_found(self, world):
         with pytest.raises(tk.ObjectNotFound):
             helpers.call_action("govshare_product_list", package_id="no-such-dataset")

@@ -65,6 +65,17 @@ def govshare_products_citing(package_id: str, limit: int = 20) -> Optional[dict[
         return None
 
 
+def govshare_products_citing_grant(grant_id: str, limit: int = 20
+                                   ) -> Optional[dict[str, Any]]:
+    """The products whose sources a grant backs (the usage feedback shown on
+    the application page to its applicant and reviewers), or None."""
+    try:
+        return tk.get_action("govshare_product_list")(
+            _context(), {"grant_id": grant_id, "limit": limit})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return None
+
+
 def get_helpers() -> dict[str, Any]:
     return {name: fn for name, fn in globals().items()
             if name.startswith("govshare_") and callable(fn)}

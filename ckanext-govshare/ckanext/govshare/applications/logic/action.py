@@ -20,6 +20,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
+from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.applications import access, deadline, notices, workflow
 from ckanext.govshare.applications.logic import schema
 from ckanext.govshare.applications.model import (
@@ -36,13 +37,6 @@ TERM_FIELDS = ("scope", "resource_ids", "extent", "valid_from", "valid_until",
 
 
 # ------------------------------------------------------------------ helpers
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
-
-
 def _caller(context: Context) -> Optional[model.User]:
     return access.user_of(context.get("auth_user_obj") or context.get("user"))
 
@@ -354,6 +348,26 @@ def _pending(user_id: str, package_id: str) -> bool:
 
 
 # ------------------------------------------------------------------ read
+def _scoped(table: Any, data: dict[str, Any], user: model.User) -> Any:
+    """The rows of ``table`` (applications or grants) a list may show: an
+    organization's (its reviewers; the auth function checked), else the
+    caller's own (sysadmins: all unless ``mine``), narrowed by dataset and
+    state."""
+    query = model.Session.query(table)
+    if data.get("organization"):
+        query = query.filter(table.owner_org == _organization(data["organization"]).id)
+        if data.get("mine"):
+            query = query.filter(table.user_id == user.id)
+    elif data.get("mine") or not user.sysadmin:
+        query = query.filter(table.user_id == user.id)
+    if data.get("package_id"):
+        package = model.Package.get(data["package_id"])
+        query = query.filter(table.package_id == (package.id if package else None))
+    if data.get("state"):
+        query = query.filter(table.state == data["state"])
+    return query
+
+
 @tk.side_effect_free
 def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """One application with its timeline (``events``) and ``grant``.
@@ -408,19 +422,7 @@ def govshare_application_list(context: Context, data_dict: DataDict) -> dict[str
     tk.check_access("govshare_application_list", context, data_dict)
     data = _validate(data_dict, schema.application_list_schema(), context)
     user = _logged_in(context)
-    query = model.Session.query(Application)
-    if data.get("organization"):
-        group = _organization(data["organization"])
-        query = query.filter(Application.owner_org == group.id)
-        if data.get("mine"):
-            query = query.filter(Application.user_id == user.id)
-    elif data.get("mine") or not user.sysadmin:
-        query = query.filter(Application.user_id == user.id)
-    if data.get("package_id"):
-        package = model.Package.get(data["package_id"])
-        query = query.filter(Application.package_id == (package.id if package else None))
-    if data.get("state"):
-        query = query.filter(Application.state == data["state"])
+    query = _scoped(Application, data, user)
     today = workdays.local_today()
     if "overdue" in data:
         overdue = sa.and_(Application.state.in_(workflow.WAITING_FOR_ANSWER),
@@ -698,19 +700,9 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     tk.check_access("govshare_grant_list", context, data_dict)
     data = _validate(data_dict, schema.grant_list_schema(), context)
     user = _logged_in(context)
-    query = model.Session.query(Grant)
-    if data.get("organization"):
-        group = _organization(data["organization"])
-        query = query.filter(Grant.owner_org == group.id)
-    elif data.get("mine") or not user.sysadmin:
-        query = query.filter(Grant.user_id == user.id)
-    if data.get("package_id"):
-        package = model.Package.get(data["package_id"])
-        query = query.filter(Grant.package_id == (package.id if package else None))
+    query = _scoped(Grant, data, user)
     if data.get("application_id"):
         query = query.filter(Grant.application_id == data["application_id"])
-    if data.get("state"):
-        query = query.filter(Grant.state == data["state"])
     count = query.count()
     rows = query.order_by(Grant.valid_until.desc(), Grant.id).offset(
         data["offset"]).limit(data["limit"]).all()

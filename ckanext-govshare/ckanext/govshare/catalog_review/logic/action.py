@@ -16,18 +16,12 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
+from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.catalog_review import review
 from ckanext.govshare.catalog_review.logic import schema
 from ckanext.govshare.catalog_review.model import CatalogChange
 
 _SEARCH_PAGE = 1000
-
-
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
 
 
 def _catalog_entry(package_id: str, field: str) -> model.Package:

@@ -11,18 +11,12 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
+from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.labelling import receipts
 from ckanext.govshare.labelling.logic import schema
 from ckanext.govshare.labelling.model import DownloadReceipt
 from ckanext.govshare.tiers import policy
-
-
-def _validate(data_dict: DataDict, schema_: dict[str, Any], context: Context) -> dict[str, Any]:
-    data, errors = tk.navl_validate(data_dict, schema_, context)
-    if errors:
-        raise tk.ValidationError(errors)
-    return data
 
 
 def _user(context: Context) -> Optional[model.User]:

@@ -70,8 +70,8 @@ def roles(user: Optional[model.User], applicant_id: str, org_id: str) -> set[str
     return found
 
 
-def may_see_personal_data(user: Optional[model.User], applicant_id: str,
-                          org_id: str) -> bool:
+def may_see_personal_data(viewer_roles: set[str]) -> bool:
     """Applicant contact details and credit code: the applicant, the owning
-    organization's reviewers and sysadmins only."""
-    return bool(roles(user, applicant_id, org_id) & {workflow.APPLICANT, workflow.REVIEWER})
+    organization's reviewers and sysadmins only (``viewer_roles`` from
+    :func:`roles`)."""
+    return bool(viewer_roles & {workflow.APPLICANT, workflow.REVIEWER})

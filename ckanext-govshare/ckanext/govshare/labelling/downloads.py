@@ -28,8 +28,7 @@ def _facts(resource: model.Resource) -> dict[str, Any]:
     pkg_dict = {"id": pkg.id, "name": pkg.name, "title": pkg.title,
                 "version": pkg.version, "metadata_modified": pkg.metadata_modified,
                 "resource_code": extras.get("resource_code")}
-    group = model.Group.get(pkg.owner_org) if pkg.owner_org else None
-    org = {"name": group.name, "title": group.title, **dict(group.extras)} if group else None
+    org = labels.agency(pkg.owner_org)
     res_dict = {"id": resource.id, "name": resource.name,
                 "last_modified": resource.last_modified,
                 "metadata_modified": resource.metadata_modified}

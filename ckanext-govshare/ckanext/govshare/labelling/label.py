@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any, Optional
 from urllib.parse import quote
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 #: RFC 8187 attr-char: what may stay unescaped in an ext-value
@@ -23,6 +24,17 @@ def _iso_day(value: Any) -> Optional[str]:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return str(value)
+
+
+def agency(owner_org: Optional[str], org: Optional[dict[str, Any]] = None
+           ) -> Optional[dict[str, Any]]:
+    """The publishing organization as the label reads it: ``org`` (e.g. the
+    ``organization`` of a package dict) plus its schema fields (credit code,
+    English name), which CKAN keeps in the group's extras."""
+    group = model.Group.get(owner_org) if owner_org else None
+    if group is None:
+        return org
+    return {"name": group.name, "title": group.title, **(org or {}), **dict(group.extras)}
 
 
 def structured(pkg: dict[str, Any], org: Optional[dict[str, Any]],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare.labelling import label as labels
@@ -34,10 +33,7 @@ def govshare_product_source_labels(pkg_dict: dict[str, Any]) -> dict[str, Any]:
             continue
         resource = next((r for r in pkg.get("resources") or []
                          if r.get("id") == source.get("resource")), None)
-        org = dict(pkg.get("organization") or {})
-        group = model.Group.get(pkg["owner_org"]) if pkg.get("owner_org") else None
-        if group is not None:
-            org.update(dict(group.extras))
+        org = labels.agency(pkg.get("owner_org"), pkg.get("organization"))
         entry = _decorate(labels.label(pkg, org, resource, obtained))
         entry.update(dataset=pkg, resource=resource,
                      verification=source.get("verification") or product_sources.DECLARED,

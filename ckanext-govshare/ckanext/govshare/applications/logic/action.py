@@ -210,7 +210,7 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
         "moves": [m.name for m in workflow.moves_for(application.state, roles)
                   if not (m.name == workflow.EXTEND and application.extension_days)],
     }
-    if not access.may_see_personal_data(viewer, application.user_id, application.owner_org):
+    if not access.may_see_personal_data(roles):
         for field in PERSONAL_FIELDS:
             result.pop(field, None)
     if events:

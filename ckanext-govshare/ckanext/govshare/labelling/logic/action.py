@@ -71,11 +71,7 @@ def govshare_label_show(context: Context, data_dict: DataDict) -> dict[str, Any]
         message = tk._("Give a dataset or a resource")
         raise tk.ValidationError({"package_id": [message], "resource_id": [message]})
     pkg = tk.get_action("package_show")(dict(context), {"id": package_ref})
-    org = pkg.get("organization") or {}
-    if pkg.get("owner_org"):
-        group = model.Group.get(pkg["owner_org"])
-        if group is not None:
-            org = {**org, **dict(group.extras)}
+    org = labels.agency(pkg.get("owner_org"), pkg.get("organization"))
     today = workdays.local_today()
     obtained: Optional[dt.date] = data.get("obtained_date")
     receipt = None

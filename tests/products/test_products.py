@@ -189,6 +189,23 @@ class TestListAndSearch:
         assert "公交到站查询 productmark" in res.body
         assert "dataset_type" in res.body
 
+    def test_the_catalog_search_finds_products_and_narrows_by_type(self, world, app):
+        """/dataset lists catalog entries and products side by side (linked
+        to their own pages); the type facet narrows to either; the main
+        navigation has a 数据产品 entry."""
+        register(world, "stranger", sources(world, "unconditional"))
+        both = app.get("/dataset/", query_string={"q": "productmark OR 公交"}).body
+        assert "公交到站查询 productmark" in both
+        assert 'href="/data_product/bus-app"' in both
+        assert world.datasets["unconditional"]["title"] in both
+        assert "数据产品" in both and "目录数据集" in both  # the type facet's items
+        only = app.get("/dataset/", query_string={"dataset_type": "data_product"}).body
+        assert "公交到站查询 productmark" in only
+        assert world.datasets["unconditional"]["title"] not in only
+        catalog = app.get("/dataset/", query_string={"dataset_type": "dataset"}).body
+        assert "公交到站查询 productmark" not in catalog
+        assert 'href="/data_product/"' in both  # main navigation
+
 
 class TestProvenance:
     def product_graph(self, world, fmt="ttl"):

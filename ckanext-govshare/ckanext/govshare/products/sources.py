@@ -20,11 +20,19 @@ the date:
 The registrant is the user registering the product, or, when a product is
 updated, the user who registered it: a sysadmin's edit neither widens nor
 narrows what the product may cite.
+
+A source the product already records, unchanged (same dataset, date and
+resource), is kept as recorded on update without being checked again: the
+product states what was obtained then, and a dataset closed, deleted or
+republished since must neither block an edit of the product's description
+nor rewrite its history (:func:`recorded`). New and changed sources are
+checked.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -114,6 +122,37 @@ def registrant(context: Any) -> policy.Caller:
     if not user and context.get("ignore_auth"):
         return policy.Caller(user=None, privileged=True)  # an internal call
     return policy.Caller.for_user(user)
+
+
+#: what identifies a recorded source: dataset id, obtained date, resource id
+SourceKey = tuple[str, str, Optional[str]]
+
+
+def source_key(dataset: Any, obtained: Any, resource: Any) -> Optional[SourceKey]:
+    """The key of a source as sent (dataset by name or id), or None when its
+    date is no date."""
+    day = as_date(obtained)
+    if not dataset or day is None:
+        return None
+    pkg = model.Package.get(str(dataset))
+    return (pkg.id if pkg else str(dataset), day.isoformat(), str(resource) if resource else None)
+
+
+def recorded(context: Any) -> dict[SourceKey, dict[str, Any]]:
+    """The sources the product being updated records now, by key (empty when
+    a product is being created)."""
+    package = context.get("package")
+    if not isinstance(package, model.Package) or package.type != PRODUCT_TYPE:
+        return {}
+    try:
+        rows = json.loads(package.extras.get("sources") or "[]")
+    except ValueError:
+        return {}
+    found = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and row.get("dataset") and row.get("obtained_date"):
+            found[(row["dataset"], row["obtained_date"], row.get("resource") or None)] = row
+    return found
 
 
 def _is_insider(caller: policy.Caller, facts: policy.PackageFacts) -> bool:

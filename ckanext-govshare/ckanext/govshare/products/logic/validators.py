@@ -2,9 +2,10 @@
 
 * ``govshare_product_sources`` (after): the web form's empty source rows
   are not sources; at least one source is left, and every
-  source checked and verified by :mod:`ckanext.govshare.products.sources`
-  — the dataset is stored by id, and ``verification``, ``evidence`` and
-  ``grant_id`` are written here;
+  new or changed source checked and verified by
+  :mod:`ckanext.govshare.products.sources` (an unchanged one is kept as
+  recorded) — the dataset is stored by id, and ``verification``,
+  ``evidence`` and ``grant_id`` are written here;
 * ``govshare_product_computed``: a subfield the user may not set (whatever
   is sent is dropped);
 * ``govshare_product_no_owner_org``: a product has no organization.
@@ -74,29 +75,42 @@ def govshare_product_sources(key: FlattenKey, data: FlattenDataDict,
                 "List at least one source: the dataset used and the date it was obtained"))
         return
     caller = sources.registrant(context)
+    already = sources.recorded(context)
     for n in rows:
         dataset_key, date_key = (SOURCES, n, "dataset"), (SOURCES, n, "obtained_date")
         if errors.get(dataset_key) or errors.get(date_key):
             continue
         resource = data.get((SOURCES, n, "resource"))
+        resource = None if _blank(resource) else str(resource)
+        kept = already.get(sources.source_key(data[dataset_key], data.get(date_key), resource)
+                           ) if already else None
+        if kept is not None:  # unchanged since recorded: kept as it was
+            _store(data, n, kept["dataset"], kept["obtained_date"], kept.get("resource"),
+                   kept.get("verification") or sources.DECLARED, kept.get("evidence"),
+                   kept.get("grant_id"))
+            continue
         try:
-            checked = sources.check(caller, str(data[dataset_key]), data.get(date_key),
-                                    None if _blank(resource) else str(resource))
+            checked = sources.check(caller, str(data[dataset_key]), data.get(date_key), resource)
         except sources.SourceError as error:
             errors.setdefault((SOURCES, n, error.field), []).append(error.message)
             continue
-        data[dataset_key] = checked.package.id
-        data[date_key] = checked.obtained.isoformat()
-        if checked.resource_id:
-            data[(SOURCES, n, "resource")] = checked.resource_id
+        _store(data, n, checked.package.id, checked.obtained.isoformat(), checked.resource_id,
+               checked.verification, checked.evidence, checked.grant_id)
+
+
+def _store(data: FlattenDataDict, n: int, dataset: str, obtained: str,
+           resource: Any, verification: str, evidence: Any, grant_id: Any) -> None:
+    """Source row ``n`` as stored: the dataset by id, the date in ISO form
+    and what backs it."""
+    data[(SOURCES, n, "dataset")] = dataset
+    data[(SOURCES, n, "obtained_date")] = obtained
+    data[(SOURCES, n, "verification")] = verification
+    for field, value in (("resource", resource), ("evidence", evidence),
+                         ("grant_id", grant_id)):
+        if value:
+            data[(SOURCES, n, field)] = value
         else:
-            data.pop((SOURCES, n, "resource"), None)
-        data[(SOURCES, n, "verification")] = checked.verification
-        for field, value in (("evidence", checked.evidence), ("grant_id", checked.grant_id)):
-            if value:
-                data[(SOURCES, n, field)] = value
-            else:
-                data.pop((SOURCES, n, field), None)
+            data.pop((SOURCES, n, field), None)
 
 
 def get_validators() -> dict[str, Callable[..., Any]]:

@@ -56,6 +56,9 @@ def portal(create_with_upload):
     for tier, frequency in (("unconditional", "monthly"), ("conditional", "daily")):
         dataset = factories.Dataset(
             owner_org=org["id"], name=f"bus-{tier}", title=f"Bus {tier}",
+            # fixed words: the factory's random notes may hold "condition",
+            # which stems like "conditional" and would match the text queries
+            notes=f"Stops and routes, {tier} access",
             open_tier=tier, update_frequency=frequency, resource_code=f"GS-JT-{tier.upper()}",
             license_id="cc-by",
             resources=[{"name": "stops", "format": "CSV",

@@ -188,6 +188,11 @@ class TestListAndSearch:
         assert res.status_code == 200
         assert "公交到站查询 productmark" in res.body
         assert "dataset_type" in res.body
+        # the page names products in the page's language, not "data_product"
+        assert "共1个数据产品" in res.body and "搜索数据产品" in res.body
+        assert "data_product found" not in res.body and "Data_Product" not in res.body
+        english = app.get("/en/data_product/").body
+        assert "1 data product found" in english and "Search data products..." in english
 
     def test_the_catalog_search_finds_products_and_narrows_by_type(self, world, app):
         """/dataset lists catalog entries and products side by side (linked
@@ -197,6 +202,7 @@ class TestListAndSearch:
         both = app.get("/dataset/", query_string={"q": "productmark OR 公交"}).body
         assert "公交到站查询 productmark" in both
         assert 'href="/data_product/bus-app"' in both
+        assert both.count("govshare-product-badge") == 1  # the product says what it is
         assert world.datasets["unconditional"]["title"] in both
         assert "数据产品" in both and "目录数据集" in both  # the type facet's items
         only = app.get("/dataset/", query_string={"dataset_type": "data_product"}).body

@@ -29,6 +29,11 @@ def N_(message: str) -> str:
     return message
 
 
+#: CKAN's dataset pages name a dataset type with ``_(dataset_type.title())``
+#: (plus "s" in the search breadcrumb): the data product type's; the English
+#: catalog gives them too ("Data product")
+DATASET_TYPE_TITLES = (N_("Data_Product"), N_("Data_Products"))
+
 #: CKAN's templates (header, footer, dataset, resource and organization pages)
 TEMPLATES = (
     N_("Skip to main content"),

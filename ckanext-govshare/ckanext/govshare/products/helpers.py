@@ -72,6 +72,46 @@ def govshare_products_citing_grant(grant_id: str, limit: int = 20
         return None
 
 
+def _product_texts() -> dict[str, str]:
+    """What CKAN's pages call a data product, by ``humanize_entity_type``
+    purpose (CKAN would say "Data product" / "Data products" in English
+    whatever the language)."""
+    _ = tk._
+    return {
+        "add link": _("Register a data product"),
+        "create label": _("Register a data product"),
+        "create title": _("Register a data product"),
+        "breadcrumb": _("Data products"),
+        "content tab": _("Data products"),
+        "facet label": _("Data products"),
+        "main nav": _("Data products"),
+        "page title": _("Data products"),
+        "my label": _("My data products"),
+        "edit label": _("Edit data product"),
+        "view label": _("View data product"),
+        "save label": _("Save data product"),
+        "update label": _("Update data product"),
+        "form label": _("Data product form"),
+        "search placeholder": _("Search data products..."),
+        "name placeholder": _("my-data-product"),
+        "description placeholder": _("What the product does and how it uses the data"),
+        "delete confirmation": _("Are you sure you want to delete this data product?"),
+        "no any objects": _("No data products have been registered yet"),
+        "no description": _("There is no description for this data product"),
+    }
+
+
+@tk.chained_helper
+def humanize_entity_type(next_helper: Any, entity_type: str, object_type: str,
+                         purpose: str) -> Optional[str]:
+    """CKAN's names of a dataset type on its pages, translated for data products."""
+    if (entity_type, object_type) != ("package", product_sources.PRODUCT_TYPE):
+        return next_helper(entity_type, object_type, purpose)
+    return _product_texts().get(purpose) or tk._("Data product")
+
+
 def get_helpers() -> dict[str, Any]:
-    return {name: fn for name, fn in globals().items()
-            if name.startswith("govshare_") and callable(fn)}
+    helpers = {name: fn for name, fn in globals().items()
+               if name.startswith("govshare_") and callable(fn)}
+    helpers["humanize_entity_type"] = humanize_entity_type
+    return helpers

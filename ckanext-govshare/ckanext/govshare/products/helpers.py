@@ -93,7 +93,7 @@ def _product_texts() -> dict[str, str]:
         "update label": _("Update data product"),
         "form label": _("Data product form"),
         "search placeholder": _("Search data products..."),
-        "name placeholder": _("my-data-product"),
+        "name placeholder": _("My data product"),
         "description placeholder": _("What the product does and how it uses the data"),
         "delete confirmation": _("Are you sure you want to delete this data product?"),
         "no any objects": _("No data products have been registered yet"),

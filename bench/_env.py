@@ -57,6 +57,19 @@ def load_ckan(plugins: str | None = None):
     return make_app(config)
 
 
+def make_file(path: Path, size: int) -> None:
+    """A file of ``size`` random bytes at ``path`` (kept when it has that size)."""
+    if path.exists() and path.stat().st_size == size:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        left = size
+        while left:
+            block = os.urandom(min(left, 2**20))
+            out.write(block)
+            left -= len(block)
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
-import os
 import random
 import statistics
 import sys
@@ -56,18 +55,6 @@ DATASETS = 1000
 USERS = 10_000
 #: the measured user's share of the receipts
 READER_RECEIPTS = 3000
-
-
-def make_file(path: Path, size: int) -> None:
-    if path.exists() and path.stat().st_size == size:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as out:
-        left = size
-        while left:
-            block = os.urandom(min(left, 2**20))
-            out.write(block)
-            left -= len(block)
 
 
 def ensure_user(tk, admin: dict, name: str) -> dict:
@@ -402,8 +389,8 @@ def main() -> None:
     admin = {"user": site_user, "ignore_auth": True}
     small = _env.ROOT / "var" / f"bench-{SMALL_KB}kb.bin"
     big = _env.ROOT / "var" / f"bench-{args.big_mb}mb.bin"
-    make_file(small, SMALL_KB * 1024)
-    make_file(big, args.big_mb * 2**20)
+    _env.make_file(small, SMALL_KB * 1024)
+    _env.make_file(big, args.big_mb * 2**20)
 
     with flask_app.test_request_context():
         downloader = ensure_user(tk, admin, "bench-downloader")

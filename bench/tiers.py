@@ -15,7 +15,6 @@ of the test suite.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -34,15 +33,6 @@ DATABASE = "govshare_bench_tiers"
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def make_file(path: Path, size_mb: int) -> None:
-    if path.exists() and path.stat().st_size == size_mb * 2**20:
-        return
-    block = os.urandom(2**20)
-    with open(path, "wb") as out:
-        for _ in range(size_mb):
-            out.write(block)
 
 
 def throughput(call, n: int) -> float:
@@ -72,8 +62,7 @@ def main() -> None:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     admin = {"user": site_user, "ignore_auth": True}
     big = _env.ROOT / "var" / f"bench-{args.size_mb}mb.bin"
-    big.parent.mkdir(parents=True, exist_ok=True)
-    make_file(big, args.size_mb)
+    _env.make_file(big, args.size_mb * 2**20)
 
     with flask_app.test_request_context():
         try:

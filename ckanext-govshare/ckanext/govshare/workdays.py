@@ -380,6 +380,22 @@ def _as_date(value: dt.date) -> dt.date:
 
 
 # ----------------------------------------------------------- days in China time
+def parse_date(value: Any) -> dt.date | None:
+    """A date from what a form, an extra or a stored dict holds: a date, a
+    datetime (its date), or text starting ``YYYY-MM-DD``; None for anything
+    else. For reading stored values leniently, not for validating input."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def timezone() -> dt.tzinfo:
     """The time zone whose calendar days are counted (``Asia/Shanghai``)."""
     name = tk.config.get(TIMEZONE_OPTION)

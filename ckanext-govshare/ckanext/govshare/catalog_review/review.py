@@ -47,19 +47,6 @@ def kind_options() -> list[dict[str, str]]:
     return [{"value": kind, "text": kind_label(kind)} for kind in KINDS]
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
-
-
 def last_reviewed(pkg_dict: dict[str, Any]) -> dt.date | None:
     """The dataset's ``last_reviewed`` date (top-level scheming field, or a
     plain extra when the dataset schema does not declare it)."""
@@ -69,7 +56,7 @@ def last_reviewed(pkg_dict: dict[str, Any]) -> dt.date | None:
             if extra.get("key") == "last_reviewed":
                 value = extra.get("value")
                 break
-    return _parse_date(value)
+    return workdays.parse_date(value)
 
 
 def catalogued_on(pkg_dict: dict[str, Any]) -> dt.date | None:
@@ -79,7 +66,7 @@ def catalogued_on(pkg_dict: dict[str, Any]) -> dt.date | None:
     try:
         return workdays.local_date(dt.datetime.fromisoformat(created))
     except ValueError:
-        return _parse_date(created)
+        return workdays.parse_date(created)
 
 
 def one_year_after(day: dt.date) -> dt.date:

@@ -48,6 +48,7 @@ from ckanext.dcat.profiles.base import CleanedURIRef
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 from ckanext.dcat.utils import dataset_uri, resource_uri
 
+from ckanext.govshare import workdays
 from ckanext.govshare.dcat import publication
 from ckanext.govshare.products import sources as product_sources
 
@@ -180,7 +181,7 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
         g = self.g
         g.bind("prov", PROV)
         for source in product_dict.get("sources") or []:
-            obtained = product_sources.as_date((source or {}).get("obtained_date"))
+            obtained = workdays.parse_date((source or {}).get("obtained_date"))
             if not source.get("dataset") or obtained is None:
                 continue
             try:

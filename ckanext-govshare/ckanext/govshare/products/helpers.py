@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import workdays
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.products import sources as product_sources
 
@@ -23,7 +24,7 @@ def govshare_product_source_labels(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     ``facts``), and how many sources are hidden from them (``hidden``)."""
     result: dict[str, Any] = {"labels": [], "hidden": 0}
     for source in pkg_dict.get("sources") or []:
-        obtained = product_sources.as_date(source.get("obtained_date"))
+        obtained = workdays.parse_date(source.get("obtained_date"))
         if not isinstance(source, dict) or not source.get("dataset") or obtained is None:
             continue
         try:

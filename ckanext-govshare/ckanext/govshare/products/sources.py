@@ -82,23 +82,10 @@ class Checked:
     grant_id: Optional[str] = None
 
 
-def as_date(value: Any) -> Optional[dt.date]:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def first_published(pkg: model.Package) -> Optional[dt.date]:
     """When the dataset was first published: its release date (发布日期), else
     when it was created on the portal."""
-    released = as_date(pkg.extras.get("release_date"))
+    released = workdays.parse_date(pkg.extras.get("release_date"))
     if released:
         return released
     return workdays.local_date(pkg.metadata_created) if pkg.metadata_created else None
@@ -131,7 +118,7 @@ SourceKey = tuple[str, str, Optional[str]]
 def source_key(dataset: Any, obtained: Any, resource: Any) -> Optional[SourceKey]:
     """The key of a source as sent (dataset by name or id), or None when its
     date is no date."""
-    day = as_date(obtained)
+    day = workdays.parse_date(obtained)
     if not dataset or day is None:
         return None
     pkg = model.Package.get(str(dataset))
@@ -181,7 +168,7 @@ def check(caller: policy.Caller, dataset: str, obtained: Any,
             raise SourceError("resource", tk._("No such resource in this dataset"))
         resource_id = res.id
 
-    day = as_date(obtained)
+    day = workdays.parse_date(obtained)
     if day is None:
         raise SourceError("obtained_date", tk._("Date format incorrect"))
     today = today or workdays.local_today()

@@ -19,7 +19,6 @@ reads another field reads its submitted value and normalises it itself.
 """
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any, Callable
 
@@ -30,6 +29,8 @@ from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey, Validator
 
 from ckanext.scheming.validation import scheming_validator
+
+from ckanext.govshare import workdays
 
 missing = tk.missing
 StopOnError = tk.StopOnError
@@ -227,26 +228,13 @@ def govshare_info_items_required(key: FlattenKey, data: FlattenDataDict,
     _add_error(errors, ("info_items",), tk._("List at least one information item"))
 
 
-def _as_date(value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return datetime.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
 def govshare_temporal_coverage_order(key: FlattenKey, data: FlattenDataDict,
                                      errors: FlattenErrorDict, context: Context) -> None:
     """The temporal coverage does not end before it starts."""
     start_key, end_key = ("temporal_coverage_start",), ("temporal_coverage_end",)
     if errors.get(start_key) or errors.get(end_key):
         return
-    start, end = _as_date(data.get(start_key)), _as_date(data.get(end_key))
+    start, end = workdays.parse_date(data.get(start_key)), workdays.parse_date(data.get(end_key))
     if start and end and end < start:
         _add_error(errors, end_key, tk._("The temporal coverage cannot end before it starts"))
 

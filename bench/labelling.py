@@ -37,6 +37,7 @@ import time
 import uuid
 from typing import Any
 from pathlib import Path
+from ckanext.govshare import options
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,7 +47,6 @@ from bench import _env  # noqa: E402
 from tests import factories as govshare_factories  # noqa: E402
 
 DATABASE = "govshare_bench_labels"
-RECORD_OPTION = "ckanext.govshare.labelling.record_receipts"
 SMALL_KB = 10
 #: real datasets of the benchmark (two resources each); the receipts of other
 #: users spread over these and fake dataset ids, up to DATASETS in all
@@ -149,7 +149,7 @@ def bench_downloads(args, flask_app, client, tk, token: str,
             for turn in range(args.rounds):
                 # ABBA: which mode goes first alternates too
                 for on in ((True, False) if turn % 2 == 0 else (False, True)):
-                    tk.config[RECORD_OPTION] = on
+                    tk.config[options.LABELLING_RECORD_RECEIPTS] = on
                     before = receipts_now()
                     value, spent = rate(url, size, calls)
                     rates.setdefault((kind, on), []).append(value)
@@ -159,7 +159,7 @@ def bench_downloads(args, flask_app, client, tk, token: str,
             write_seconds[kind] = sum(writes)
     finally:
         receipts.record = record
-        tk.config[RECORD_OPTION] = True
+        tk.config[options.LABELLING_RECORD_RECEIPTS] = True
 
     print()
     print("(a) download throughput, receipts recorded vs not (same process, same user "

@@ -11,10 +11,14 @@ INI="config/test.ini"
 mkdir -p var/test-storage
 ckan_db_upgrade "$INI"
 
-step "pytest --ckan-ini=$INI tests ${PYTEST_ARGS:-}"
+step "pytest --ckan-ini=$INI tests -n ${TEST_WORKERS:-auto} ${PYTEST_ARGS:-}"
 set +e
+# One worker per core (pytest-xdist), each with its own copy of the test
+# database, Redis database and storage directory (tests/harness.py); a test
+# file stays on one worker, so module-scoped data is built once.
 # shellcheck disable=SC2086
-"$VENV/bin/pytest" --ckan-ini="$INI" tests ${PYTEST_ARGS:-} </dev/null
+"$VENV/bin/pytest" --ckan-ini="$INI" tests -n "${TEST_WORKERS:-auto}" --dist loadfile \
+    ${PYTEST_ARGS:-} </dev/null
 rc=$?
 set -e
 case "$rc" in

@@ -1,4 +1,8 @@
-"""Shared fixtures: CKAN's pytest plugin gives app, clean_db, with_plugins, cli."""
+"""Shared fixtures. CKAN's pytest plugin gives ``app``, ``clean_db``,
+``with_plugins``, ``cli`` …; the ones below replace the costly ones with the
+harness (``tests/harness.py``): plugins and app built once per configuration,
+migrations once per session, a row-deleting reset, and a database, Redis
+database and storage directory per xdist worker."""
 from __future__ import annotations
 
 import os
@@ -6,6 +10,7 @@ import os
 import pytest
 
 from ckanext.govshare.search.backend import EMBEDDED_URL
+from tests import harness
 
 # CKAN requires solr_url. The plugin fills it in when it loads, but the ``cli``
 # fixture re-reads the ini while plugins are unloaded; CKAN's own env override
@@ -13,29 +18,74 @@ from ckanext.govshare.search.backend import EMBEDDED_URL
 os.environ.setdefault("CKAN_SOLR_URL", EMBEDDED_URL)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "fresh_environment: reload the plugins and rebuild the app for this test")
+    ini = config.getoption("ckan_ini", None)
+    if not ini:
+        return
+    if hasattr(config, "workerinput"):  # an xdist worker
+        harness.isolate_worker(ini)
+        return
+    workers = _xdist_workers(config)
+    if workers:
+        harness.create_worker_databases(ini, workers)
+
+
+def _xdist_workers(config) -> int:
+    numprocesses = getattr(config.option, "numprocesses", None)
+    if not numprocesses or getattr(config.option, "dist", "no") == "no":
+        return 0
+    if numprocesses in ("auto", "logical"):
+        return os.cpu_count() or 1
+    return int(numprocesses)
+
+
+@pytest.fixture(autouse=True)
+def _environment(request, ckan_config):
+    """Every test runs with the plugins of its configuration loaded (test.ini's
+    ``ckan.plugins`` plus its ``ckan_config`` marks); they are loaded again
+    only when a load-time option of that configuration changes."""
+    from ckan.lib import app_globals
+
+    marks = harness.marks_of(request.node)
+    fresh = request.node.get_closest_marker("fresh_environment") is not None
+    harness.ENVIRONMENT.ensure(marks, fresh=fresh)
+    if marks:
+        # site settings (ckan.site_title …) live in app_globals: read the marks
+        app_globals._CONFIG_CACHE.clear()
+        app_globals.reset()
+
+
 @pytest.fixture()
-def clean_db(reset_db, migrate_db_for):
-    """CKAN's clean_db plus GovShare's own migrations and an empty search index."""
-    _empty_audit_trail()
-    reset_db()
-    migrate_db_for("activity")
-    migrate_db_for("govshare")
-    import ckan.lib.search as search
-
-    search.clear_all()
+def with_plugins(_environment):
+    """Loaded by ``_environment`` for every test; kept for the tests' marks."""
 
 
-def _empty_audit_trail() -> None:
-    """The application event table refuses DELETE (append-only, enforced by a
-    trigger), which CKAN's reset_db uses; TRUNCATE, the owner's privilege,
-    empties it between tests."""
-    import sqlalchemy as sa
-    from ckan import model
+@pytest.fixture()
+def app(_environment):
+    """A test client on the environment's app (built once per configuration)."""
+    from ckan.common import config
+    from ckan.tests.helpers import CKANTestApp
 
-    model.Session.remove()
-    with model.meta.engine.begin() as conn:
-        if sa.inspect(conn).has_table("govshare_application_event"):
-            conn.execute(sa.text("TRUNCATE govshare_application_event"))
+    # as CKAN's _get_test_app: REMOTE_USER logs a test's requests in
+    config["testing"] = True
+    return CKANTestApp(harness.ENVIRONMENT.app.app)
+
+
+@pytest.fixture()
+def clean_db():
+    """An empty database (migrated once per session), an empty search index."""
+    harness.DATABASE.reset()
+
+
+@pytest.fixture(scope="module")
+def module_db(request):
+    """An empty database for a module whose tests share the data its
+    module-scoped fixtures build; the module's tests do not use ``clean_db``.
+    The plugins of the module's configuration are loaded first."""
+    harness.ENVIRONMENT.ensure(harness.marks_of(request.node))
+    harness.DATABASE.reset()
 
 
 @pytest.fixture

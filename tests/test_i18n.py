@@ -211,6 +211,8 @@ class TestRuntimeLocale:
             assert tk.ungettext("{count} failure:", "{count} failures:", 2) == \
                 "{count} failures:"
 
+    # adds a route, which Flask allows only before an app's first request
+    @pytest.mark.fresh_environment
     def test_through_the_middleware(self, app):
         app = _probe_app(app)
         assert app.get("/govshare-i18n-probe").get_data(as_text=True) == \
@@ -291,7 +293,8 @@ class TestCKANPagesInChinese:
 
     #: English that CKAN's zh_Hans_CN catalog leaves untranslated → ours
     EVERY_PAGE = {"Skip to main content": "跳到主要内容", "Search Datasets...": "搜索数据集...",
-                  "Powered by": "技术支持", 'aria-label="Toggle navigation"': 'aria-label="切换导航"',
+                  "Powered by": "技术支持",
+                  'aria-label="Toggle navigation"': 'aria-label="切换导航"',
                   'aria-label="Breadcrumb"': 'aria-label="当前位置"',
                   "CKAN Association": "CKAN 协会"}
     ANONYMOUS = {'aria-label="Account"': 'aria-label="账户"'}

@@ -138,8 +138,8 @@ class TestApplying:
         user = factories.UserWithToken()
         headers = {"Authorization": user["token"]}
         body = application_data(agency.dataset["id"], purpose="")
-        res = app.post(tk.url_for("api.action", ver=3, logic_function="govshare_application_create"),
-                       json=body, headers=headers, status=409)
+        url = tk.url_for("api.action", ver=3, logic_function="govshare_application_create")
+        res = app.post(url, json=body, headers=headers, status=409)
         assert res.json["error"]["__type"] == "Validation Error"
         assert sorted(res.json["error"]) == ["__type", "purpose"]
         res = app.post(tk.url_for("api.action", ver=3, logic_function="govshare_application_show"),
@@ -158,7 +158,8 @@ class TestDeciding:
         assert shown["state"] == "submitted"
         rejected = helpers.call_action(
             "govshare_application_decide", context=ctx(agency.editor), id=app["id"],
-            decision="reject", reason="申请用途超出数据开放范围", basis="《某市公共数据开放办法》第十二条")
+            decision="reject", reason="申请用途超出数据开放范围",
+            basis="《某市公共数据开放办法》第十二条")
         assert rejected["state"] == "rejected"
         assert rejected["events"][-1]["reason"] == "申请用途超出数据开放范围"
         assert rejected["events"][-1]["basis"].startswith("《某市公共数据开放办法》")

@@ -12,10 +12,9 @@ import pytest
 from ckan.tests import helpers
 
 from tests.applications.conftest import application_data
+from ckanext.govshare import options
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
-
-OVERRIDE_OPTION = "ckanext.govshare.workdays.override_file"
 
 
 def apply_at(agency, freezer, moment: str) -> dict:
@@ -63,7 +62,7 @@ def test_into_2027_without_an_override_is_provisional(agency, freezer, monkeypat
     tested with the calendar, tests/workdays)."""
     path = tmp_path / "workdays.yaml"
     path.write_text("2027:\n")
-    monkeypatch.setitem(ckan_config, OVERRIDE_OPTION, str(path))
+    monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
     app = apply_at(agency, freezer, "2026-12-14 02:00:00")
     # 15..18, 21..25, 28..31 December = 13; Friday 1 January and Monday 4
     # January counted as working days on weekends alone
@@ -82,7 +81,7 @@ def test_into_2027_with_an_override_file(agency, freezer, monkeypatch, ckan_conf
           workdays:
             - 2027-02-14
     """))
-    monkeypatch.setitem(ckan_config, OVERRIDE_OPTION, str(path))
+    monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
     app = apply_at(agency, freezer, "2026-12-14 02:00:00")
     assert app["due_date"] == "2027-01-05"  # 1 January is a holiday now
     assert app["due_date_provisional"] is False

@@ -23,6 +23,7 @@ from ckanext.govshare.applications import mail, notices
 from ckanext.govshare.applications.model import Application, Notice
 from ckanext.govshare.tiers import policy
 from tests.applications.conftest import application_data, approval_terms
+from ckanext.govshare import options
 
 PERSONAL = ("applicant@research.example", "13812345678")
 
@@ -310,7 +311,7 @@ class TestMailFailures:
         assert mails(mail_server) == []
 
     @pytest.mark.ckan_config("smtp.server", "127.0.0.1:1")
-    @pytest.mark.ckan_config("ckanext.govshare.application.mail_attempts", "2")
+    @pytest.mark.ckan_config(options.APPLICATION_MAIL_ATTEMPTS, "2")
     def test_a_mail_is_tried_mail_attempts_times(self, app, agency):
         application = apply(agency)
         run_jobs()

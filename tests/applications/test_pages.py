@@ -434,7 +434,8 @@ class TestInbox:
         (first_class, first), (second_class, second) = rows
         assert page_url(late) in first and "table-danger" in first_class  # due first, red
         assert "2026-03-23" in first and "text-danger" in first
-        assert zh_plural(app, "Overdue by {n} working day", "Overdue by {n} working days", 19) in first
+        assert zh_plural(app, "Overdue by {n} working day", "Overdue by {n} working days",
+                         19) in first
         assert page_url(fresh) in second and "table-danger" not in second_class
         assert re.search(r"\d+", text_of(second))
         assert "某大学" in second
@@ -506,7 +507,8 @@ class TestDashboard:
         assert page_url(submitted) in mine and page_url(approved) in mine
         assert submitted["due_date"] in mine
         assert zh(app, "Submitted") in mine and zh(app, "Approved") in mine
-        assert re.search(zh_plural(app, "{n} working day left", "{n} working days left", r"\d+"), mine)
+        assert re.search(zh_plural(app, "{n} working day left", "{n} working days left",
+                                   r"\d+"), mine)
         grants = section(body, "govshare-my-grants")
         assert "出租车运营数据" in grants and approval_terms()["valid_until"] in grants
 

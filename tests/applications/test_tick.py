@@ -16,7 +16,7 @@ import ckan.plugins.toolkit as tk
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.applications.model import Application, Grant, Notice
 from ckanext.govshare.tiers import policy
 from tests.applications.conftest import approval_terms
@@ -251,7 +251,7 @@ def _ini(tmp_path: Path, override: Path) -> Path:
     path.write_text("\n".join([
         "[app:main]", f"use = config:{ROOT / 'config' / 'test.ini'}",
         "ckan.locale_default = en",
-        f"{workdays.OVERRIDE_FILE_OPTION} = {override}", "",
+        f"{options.WORKDAYS_OVERRIDE_FILE} = {override}", "",
         test_ini[test_ini.index("[loggers]"):]]), encoding="utf-8")
     return path
 
@@ -261,7 +261,7 @@ def command(tmp_path, monkeypatch, ckan_config):
     """Run ``ckan -c <ini> govshare ...`` with a calendar file of our own
     (``tmp_path/workdays.yaml``, which does not know 2027 until written)."""
     calendar = tmp_path / "workdays.yaml"
-    monkeypatch.setitem(ckan_config, workdays.OVERRIDE_FILE_OPTION, str(calendar))
+    monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(calendar))
     ini = _ini(tmp_path, calendar)
 
     def run(*args: str):

@@ -11,6 +11,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.catalog import index as catalog_index
 from tests import factories
+from ckanext.govshare import options
 
 #: Fields CKAN's Solr schema declares multi-valued (the rest take one value).
 MULTI_VALUED = {"tags", "groups", "res_name", "res_description", "res_format", "res_url",
@@ -137,4 +138,4 @@ class TestFacetOnPages:
 
 def test_open_tier_is_a_configured_facet():
     assert "open_tier" in tk.config.get("search.facets")
-    assert "open_tier" in tk.config.get("ckanext.govshare.search.facet_fields")
+    assert "open_tier" in tk.config.get(options.SEARCH_FACET_FIELDS)

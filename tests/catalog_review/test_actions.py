@@ -18,6 +18,7 @@ from tests import factories
 from tests.catalog_review.conftest import as_user, catalogued
 
 from ckanext.govshare.catalog_review.model import CatalogChange
+from ckanext.govshare import options
 
 
 def call(action: str, user: dict | None, **data):
@@ -57,7 +58,7 @@ class TestChangeCreate:
                           package_id=dataset["id"], kind="system", description="新系统上线")
         assert change["due"] == "2027-01-05" and change["provisional"] is True
 
-    @pytest.mark.ckan_config("ckanext.govshare.catalog_review.change_working_days", 3)
+    @pytest.mark.ckan_config(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS, 3)
     def test_the_number_of_days_is_configurable(self, agency):
         dataset = factories.Dataset(owner_org=agency.org["id"])
         with freeze_time("2026-09-30 02:00:00"):
@@ -81,7 +82,7 @@ class TestChangeCreate:
         assert field in error.value.error_dict
         assert model.Session.query(CatalogChange).count() == 0
 
-    @pytest.mark.ckan_config("ckanext.govshare.catalog_review.dataset_types", "catalog-entry")
+    @pytest.mark.ckan_config(options.CATALOG_REVIEW_DATASET_TYPES, "catalog-entry")
     def test_only_catalog_entries(self, agency):
         dataset = factories.Dataset(owner_org=agency.org["id"])   # of type "dataset"
         with pytest.raises(tk.ValidationError) as error:

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from ckanext.govshare.search.backend import EMBEDDED_URL
+from ckanext.govshare import options
 
 SOLR_URL_VARIABLE = "GOVSHARE_TEST_SOLR_URL"
 
@@ -22,10 +23,10 @@ def search_backend(request, ckan_config, monkeypatch):
             pytest.skip(f"{SOLR_URL_VARIABLE} is not set: no Solr to run this test against")
         ckan_config["solr_url"] = url
         monkeypatch.setenv("CKAN_SOLR_URL", url)
-        ckan_config["ckanext.govshare.search.backend"] = "solr"
+        ckan_config[options.SEARCH_BACKEND] = "solr"
     else:
         # solr_url is required by CKAN even while the embedded engine answers
         ckan_config["solr_url"] = EMBEDDED_URL
         monkeypatch.setenv("CKAN_SOLR_URL", EMBEDDED_URL)
-        ckan_config["ckanext.govshare.search.backend"] = "postgres"
+        ckan_config[options.SEARCH_BACKEND] = "postgres"
     return request.param

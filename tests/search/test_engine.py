@@ -10,6 +10,7 @@ import pytest
 
 from ckanext.govshare.search import analysis, backend, query
 from ckanext.govshare.search.client import PostgresSearchClient, make_connection
+from ckanext.govshare import options
 
 SITE = "govshare"
 
@@ -273,18 +274,18 @@ class TestBackendSwitch:
     def test_choosing_solr_restores_ckans_client(self, ckan_config):
         import ckan.lib.search.query as ckan_query
 
-        ckan_config["ckanext.govshare.search.backend"] = "solr"
+        ckan_config[options.SEARCH_BACKEND] = "solr"
         try:
             backend.install(ckan_config)
             assert not backend.is_installed()
             assert ckan_query.make_connection.__module__ == "ckan.lib.search.common"
         finally:
-            ckan_config["ckanext.govshare.search.backend"] = "postgres"
+            ckan_config[options.SEARCH_BACKEND] = "postgres"
             backend.install(ckan_config)
         assert backend.is_installed()
 
     def test_auto_picks_solr_only_when_a_url_is_set(self):
-        assert backend.chosen_backend({"ckanext.govshare.search.backend": "auto",
+        assert backend.chosen_backend({options.SEARCH_BACKEND: "auto",
                                        "solr_url": ""}) == "postgres"
-        assert backend.chosen_backend({"ckanext.govshare.search.backend": "auto",
+        assert backend.chosen_backend({options.SEARCH_BACKEND: "auto",
                                        "solr_url": "http://solr:8983/solr/ckan"}) == "solr"

@@ -283,7 +283,8 @@ class TestSortingAndPaging:
 
 @pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
 class TestBadQueries:
-    @pytest.mark.parametrize("q", ["title:(公交", "name:", "tags:[a TO", "metadata_modified:[NOW-X TO NOW]"])
+    @pytest.mark.parametrize("q", ["title:(公交", "name:", "tags:[a TO",
+                                   "metadata_modified:[NOW-X TO NOW]"])
     def test_malformed_query_is_a_409_with_a_message(self, app, catalog, q):
         response = app.get(url_for("api.action", ver=3, logic_function="package_search", q=q),
                            status=409)

@@ -42,8 +42,6 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT
 
-import ckan.lib.search as search
-import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 from ckan.common import config
 from ckan.tests import helpers
@@ -60,31 +58,27 @@ cells = pytest.mark.parametrize("tier", TIERS)
 callers = pytest.mark.parametrize("role", ROLES)
 
 
+#: the plugins of test.ini plus ``image_view`` for the previews and
+#: ``dcat_json_interface`` for ``/dcat.json``
+pytestmark = pytest.mark.ckan_config(
+    "ckan.plugins", " ".join(tk.aslist(config.get("ckan.plugins"))
+                             + ["image_view", "dcat_json_interface"]))
+
+
 @pytest.fixture(scope="module")
-def matrix(reset_db, migrate_db_for):
-    """The catalog and a test app, built once for the whole matrix."""
-    config["ckan.plugins"] = " ".join(tk.aslist(config.get("ckan.plugins"))
-                                      + ["image_view", "dcat_json_interface"])
-    plugins.load_all()
-    try:
-        reset_db()
-        migrate_db_for("activity")
-        migrate_db_for("govshare")
-        search.clear_all()
-        world = build_world(with_views=True)
-        yield world, helpers._get_test_app()
-    finally:
-        plugins.unload_non_system_plugins()
+def matrix(module_db):
+    """The catalog, built once for the whole matrix, and a test app."""
+    return build_world(with_views=True)
 
 
 @pytest.fixture()
 def world(matrix) -> World:
-    return matrix[0]
+    return matrix
 
 
 @pytest.fixture()
-def web(matrix):
-    return matrix[1]
+def web(app):
+    return app
 
 
 # --------------------------------------------------------------------- helpers

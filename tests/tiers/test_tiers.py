@@ -322,7 +322,7 @@ class TestDownloads:
             f"/dataset/{ds['name']}/apply",
             f"/api/3/action/resource_show?id={rid}",
             f"/api/3/action/package_show?id={ds['id']}",
-            f"/api/3/action/package_search?q=tiermark&fl=name,res_url,data_dict",
+            "/api/3/action/package_search?q=tiermark&fl=name,res_url,data_dict",
             f"/{stored}",
             f"/storage/{stored}",
             f"/uploads/{stored}",

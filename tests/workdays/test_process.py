@@ -13,7 +13,8 @@ from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
 from ckanext.govshare import workdays
-from ckanext.govshare.workdays import DueDate, OVERRIDE_FILE_OPTION
+from ckanext.govshare import options
+from ckanext.govshare.workdays import DueDate
 
 ROOT = Path(__file__).resolve().parents[2]
 D = dt.date
@@ -43,16 +44,16 @@ class TestOverrideFileLocation:
     def test_absolute_path(self, ckan_config, monkeypatch, tmp_path):
         path = tmp_path / "cal.yaml"
         path.write_text(FICTIONAL_2027, encoding="utf-8")
-        monkeypatch.setitem(ckan_config, OVERRIDE_FILE_OPTION, str(path))
+        monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
         assert workdays.override_path() == path
         assert workdays.get_calendar().knows(2027)
 
     def test_relative_path_against_the_ini_directory(self, ckan_config, monkeypatch):
-        monkeypatch.setitem(ckan_config, OVERRIDE_FILE_OPTION, "../config/workdays.yaml")
+        monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, "../config/workdays.yaml")
         assert workdays.override_path().resolve() == ROOT / "config" / "workdays.yaml"
 
     def test_empty_means_no_file(self, ckan_config, monkeypatch):
-        monkeypatch.setitem(ckan_config, OVERRIDE_FILE_OPTION, "")
+        monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, "")
         assert workdays.override_path() is None
         calendar = workdays.get_calendar()
         assert calendar.overrides == {} and calendar.knows(2026)
@@ -63,7 +64,7 @@ class TestLoadedOncePerProcess:
     def test_same_calendar_until_the_file_changes(self, ckan_config, monkeypatch, tmp_path,
                                                   engine_log):
         path = tmp_path / "cal.yaml"
-        monkeypatch.setitem(ckan_config, OVERRIDE_FILE_OPTION, str(path))
+        monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
         first = workdays.get_calendar()
         assert first is workdays.get_calendar()
         assert not first.knows(2027)
@@ -83,7 +84,7 @@ class TestLoadedOncePerProcess:
         path = tmp_path / "cal.yaml"
         path.write_text("2027:\n  holidays: [2027-01-04]\n  workdays: [2027-01-05]\n",
                         encoding="utf-8")
-        monkeypatch.setitem(ckan_config, OVERRIDE_FILE_OPTION, str(path))
+        monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
         calendar = workdays.get_calendar()
         assert "is a weekday" in calendar.error
         assert "not used" in engine_log.text
@@ -106,7 +107,7 @@ class TestDaysInChina:
     def test_today_is_the_chinese_today(self):
         assert workdays.local_today() == D(2026, 10, 1)
 
-    @pytest.mark.ckan_config("ckanext.govshare.workdays.timezone", "UTC")
+    @pytest.mark.ckan_config(options.WORKDAYS_TIMEZONE, "UTC")
     def test_the_time_zone_is_configurable(self):
         assert workdays.local_date(dt.datetime(2026, 9, 30, 16, 30)) == D(2026, 9, 30)
 
@@ -116,7 +117,7 @@ def _ini(tmp_path: Path, override: str | None, locale: str = "en") -> Path:
     lines = ["[app:main]", f"use = config:{ROOT / 'config' / 'test.ini'}",
              f"ckan.locale_default = {locale}"]
     if override is not None:
-        lines.append(f"{OVERRIDE_FILE_OPTION} = {override}")
+        lines.append(f"{options.WORKDAYS_OVERRIDE_FILE} = {override}")
     # CKAN's command line reads the logging sections from the file it is given
     test_ini = (ROOT / "config" / "test.ini").read_text(encoding="utf-8")
     logging_sections = test_ini[test_ini.index("[loggers]"):]

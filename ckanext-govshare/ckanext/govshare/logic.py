@@ -1,8 +1,9 @@
 """What every GovShare action shares."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
@@ -14,3 +15,19 @@ def validate(data_dict: DataDict, schema: dict[str, Any], context: Context) -> d
     if errors:
         raise tk.ValidationError(errors)
     return data
+
+
+def user_of(name_or_obj: object) -> Optional[model.User]:
+    """The active user named (or given), or None."""
+    if isinstance(name_or_obj, model.User):
+        user = name_or_obj
+    elif isinstance(name_or_obj, str) and name_or_obj:
+        user = model.User.get(name_or_obj)
+    else:
+        return None
+    return user if user is not None and user.state == "active" else None
+
+
+def context_user(context: Context) -> Optional[model.User]:
+    """The active user an action or auth function is called for, or None."""
+    return user_of(context.get("auth_user_obj") or context.get("user"))

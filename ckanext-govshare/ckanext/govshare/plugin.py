@@ -10,6 +10,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.govshare import cli
 from ckanext.govshare import core_messages
 from ckanext.govshare.applications import grants as application_grants
+from ckanext.govshare.applications import helpers as application_helpers
 from ckanext.govshare.applications import subscriptions as application_subscriptions
 from ckanext.govshare.applications import views as application_views
 from ckanext.govshare.applications.logic import action as application_action
@@ -48,7 +49,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.validators(lambda: {**catalog_validators.get_validators(),
                                 **product_validators.get_validators()})
-@tk.blanket.helpers(lambda: {**core_messages.get_helpers(),
+@tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),
+                             **core_messages.get_helpers(),
                              **labelling_helpers.get_helpers(),
                              **product_helpers.get_helpers()})
 @tk.blanket.actions(lambda: {**application_action.get_actions(),

@@ -46,11 +46,10 @@ import chinese_calendar
 import yaml
 
 import ckan.plugins.toolkit as tk
+from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 
-OVERRIDE_FILE_OPTION = "ckanext.govshare.workdays.override_file"
-TIMEZONE_OPTION = "ckanext.govshare.workdays.timezone"
 
 #: Sent by ``ckan govshare workdays recompute`` with the freshly loaded
 #: :class:`WorkdayCalendar` as sender. Subscribers (through ``ISignal``)
@@ -398,11 +397,12 @@ def parse_date(value: Any) -> dt.date | None:
 
 def timezone() -> dt.tzinfo:
     """The time zone whose calendar days are counted (``Asia/Shanghai``)."""
-    name = tk.config.get(TIMEZONE_OPTION)
+    name = tk.config.get(options.WORKDAYS_TIMEZONE)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        log.error("Unknown time zone %r in %s; using Asia/Shanghai", name, TIMEZONE_OPTION)
+        log.error("Unknown time zone %r in %s; using Asia/Shanghai", name,
+                  options.WORKDAYS_TIMEZONE)
         return ZoneInfo("Asia/Shanghai")
 
 
@@ -426,7 +426,7 @@ def override_path() -> Path | None:
     """The configured override file as an absolute path, or None when the
     option is set empty. A relative path is resolved against the directory
     of the CKAN ini file in use (the current directory if there is none)."""
-    value = (tk.config.get(OVERRIDE_FILE_OPTION) or "").strip()
+    value = (tk.config.get(options.WORKDAYS_OVERRIDE_FILE) or "").strip()
     if not value:
         return None
     path = Path(value).expanduser()

@@ -13,16 +13,6 @@ from ckanext.govshare.applications import workflow
 from ckanext.govshare.tiers import policy
 
 
-def user_of(name_or_obj: object) -> Optional[model.User]:
-    if isinstance(name_or_obj, model.User):
-        user = name_or_obj
-    elif isinstance(name_or_obj, str) and name_or_obj:
-        user = model.User.get(name_or_obj)
-    else:
-        return None
-    return user if user is not None and user.state == "active" else None
-
-
 def _has_permission(user: model.User, org_id: str, permission: str) -> bool:
     """CKAN's organization permission check, remembered for the request (an
     inbox page asks it for every row); memberships written during the request

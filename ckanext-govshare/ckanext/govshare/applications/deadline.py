@@ -10,22 +10,20 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import workflow
-
-ANSWER_DAYS_OPTION = "ckanext.govshare.application.answer_working_days"
-MAX_EXTENSION_OPTION = "ckanext.govshare.application.max_extension_working_days"
-REMINDER_DAYS_OPTION = "ckanext.govshare.application.reminder_working_days"
+from ckanext.govshare import options
 
 
 def answer_working_days() -> int:
-    return int(tk.config.get(ANSWER_DAYS_OPTION))
+    return int(tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS))
 
 
 def max_extension_days() -> int:
-    return int(tk.config.get(MAX_EXTENSION_OPTION))
+    return int(tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS))
 
 
 def reminder_days() -> list[int]:
-    return sorted({int(d) for d in tk.config.get(REMINDER_DAYS_OPTION) or []}, reverse=True)
+    days = tk.config.get(options.APPLICATION_REMINDER_WORKING_DAYS) or []
+    return sorted({int(d) for d in days}, reverse=True)
 
 
 def due_after(submitted_at: dt.datetime, extension_days: int = 0) -> workdays.DueDate:

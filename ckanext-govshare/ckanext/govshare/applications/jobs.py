@@ -29,7 +29,9 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.applications.model import Notice, utcnow
+from ckanext.govshare.applications import mail
+from ckanext.govshare.applications.model import Application, Notice, utcnow
+from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,6 @@ SECONDS_PER_NOTICE = 2
 #: a job leaves the rest of its chunk to the next tick after this many
 #: failures in a row (the mail server is down: no point in trying 500 times)
 GIVE_UP_AFTER = 3
-ATTEMPTS_OPTION = "ckanext.govshare.application.mail_attempts"
 
 SENT = "sent"
 FAILED = "failed"
@@ -51,7 +52,7 @@ LEFT = "left"
 
 
 def max_attempts() -> int:
-    return int(tk.config.get(ATTEMPTS_OPTION))
+    return int(tk.config.get(options.APPLICATION_MAIL_ATTEMPTS))
 
 
 def enqueue(notice_ids: Iterable[int]) -> int:
@@ -69,6 +70,21 @@ def enqueue(notice_ids: Iterable[int]) -> int:
     return jobs
 
 
+def dispatch(notice_ids: Iterable[int]) -> None:
+    """Hand committed notices to the background worker (in chunks, see
+    :func:`enqueue`). Never raises: a notice that cannot be queued now
+    stays unsent in the outbox, and the next ``ckan govshare applications
+    tick`` queues it again."""
+    ids = list(dict.fromkeys(i for i in notice_ids if i is not None))
+    if not ids:
+        return
+    try:
+        enqueue(ids)
+    except Exception:  # Redis down: the outbox keeps them
+        log.exception("Could not queue %d notice(s) (first %s); the tick will retry",
+                      len(ids), ids[:10])
+
+
 def send_notices(notice_ids: list[int]) -> dict[str, int]:
     """Send each notice of ``notice_ids`` that is still unsent (the job).
 
@@ -76,8 +92,6 @@ def send_notices(notice_ids: list[int]) -> dict[str, int]:
         out of attempts, being sent by another job, or no longer worth
         sending) and ``left`` for the next tick (the mail server is down)
     """
-    from ckanext.govshare.applications import mail
-
     counts = {SENT: 0, FAILED: 0, SKIPPED: 0, LEFT: 0}
     failures_in_a_row = 0
     ids = list(notice_ids)
@@ -105,9 +119,6 @@ def send_notice(notice_id: int) -> str:
     """Send one notice in its own transaction: :data:`SENT`, :data:`FAILED`
     or :data:`SKIPPED`. Must run inside :func:`.mail.mail_context`."""
     from ckan.lib import mailer
-
-    from ckanext.govshare.applications import mail
-    from ckanext.govshare.applications.model import Application
 
     session = model.Session
     try:

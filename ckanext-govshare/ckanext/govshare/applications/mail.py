@@ -172,21 +172,6 @@ def not_worth_sending(notice: Notice, application: Optional[Application]) -> Opt
 
 
 # ------------------------------------------------------------------ texts
-def state_label(state: str) -> str:
-    """The state's name, the words the application pages use
-    (``snippets/macros.html``)."""
-    labels = {
-        workflow.SUBMITTED: tk._("Submitted"),
-        workflow.NEEDS_SUPPLEMENT: tk._("Supplement needed"),
-        workflow.APPROVED: tk._("Approved"),
-        workflow.REJECTED: tk._("Rejected"),
-        workflow.WITHDRAWN: tk._("Withdrawn"),
-        workflow.EXPIRED: tk._("Expired"),
-        workflow.REVOKED: tk._("Revoked"),
-    }
-    return labels.get(state, state)
-
-
 def subject(kind: str, values: dict[str, Any]) -> str:
     """The subject line of a notice of ``kind`` (``reminder_5`` too)."""
     kind = notices.base_kind(kind)
@@ -259,7 +244,7 @@ def values_for(notice: Notice, application: Application) -> dict[str, Any]:
         "organization_title": ((organization.title or organization.name) if organization
                                else application.owner_org),
         "state": state,
-        "state_label": state_label(state),
+        "state_label": workflow.state_label(state),
         "due_date": None,
         "days_left": None,
         "provisional": False,

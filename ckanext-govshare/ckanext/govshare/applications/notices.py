@@ -1,22 +1,19 @@
 """Notifications: written to the outbox in the step's own transaction, sent
 after the commit by a CKAN background job (queue ``govshare``).
 
-This module is the outbox side: the kinds of notice, who each kind is for,
-and handing committed notices to the worker. :mod:`.jobs` sends them,
+This module is the outbox side: the kinds of notice and who each kind is
+for. :mod:`.jobs` hands committed notices to the worker and sends them,
 :mod:`.mail` writes the mails, :mod:`.tick` writes the reminders, the overdue
 and expiry notices and queues again what could not be sent.
 """
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Iterable, Optional
+from typing import Optional
 
 import ckan.model as model
 
 from ckanext.govshare.applications.model import Application, Notice, utcnow
-
-log = logging.getLogger(__name__)
 
 # kinds, and who receives them (see :func:`audience`)
 NEW = "new"                          # reviewers
@@ -70,19 +67,3 @@ def queue(application: Application, kind: str,
                     created_at=utcnow(), attempts=0)
     model.Session.add(notice)
     return notice
-
-
-def dispatch(notice_ids: Iterable[int]) -> None:
-    """Hand committed notices to the background worker (in chunks, see
-    :func:`.jobs.enqueue`). Never raises: a notice that cannot be queued now
-    stays unsent in the outbox, and the next ``ckan govshare applications
-    tick`` queues it again."""
-    ids = list(dict.fromkeys(i for i in notice_ids if i is not None))
-    if not ids:
-        return
-    try:
-        from ckanext.govshare.applications import jobs
-        jobs.enqueue(ids)
-    except Exception:  # Redis down: the outbox keeps them
-        log.exception("Could not queue %d notice(s) (first %s); the tick will retry",
-                      len(ids), ids[:10])

@@ -21,18 +21,13 @@ from typing import Any
 from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
-from ckan.types import Context
 
 from ckanext.govshare.applications import report as report_figures
+from ckanext.govshare import views_common
 
 report = Blueprint("govshare_application_report", __name__)
 
 FILTERS = ("organization", "since", "until")
-
-
-def _context() -> Context:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return {"user": user}  # type: ignore[typeddict-item]
 
 
 def _filters() -> dict[str, str]:
@@ -45,7 +40,7 @@ def _not_allowed() -> Any:
 
 
 def _run(filters: dict[str, str]) -> dict[str, Any]:
-    return tk.get_action("govshare_application_report")(_context(), dict(filters))
+    return tk.get_action("govshare_application_report")(views_common.context(), dict(filters))
 
 
 def _summary(error: tk.ValidationError) -> str:
@@ -56,7 +51,7 @@ def _summary(error: tk.ValidationError) -> str:
 def report_page() -> Any:
     """The report as a table."""
     filters = _filters()
-    context = _context()
+    context = views_common.context()
     result: dict[str, Any] | None = None
     errors: dict[str, Any] = {}
     error_summary: dict[str, Any] = {}

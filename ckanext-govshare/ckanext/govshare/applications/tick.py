@@ -193,7 +193,7 @@ def tick(now: Optional[dt.datetime] = None, *, commit: bool = True) -> dict[str,
         model.Session.flush()
         return counts
     model.repo.commit()
-    notices.dispatch(ids)
+    jobs.dispatch(ids)
     log.info("Applications tick: %s", counts)
     return counts
 

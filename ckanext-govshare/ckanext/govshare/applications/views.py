@@ -26,7 +26,7 @@ import calendar
 import datetime as dt
 from typing import Any, Callable, Optional
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
@@ -35,14 +35,13 @@ from ckan.types import Context
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import workflow
 from ckanext.govshare.tiers import policy
+from ckanext.govshare import views_common
+from ckanext.govshare import options
 
 applications = Blueprint("govshare_applications", __name__)
 
 #: rows per page of the inbox and the dashboard
 PER_PAGE = 50
-TERM_OPTION = "ckanext.govshare.application.max_term_months"
-ANSWER_DAYS_OPTION = "ckanext.govshare.application.answer_working_days"
-EXTENSION_OPTION = "ckanext.govshare.application.max_extension_working_days"
 
 MATERIAL_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
                    "applicant_type", "applicant_name", "credit_code", "contact_email",
@@ -86,11 +85,6 @@ def field_labels() -> dict[str, str]:
 
 
 # ------------------------------------------------------------------ helpers
-def _context() -> Context:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return {"user": user}  # type: ignore[typeddict-item]
-
-
 def _logged_in() -> bool:
     return bool(tk.current_user.is_authenticated)
 
@@ -100,15 +94,6 @@ def _to_login(back_to: Optional[str] = None, message: Optional[str] = None) -> A
     default this page) after."""
     tk.h.flash_error(message or tk._("Log in to see this page"))
     return tk.redirect_to("user.login", next=back_to or tk.request.full_path.rstrip("?"))
-
-
-def _check_csrf() -> None:
-    """Validate the form's CSRF token (HTTP 400 when missing or wrong), as
-    CKAN does for its own forms."""
-    if not current_app.config.get("WTF_CSRF_ENABLED") or tk.g.get("login_via_auth_header"):
-        # (API token clients are exempt, as they are from CKAN's own forms)
-        return
-    current_app.extensions["csrf"].protect()
 
 
 def _errors(error: tk.ValidationError) -> tuple[dict[str, Any], dict[str, str]]:
@@ -158,7 +143,7 @@ def _materials(form: Any, *, supplement: bool = False) -> dict[str, Any]:
 
 def _package(id: str) -> dict[str, Any]:
     try:
-        return tk.get_action("package_show")(_context(), {"id": id})
+        return tk.get_action("package_show")(views_common.context(), {"id": id})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         return tk.abort(404, tk._("Dataset not found"))
 
@@ -183,7 +168,7 @@ def apply(id: str) -> Any:
     """GET: the application form of a dataset; POST: apply."""
     pkg_dict = _package(id)
     tier = policy.tier_of(pkg_dict)
-    context = _context()
+    context = views_common.context()
     data: dict[str, Any] = {}
     errors: dict[str, Any] = {}
     error_summary: dict[str, str] = {}
@@ -191,7 +176,7 @@ def apply(id: str) -> Any:
         if not _logged_in():
             return _to_login(tk.h.url_for("govshare_applications.apply", id=pkg_dict["name"]),
                              tk._("Log in to apply for conditionally open data"))
-        _check_csrf()
+        views_common.check_csrf()
         data = {**_materials(tk.request.form), "package_id": pkg_dict["id"]}
         try:
             application = tk.get_action("govshare_application_create")(context, data)
@@ -219,8 +204,8 @@ def apply(id: str) -> Any:
         "pkg_dict": pkg_dict, "pkg": pkg_dict, "dataset_type": pkg_dict.get("type"),
         "tier": tier, "resources": _resources(pkg_dict), "pending": pending,
         "data": data, "errors": errors, "error_summary": error_summary,
-        "max_term_months": tk.config.get(TERM_OPTION),
-        "answer_days": tk.config.get(ANSWER_DAYS_OPTION),
+        "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
+        "answer_days": tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS),
     })
 
 
@@ -237,7 +222,7 @@ def _pending(context: Context, package_id: str) -> Optional[dict[str, Any]]:
 # ------------------------------------------------------------------ one application
 def _show(id: str) -> dict[str, Any]:
     try:
-        return tk.get_action("govshare_application_show")(_context(), {"id": id})
+        return tk.get_action("govshare_application_show")(views_common.context(), {"id": id})
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Application not found"))
     except tk.NotAuthorized as e:
@@ -259,14 +244,14 @@ def _render(application: dict[str, Any], *, form: Optional[str] = None,
     with ``data`` and ``errors``."""
     try:
         pkg_dict: Optional[dict[str, Any]] = tk.get_action("package_show")(
-            _context(), {"id": application["package_id"]})
+            views_common.context(), {"id": application["package_id"]})
     except (tk.ObjectNotFound, tk.NotAuthorized):
         pkg_dict = None
     resources = _resources(pkg_dict)
     names = {r["id"]: r["name"] for r in resources}
     today = workdays.local_today()
     months = int(application.get("requested_term_months") or 12)
-    longest = int(tk.config.get(TERM_OPTION))
+    longest = int(tk.config.get(options.APPLICATION_MAX_TERM_MONTHS))
     approve_defaults = {
         "scope": application.get("requested_fields") or "",
         "valid_from": today.isoformat(),
@@ -283,7 +268,7 @@ def _render(application: dict[str, Any], *, form: Optional[str] = None,
         "error_summary": error_summary or {},
         "approve_defaults": approve_defaults, "materials": materials,
         "max_term_months": longest,
-        "max_extension_days": tk.config.get(EXTENSION_OPTION),
+        "max_extension_days": tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS),
     })
 
 
@@ -360,11 +345,11 @@ def move(id: str, move: str) -> Any:
         return tk.abort(404, tk._("No such move"))
     if not _logged_in():
         return _to_login(tk.h.url_for("govshare_applications.read", id=id))
-    _check_csrf()
+    views_common.check_csrf()
     application = _show(id)
     action, data_dict = MOVE_FORMS[move](application, tk.request.form)
     try:
-        tk.get_action(action)(_context(), data_dict)
+        tk.get_action(action)(views_common.context(), data_dict)
     except tk.NotAuthorized as e:
         return tk.abort(403, str(e) or tk._("Not authorized to make this move"))
     except tk.ObjectNotFound:
@@ -389,7 +374,7 @@ def dashboard() -> Any:
     """The logged-in user's applications and grants."""
     if not _logged_in():
         return _to_login()
-    context = _context()
+    context = views_common.context()
     page = _page_number()
     try:
         listing = tk.get_action("govshare_application_list")(
@@ -413,7 +398,7 @@ def inbox(id: str) -> Any:
     """An organization's applications, for its reviewers."""
     if not _logged_in():
         return _to_login()
-    context = _context()
+    context = views_common.context()
     try:
         org = tk.get_action("organization_show")(
             context, {"id": id, "include_datasets": False, "include_users": False,
@@ -447,8 +432,9 @@ def inbox(id: str) -> Any:
     return tk.render("govshare/applications/inbox.html", {
         "group_dict": org, "group_type": org.get("type", "organization"),
         "applications": listing, "page": pager, "state": state, "overdue": overdue,
-        "states": workflow.STATES, "answer_days": tk.config.get(ANSWER_DAYS_OPTION),
-        "max_extension_days": tk.config.get(EXTENSION_OPTION),
+        "states": workflow.STATES,
+        "answer_days": tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS),
+        "max_extension_days": tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS),
     })
 
 

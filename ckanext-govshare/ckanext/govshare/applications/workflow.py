@@ -2,6 +2,8 @@
 
 The actions (:mod:`.logic.action`), the pages (the buttons a user is offered)
 and the tests all read :data:`MOVES`; a move that is not in it is impossible.
+What each state is called, how its badge looks and whether the clock runs in
+it is :data:`STATE_INFO`, which the pages, the mails and the queries read.
 
 * ``submitted`` → ``approved`` | ``rejected`` | ``needs_supplement`` (reviewer)
 * ``needs_supplement`` → ``submitted`` (applicant; the clock restarts)
@@ -19,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterable, Optional
 
+import ckan.plugins.toolkit as tk
+
 SUBMITTED = "submitted"
 APPROVED = "approved"
 REJECTED = "rejected"
@@ -27,12 +31,41 @@ WITHDRAWN = "withdrawn"
 EXPIRED = "expired"
 REVOKED = "revoked"
 
-STATES = (SUBMITTED, NEEDS_SUPPLEMENT, APPROVED, REJECTED, WITHDRAWN, EXPIRED, REVOKED)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the translation catalog; it is translated where
+    it is shown (:func:`state_label`)."""
+    return message
+
+
+@dataclasses.dataclass(frozen=True)
+class StateInfo:
+    #: the state's name on pages and in mails (an msgid)
+    label: str
+    #: the Bootstrap classes of its badge
+    badge: str
+    #: the organization owes an answer, and the clock runs
+    waiting: bool = False
+    #: the application is still open: the due date shows, a second one is refused
+    pending: bool = False
+
+
+STATE_INFO: dict[str, StateInfo] = {
+    SUBMITTED: StateInfo(N_("Submitted"), "bg-primary", waiting=True, pending=True),
+    NEEDS_SUPPLEMENT: StateInfo(N_("Supplement needed"), "bg-warning text-dark", pending=True),
+    APPROVED: StateInfo(N_("Approved"), "bg-success"),
+    REJECTED: StateInfo(N_("Rejected"), "bg-danger"),
+    WITHDRAWN: StateInfo(N_("Withdrawn"), "bg-secondary"),
+    EXPIRED: StateInfo(N_("Expired"), "bg-secondary"),
+    REVOKED: StateInfo(N_("Revoked"), "bg-dark"),
+}
+
+STATES = tuple(STATE_INFO)
 #: states in which the organization owes an answer, and the clock runs
-WAITING_FOR_ANSWER = (SUBMITTED,)
+WAITING_FOR_ANSWER = tuple(s for s, info in STATE_INFO.items() if info.waiting)
 #: states in which an application is still open (a second one is refused)
-PENDING = (SUBMITTED, NEEDS_SUPPLEMENT)
-FINAL = (REJECTED, WITHDRAWN, EXPIRED, REVOKED)
+PENDING = tuple(s for s, info in STATE_INFO.items() if info.pending)
 
 # who moves
 APPLICANT = "applicant"
@@ -80,6 +113,22 @@ MOVES: tuple[Move, ...] = (
 )
 
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
+#: states no move leaves
+FINAL = tuple(s for s in STATES if not any(m.source == s for m in MOVES))
+
+
+def state_label(state: str) -> str:
+    """The state's name in the request's (or the mail's) language."""
+    info = STATE_INFO.get(state)
+    return tk._(info.label) if info else state
+
+
+def state_view(state: str) -> dict[str, object]:
+    """What a page shows of a state: ``label`` (translated), ``badge``
+    classes, and whether it is ``waiting`` and ``pending``."""
+    info = STATE_INFO.get(state, StateInfo(state, "bg-secondary"))
+    return {"name": state, "label": state_label(state), "badge": info.badge,
+            "waiting": info.waiting, "pending": info.pending}
 
 
 def find_move(name: str, source: Optional[str]) -> Optional[Move]:

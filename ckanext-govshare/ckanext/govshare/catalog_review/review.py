@@ -26,9 +26,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
 from ckanext.govshare.catalog_review.model import CatalogChange
-
-CHANGE_DAYS_OPTION = "ckanext.govshare.catalog_review.change_working_days"
-DATASET_TYPES_OPTION = "ckanext.govshare.catalog_review.dataset_types"
+from ckanext.govshare import options
 
 
 def kind_label(kind: str) -> str:
@@ -78,7 +76,7 @@ def one_year_after(day: dt.date) -> dt.date:
 
 def change_due(change: CatalogChange) -> workdays.DueDate:
     """When the entry must have been updated for a recorded change."""
-    days = tk.config.get(CHANGE_DAYS_OPTION)
+    days = tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS)
     return workdays.add_workdays(workdays.local_date(change.recorded_at), days)
 
 

@@ -14,34 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
-from ckan.types import Context
 
 from ckanext.govshare.catalog_review import review
+from ckanext.govshare import views_common
+from ckanext.govshare import options
 
 catalog_review = Blueprint("govshare_catalog_review", __name__)
-
-
-def _context() -> Context:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return {"user": user}  # type: ignore[typeddict-item]
-
-
-def _check_csrf() -> None:
-    """Validate the form's CSRF token (HTTP 400 when missing or wrong), as
-    CKAN does for its own forms."""
-    if not current_app.config.get("WTF_CSRF_ENABLED") or tk.g.get("login_via_auth_header"):
-        # (API token clients are exempt, as they are from CKAN's own forms)
-        return
-    current_app.extensions["csrf"].protect()
 
 
 def _organization(id: str) -> dict[str, Any]:
     try:
         return tk.get_action("organization_show")(
-            _context(), {"id": id, "include_datasets": False, "include_users": False,
+            views_common.context(), {"id": id, "include_datasets": False, "include_users": False,
                          "include_extras": False, "include_tags": False,
                          "include_groups": False, "include_followers": False})
     except (tk.ObjectNotFound, tk.NotAuthorized):
@@ -53,7 +40,7 @@ def review_page(id: str) -> Any:
     org = _organization(id)
     try:
         listing = tk.get_action("govshare_catalog_review_list")(
-            _context(), {"id": org["id"], "include_pending": True})
+            views_common.context(), {"id": org["id"], "include_pending": True})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only editors and admins of the organization may "
                                   "see its review list"))
@@ -64,18 +51,18 @@ def review_page(id: str) -> Any:
         "listing": listing,
         "needs_review": [r for r in listing["results"] if r["needs_review"]],
         "pending": [r for r in listing["results"] if not r["needs_review"]],
-        "change_days": tk.config.get(review.CHANGE_DAYS_OPTION),
+        "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
     })
 
 
 def mark_reviewed(id: str) -> Any:
     """POST: mark one of the organization's entries reviewed today."""
-    _check_csrf()
+    views_common.check_csrf()
     org = _organization(id)
     package_id = tk.request.form.get("package_id", "")
     try:
         result = tk.get_action("govshare_catalog_review_mark")(
-            _context(), {"id": package_id})
+            views_common.context(), {"id": package_id})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Only editors and admins of the dataset's "
                                   "organization may mark it reviewed"))
@@ -102,7 +89,7 @@ def _summary(error: tk.ValidationError) -> str:
 
 def changes(id: str) -> Any:
     """GET: a dataset's change records; POST: record a change."""
-    context = _context()
+    context = views_common.context()
     try:
         pkg_dict = tk.get_action("package_show")(context, {"id": id})
         records = tk.get_action("govshare_catalog_change_list")(
@@ -123,7 +110,7 @@ def changes(id: str) -> Any:
     errors: dict[str, Any] = {}
     error_summary: dict[str, Any] = {}
     if tk.request.method == "POST":
-        _check_csrf()
+        views_common.check_csrf()
         data = {"package_id": pkg_dict["id"],
                 "kind": tk.request.form.get("kind", ""),
                 "description": tk.request.form.get("description", "")}
@@ -142,7 +129,7 @@ def changes(id: str) -> Any:
         "pkg_dict": pkg_dict, "pkg": pkg_dict, "dataset_type": pkg_dict["type"],
         "records": records, "can_record": can_record, "kinds": review.kind_options(),
         "data": data, "errors": errors, "error_summary": error_summary,
-        "change_days": tk.config.get(review.CHANGE_DAYS_OPTION),
+        "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
     })
 
 

@@ -51,6 +51,7 @@ from ckanext.dcat.utils import dataset_uri, resource_uri
 from ckanext.govshare import workdays
 from ckanext.govshare.dcat import publication
 from ckanext.govshare.products import sources as product_sources
+from ckanext.govshare import options
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")
@@ -298,13 +299,13 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
             g.add((catalog_ref, DCT.description, Literal(description)))
 
         if (catalog_ref, DCT.publisher, None) not in g:
-            uri = tk.config.get("ckanext.govshare.dcat.publisher_uri")
+            uri = tk.config.get(options.DCAT_PUBLISHER_URI)
             publisher = URIRef(uri) if uri else BNode()
-            name = tk.config.get("ckanext.govshare.dcat.publisher_name") or tk.config.get(
+            name = tk.config.get(options.DCAT_PUBLISHER_NAME) or tk.config.get(
                 "ckan.site_title")
             g.add((publisher, RDF.type, FOAF.Agent))
             g.add((publisher, FOAF.name, Literal(name)))
-            email = tk.config.get("ckanext.govshare.dcat.publisher_email")
+            email = tk.config.get(options.DCAT_PUBLISHER_EMAIL)
             if email:
                 g.add((publisher, FOAF.mbox, URIRef(self._add_mailto(email))))
             g.add((catalog_ref, DCT.publisher, publisher))

@@ -17,8 +17,7 @@ from ckanext.govshare import workdays
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.labelling import receipts
 from ckanext.govshare.tiers import views as tier_views
-
-RECORD_OPTION = "ckanext.govshare.labelling.record_receipts"
+from ckanext.govshare import options
 
 
 def _facts(resource: model.Resource) -> dict[str, Any]:
@@ -37,7 +36,7 @@ def _facts(resource: model.Resource) -> dict[str, Any]:
 
 def on_download(user: Optional[model.User], resource: model.Resource,
                 response: flask.Response) -> flask.Response:
-    if tk.config.get(RECORD_OPTION):
+    if tk.config.get(options.LABELLING_RECORD_RECEIPTS):
         channel = "api" if user is not None and flask.request.headers.get(
             "Authorization") else "web"
         receipts.record(user, resource, channel=channel)

@@ -9,13 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.govshare import workdays
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.products import sources as product_sources
-
-
-def _context() -> dict[str, Any]:
-    user = tk.current_user
-    authenticated = bool(user and user.is_authenticated)
-    return {"user": user.name if authenticated else "",
-            "auth_user_obj": user if authenticated else None}
+from ckanext.govshare import views_common
 
 
 def govshare_product_source_labels(pkg_dict: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +22,7 @@ def govshare_product_source_labels(pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(source, dict) or not source.get("dataset") or obtained is None:
             continue
         try:
-            pkg = tk.get_action("package_show")(_context(), {"id": source["dataset"]})
+            pkg = tk.get_action("package_show")(views_common.context(), {"id": source["dataset"]})
         except (tk.ObjectNotFound, tk.NotAuthorized):
             result["hidden"] += 1
             continue
@@ -57,7 +51,7 @@ def govshare_products_citing(package_id: str, limit: int = 20) -> Optional[dict[
     the list cannot be had."""
     try:
         return tk.get_action("govshare_product_list")(
-            _context(), {"package_id": package_id, "limit": limit})
+            views_common.context(), {"package_id": package_id, "limit": limit})
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return None
 
@@ -68,7 +62,7 @@ def govshare_products_citing_grant(grant_id: str, limit: int = 20
     the application page to its applicant and reviewers), or None."""
     try:
         return tk.get_action("govshare_product_list")(
-            _context(), {"grant_id": grant_id, "limit": limit})
+            views_common.context(), {"grant_id": grant_id, "limit": limit})
     except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
         return None
 

@@ -142,15 +142,6 @@ def recorded(context: Any) -> dict[SourceKey, dict[str, Any]]:
     return found
 
 
-def _is_insider(caller: policy.Caller, facts: policy.PackageFacts) -> bool:
-    """A sysadmin, a member of the owning organization or a collaborator."""
-    if caller.privileged:
-        return True
-    labels = caller.labels
-    return (bool(facts.owner_org) and f"member-{facts.owner_org}" in labels) \
-        or f"collaborator-{facts.id}" in labels
-
-
 def check(caller: policy.Caller, dataset: str, obtained: Any,
           resource: Optional[str] = None, *, today: Optional[dt.date] = None) -> Checked:
     """The source, checked for ``caller``; raises :class:`SourceError`."""
@@ -182,7 +173,7 @@ def check(caller: policy.Caller, dataset: str, obtained: Any,
 
     checked = Checked(package=pkg, resource_id=resource_id, obtained=day)
     grants = _grants(caller, pkg.id) if facts.tier == policy.CONDITIONAL else []
-    if facts.tier == policy.CONDITIONAL and not _is_insider(caller, facts) and not grants:
+    if facts.tier == policy.CONDITIONAL and not policy.is_insider(caller, facts) and not grants:
         raise SourceError("dataset", tk._(
             "This dataset is open on conditions: you can cite it once your "
             "application for it has been approved"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable
+from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ _originals: dict[tuple[str, str], Callable[..., Any]] = {}
 
 def chosen_backend(config: Any) -> str:
     """``postgres`` or ``solr``, resolving ``auto`` from ``solr_url``."""
-    backend = config.get("ckanext.govshare.search.backend") or "auto"
+    backend = config.get(options.SEARCH_BACKEND) or "auto"
     if backend == "auto":
         solr_url = config.get("solr_url") or ""
         return "solr" if solr_url and solr_url != EMBEDDED_URL else "postgres"

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 PREFIX = "govshare:search:counts:"
@@ -34,7 +35,7 @@ def key(epoch: str, generation: int, where: str, params: tuple[Any, ...],
 
 
 def get(cache_key: str) -> dict[str, Any] | None:
-    if not tk.config.get("ckanext.govshare.search.facet_cache_ttl"):
+    if not tk.config.get(options.SEARCH_FACET_CACHE_TTL):
         return None
     try:
         raw = _redis().get(cache_key)
@@ -45,7 +46,7 @@ def get(cache_key: str) -> dict[str, Any] | None:
 
 
 def put(cache_key: str, value: dict[str, Any]) -> None:
-    ttl = tk.config.get("ckanext.govshare.search.facet_cache_ttl")
+    ttl = tk.config.get(options.SEARCH_FACET_CACHE_TTL)
     if not ttl:
         return
     try:

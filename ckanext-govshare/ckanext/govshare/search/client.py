@@ -22,6 +22,7 @@ from psycopg2.extras import execute_values
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import options
 from ckanext.govshare.search import analysis, cache, query
 from ckanext.govshare.search import fields as kinds
 from ckanext.govshare.search.query import Sql
@@ -92,7 +93,7 @@ def _execute(cursor, sql: str, params: Sequence[Any] = ()) -> None:
 # -- indexing -------------------------------------------------------------
 
 def _encoded_fields() -> frozenset[str]:
-    return frozenset(tk.config.get("ckanext.govshare.search.facet_fields") or ())
+    return frozenset(tk.config.get(options.SEARCH_FACET_FIELDS) or ())
 
 
 class PreparedDoc:
@@ -285,7 +286,7 @@ class _PendingWrites:
             if not self.docs:
                 self.since = time.monotonic()
             self.docs.extend(docs)
-            full = len(self.docs) >= (tk.config.get("ckanext.govshare.search.batch_size") or 500)
+            full = len(self.docs) >= (tk.config.get(options.SEARCH_BATCH_SIZE) or 500)
             stale = time.monotonic() - self.since > 5.0
         if full or stale:
             self.flush()

@@ -158,6 +158,16 @@ class PackageFacts:
                    creator_user_id=pkg_dict.get("creator_user_id"))
 
 
+def member_label(org_id: str) -> str:
+    """The label CKAN gives the members of an organization (and its datasets)."""
+    return f"member-{org_id}"
+
+
+def collaborator_label(package_id: str) -> str:
+    """The label CKAN gives a dataset's collaborators (and the dataset)."""
+    return f"collaborator-{package_id}"
+
+
 def dataset_labels(facts: PackageFacts) -> list[str]:
     """The permission labels of a dataset (see :mod:`.labels`).
 
@@ -169,9 +179,9 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
         return ["public"]
     labels = []
     if not closed and authz.check_config_permission("allow_dataset_collaborators"):
-        labels.append(f"collaborator-{facts.id}")
+        labels.append(collaborator_label(facts.id))
     if facts.owner_org:
-        labels.append(f"member-{facts.owner_org}")
+        labels.append(member_label(facts.owner_org))
     else:
         labels.append(f"creator-{facts.creator_user_id}")
     return labels
@@ -301,6 +311,20 @@ def can_see(caller: Caller, facts: PackageFacts) -> bool:
     return bool(caller.labels.intersection(dataset_labels(facts)))
 
 
+def is_member(caller: Caller, facts: PackageFacts) -> bool:
+    """Is the caller a member of the dataset's owning organization (any
+    capacity)? Sysadmins count as members: they see and have everything."""
+    if caller.privileged:
+        return True
+    return bool(facts.owner_org) and member_label(facts.owner_org) in caller.labels
+
+
+def is_insider(caller: Caller, facts: PackageFacts) -> bool:
+    """A member of the owning organization (sysadmins too) or a collaborator
+    on the dataset: someone who has its data without applying."""
+    return is_member(caller, facts) or collaborator_label(facts.id) in caller.labels
+
+
 def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] = None,
                *, visible: bool = False) -> bool:
     """May the caller have the data (URL, bytes, rows, previews)?
@@ -316,15 +340,14 @@ def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] =
         return True
     if caller.user is None:
         return False
-    labels = caller.labels
     if facts.owner_org:
-        if f"member-{facts.owner_org}" in labels:
+        if is_member(caller, facts):
             return True
     elif facts.creator_user_id and facts.creator_user_id == caller.user.id:
         return True
     if facts.tier != CONDITIONAL:
         return False
-    if f"collaborator-{facts.id}" in labels:
+    if collaborator_label(facts.id) in caller.labels:
         return True
     return _granted(caller.user, facts.id, resource_id)
 

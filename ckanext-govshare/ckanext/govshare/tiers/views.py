@@ -30,19 +30,15 @@ import ckan.lib.uploader as uploader
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.types import Context
 
 from ckanext.govshare.tiers import policy
+from ckanext.govshare import views_common
 
 log = logging.getLogger(__name__)
 
 govshare = Blueprint("govshare", __name__)
 
 GUARDED_SUFFIX = "resource.download"
-
-
-def _context() -> Context:
-    return {"user": tk.current_user.name, "auth_user_obj": tk.current_user}
 
 
 # served by ckanext.govshare.applications.views (govshare_applications.apply)
@@ -145,7 +141,7 @@ def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
         facts = policy.PackageFacts.from_model(pkg)
         if not policy.can_see(caller, facts):
             return tk.abort(404, tk._("Resource not found"))
-        context = _context()
+        context = views_common.context()
         if not policy.may_access(caller, facts, resource.id, visible=True):
             pkg_dict = tk.get_action("package_show")(context, {"id": pkg.id})
             shown: dict[str, Any] = next(

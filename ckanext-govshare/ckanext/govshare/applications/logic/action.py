@@ -8,11 +8,11 @@ queues the notices, all in one transaction.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import exc as sa_exc
 
 import ckan.model as model
@@ -20,12 +20,13 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
-from ckanext.govshare.logic import validate as _validate
-from ckanext.govshare.applications import access, deadline, notices, workflow
+from ckanext.govshare.logic import context_user, validate as _validate
+from ckanext.govshare.applications import access, deadline, jobs, notices, workflow
 from ckanext.govshare.applications.logic import schema
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
 from ckanext.govshare.tiers import policy
+from ckanext.govshare import options
 
 #: what only the applicant, the reviewers and sysadmins may see
 PERSONAL_FIELDS = ("contact_email", "contact_phone", "credit_code")
@@ -37,12 +38,8 @@ TERM_FIELDS = ("scope", "resource_ids", "extent", "valid_from", "valid_until",
 
 
 # ------------------------------------------------------------------ helpers
-def _caller(context: Context) -> Optional[model.User]:
-    return access.user_of(context.get("auth_user_obj") or context.get("user"))
-
-
 def _logged_in(context: Context) -> model.User:
-    user = _caller(context)
+    user = context_user(context)
     if user is None:
         raise tk.NotAuthorized(tk._("Log in first"))
     return user
@@ -68,7 +65,7 @@ def _finish(context: Context, queued: list[Any]) -> None:
     ids = [n.id for n in queued]
     _commit(context)
     if not context.get("defer_commit"):
-        notices.dispatch(ids)
+        jobs.dispatch(ids)
 
 
 def _state_error(application: Application, move_name: str) -> tk.ValidationError:
@@ -99,7 +96,7 @@ def _move(context: Context, application_id: str, move_name: str,
     application = Application.get_for_update(application_id)
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
-    user = _caller(context)
+    user = context_user(context)
     if workflow.actor_of(move_name) not in access.roles(
             user, application.user_id, application.owner_org):
         model.Session.rollback()
@@ -118,12 +115,6 @@ def _local_midnight_utc(day: dt.date) -> dt.datetime:
     """The start of ``day`` in China, as a naive UTC timestamp."""
     local = dt.datetime.combine(day, dt.time(), tzinfo=workdays.timezone())
     return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _package(reference: str) -> model.Package:
@@ -308,8 +299,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             tk._("Only conditionally open data is applied for: this dataset is open to "
                  "everyone") if facts.tier == policy.UNCONDITIONAL else
             tk._("Closed data (不予开放) cannot be applied for")]})
-    if caller.privileged or (package.owner_org and
-                             f"member-{package.owner_org}" in caller.labels):
+    if policy.is_member(caller, facts):
         raise tk.ValidationError({"package_id": [tk._(
             "You already have this data as a member of its organization")]})
     resource_ids = _check_resource_ids(data.get("resource_ids") or [], package.id,
@@ -385,7 +375,7 @@ def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str
     application = Application.get(data_dict.get("id"))
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
-    return application_dict(application, _caller(context), events=True)
+    return application_dict(application, context_user(context), events=True)
 
 
 @tk.side_effect_free
@@ -478,7 +468,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     if decision == workflow.APPROVE:
         terms = _approval_terms(data.get("terms"), context)
     application, move, before = _move(context, data["id"], decision, data.get("reason"))
-    user = _caller(context)
+    user = context_user(context)
     now = utcnow()
     application.state = move.target
     application.modified_at = now
@@ -550,8 +540,8 @@ def _approval_terms(raw: Any, context: Context) -> dict[str, Any]:
     if valid_until < valid_from:
         raise tk.ValidationError({"terms": {"valid_until": [tk._(
             "The term must end on or after its first day")]}})
-    longest = int(tk.config.get(schema.TERM_OPTION))
-    if valid_until > _add_months(valid_from, longest):
+    longest = int(tk.config.get(options.APPLICATION_MAX_TERM_MONTHS))
+    if valid_until > valid_from + relativedelta(months=longest):
         raise tk.ValidationError({"terms": {"valid_until": [tk._(
             "The term may be at most {months} months").format(months=longest)]}})
     result = {k: terms.get(k) for k in TERM_FIELDS if k in terms}
@@ -599,7 +589,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     application.submitted_at = now
     application.modified_at = now
     application.due_date, application.due_date_provisional = due.date, due.provisional
-    user = _caller(context)
+    user = context_user(context)
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("note"),
             details={"due_date": due.date.isoformat(), "provisional": due.provisional,
@@ -626,7 +616,7 @@ def govshare_application_withdraw(context: Context, data_dict: DataDict) -> dict
     now = utcnow()
     application.state = move.target
     application.modified_at = now
-    user = _caller(context)
+    user = context_user(context)
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("reason"))
     _finish(context, [])
@@ -663,7 +653,7 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     application.extension_days = data["days"]
     application.due_date, application.due_date_provisional = due.date, due.provisional
     application.modified_at = utcnow()
-    user = _caller(context)
+    user = context_user(context)
     _record(application, move.name, user.id if user else None, before,
             reason=data["reason"],
             details={"days": data["days"], "due_date_was": _iso(old_due),
@@ -732,7 +722,7 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     application, move, before = _move(context, grant.application_id, workflow.REVOKE,
                                       data["reason"])
     now = utcnow()
-    user = _caller(context)
+    user = context_user(context)
     application.state = move.target
     application.modified_at = now
     grant.state = "revoked"

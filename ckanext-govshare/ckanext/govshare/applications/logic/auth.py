@@ -12,11 +12,8 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govshare.applications import access, workflow
+from ckanext.govshare.logic import context_user
 from ckanext.govshare.applications.model import Application, Grant
-
-
-def _user(context: Context):
-    return access.user_of(context.get("auth_user_obj") or context.get("user"))
 
 
 def _application(data_dict: DataDict) -> Application:
@@ -33,13 +30,13 @@ def _result(allowed: bool, message: str) -> AuthResult:
 def _needs_role(context: Context, data_dict: DataDict, wanted: set[str],
                 message: str) -> AuthResult:
     application = _application(data_dict)
-    user = _user(context)
+    user = context_user(context)
     return _result(bool(access.roles(user, application.user_id, application.owner_org)
                         & wanted), message)
 
 
 def govshare_application_create(context: Context, data_dict: DataDict) -> AuthResult:
-    return _result(_user(context) is not None,
+    return _result(context_user(context) is not None,
                    tk._("Log in to apply for conditionally open data"))
 
 
@@ -51,7 +48,7 @@ def govshare_application_show(context: Context, data_dict: DataDict) -> AuthResu
 
 @tk.auth_allow_anonymous_access
 def govshare_application_list(context: Context, data_dict: DataDict) -> AuthResult:
-    user = _user(context)
+    user = context_user(context)
     if user is None:
         return _result(False, tk._("Log in to see applications"))
     org = data_dict.get("organization")
@@ -97,7 +94,7 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
     grant = Grant.get(data_dict.get("id"))
     if grant is None:
         raise tk.ObjectNotFound(tk._("Grant not found"))
-    return _result(access.is_org_admin(_user(context), grant.owner_org),
+    return _result(access.is_org_admin(context_user(context), grant.owner_org),
                    tk._("Only the admins of the data's organization may revoke a grant"))
 
 

@@ -8,9 +8,7 @@ from ckanext.govshare.applications import workflow
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
 from ckanext.govshare.catalog_review.logic.validators import max_length
-
-TERM_OPTION = "ckanext.govshare.application.max_term_months"
-MAX_EXTENSION_OPTION = "ckanext.govshare.application.max_extension_working_days"
+from ckanext.govshare import options
 
 
 @validator_args
@@ -25,7 +23,8 @@ def application_materials_schema(
         "use_scenario": [not_missing, unicode_safe, strip_value, not_empty,
                          max_length(2000)],
         "requested_fields": [default(""), unicode_safe, strip_value, max_length(2000)],
-        "requested_term_months": [not_missing, not_empty, v.int_between(1, TERM_OPTION)],
+        "requested_term_months": [not_missing, not_empty,
+                                  v.int_between(1, options.APPLICATION_MAX_TERM_MONTHS)],
         "applicant_type": [not_missing, not_empty, unicode_safe,
                            one_of(["person", "organization"])],
         "applicant_name": [not_missing, unicode_safe, strip_value, not_empty,
@@ -107,7 +106,8 @@ def application_extend_schema(not_missing: Validator, not_empty: Validator,
                               unicode_safe: Validator, strip_value: Validator) -> Schema:
     return {
         "id": [not_missing, not_empty, unicode_safe],
-        "days": [not_missing, not_empty, v.int_between(1, MAX_EXTENSION_OPTION)],
+        "days": [not_missing, not_empty,
+                 v.int_between(1, options.APPLICATION_MAX_EXTENSION_WORKING_DAYS)],
         "reason": [not_missing, unicode_safe, strip_value, not_empty, max_length(4000)],
     }
 

@@ -23,6 +23,7 @@ import re
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from stdnum.cn import uscc as stdnum_uscc
 
 import ckan.plugins.toolkit as tk
 from ckan import model
@@ -75,15 +76,16 @@ def _add_error(errors: FlattenErrorDict, key: FlattenKey, message: str) -> None:
 
 
 # --------------------------------------------------------------------------- credit code
-#: The 31 characters of GB 32100-2015 (no I, O, S, V, Z), in value order.
-USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+#: GB 32100-2015: registration authority and type (letters allowed, e.g. N2
+#: for rural collective economic organizations), division code, then ten
+#: characters of the 31 (no I, O, S, V, Z). python-stdnum's own format check
+#: wants digits in the first two positions, so only its check digit is used.
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 def uscc_check_char(first17: str) -> str:
     """The check character for the first 17 characters of a credit code."""
-    total = sum(USCC_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
-    return USCC_CHARS[(31 - total % 31) % 31]
+    return stdnum_uscc.calc_check_digit(first17)
 
 
 def uscc_is_valid(code: str) -> bool:

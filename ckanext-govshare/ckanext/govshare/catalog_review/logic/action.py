@@ -20,6 +20,7 @@ from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.catalog_review import review
 from ckanext.govshare.catalog_review.logic import schema
 from ckanext.govshare.catalog_review.model import CatalogChange
+from ckanext.govshare import options
 
 _SEARCH_PAGE = 1000
 
@@ -29,7 +30,7 @@ def _catalog_entry(package_id: str, field: str) -> model.Package:
     ``ckanext.govshare.catalog_review.dataset_types``)."""
     package = model.Package.get(package_id)
     assert package is not None
-    if package.type not in (tk.config.get(review.DATASET_TYPES_OPTION) or []):
+    if package.type not in (tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or []):
         raise tk.ValidationError({field: [tk._("Not a catalog entry: only datasets of "
                                                "the catalog are reviewed")]})
     return package
@@ -163,7 +164,7 @@ def govshare_catalog_review_mark(context: Context, data_dict: DataDict) -> dict[
 
 
 def _organization_datasets(context: Context, org_id: str) -> list[dict[str, Any]]:
-    types = tk.config.get(review.DATASET_TYPES_OPTION) or ["dataset"]
+    types = tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or ["dataset"]
     fq = '+owner_org:"{}" +dataset_type:({})'.format(
         org_id, " OR ".join(f'"{t}"' for t in types))
     datasets: list[dict[str, Any]] = []

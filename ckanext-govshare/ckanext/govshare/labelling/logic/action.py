@@ -11,19 +11,12 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
-from ckanext.govshare.logic import validate as _validate
+from ckanext.govshare.logic import context_user, validate as _validate
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.labelling import receipts
 from ckanext.govshare.labelling.logic import schema
 from ckanext.govshare.labelling.model import DownloadReceipt
 from ckanext.govshare.tiers import policy
-
-
-def _user(context: Context) -> Optional[model.User]:
-    user = context.get("auth_user_obj")
-    if not isinstance(user, model.User):
-        user = model.User.get(context.get("user") or "")
-    return user if user is not None and user.state == "active" else None
 
 
 def _first_published(pkg: dict[str, Any]) -> Optional[dt.date]:
@@ -75,7 +68,7 @@ def govshare_label_show(context: Context, data_dict: DataDict) -> dict[str, Any]
     today = workdays.local_today()
     obtained: Optional[dt.date] = data.get("obtained_date")
     receipt = None
-    user = _user(context)
+    user = context_user(context)
     if obtained is None and user is not None:
         receipt = receipts.latest(user.id, pkg["id"],
                                   resource_dict["id"] if resource_dict else None)
@@ -118,7 +111,7 @@ def govshare_download_receipt_list(context: Context, data_dict: DataDict) -> dic
     """
     tk.check_access("govshare_download_receipt_list", context, data_dict)
     data = _validate(data_dict, schema.receipt_list_schema(), context)
-    user = _user(context)
+    user = context_user(context)
     if user is None:
         raise tk.NotAuthorized(tk._("Log in to see your downloads"))
     subject = user

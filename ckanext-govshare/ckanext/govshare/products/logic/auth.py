@@ -24,6 +24,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthFunction, AuthResult, Context, DataDict
 
+from ckanext.govshare.logic import context_user
 from ckanext.govshare.products.sources import PRODUCT_TYPE
 
 
@@ -37,19 +38,12 @@ def _requested_type(data_dict: Optional[DataDict]) -> Optional[str]:
     return None
 
 
-def _user(context: Context) -> Optional[model.User]:
-    user = context.get("auth_user_obj")
-    if not isinstance(user, model.User):
-        user = model.User.get(context.get("user") or "")
-    return user if user is not None and user.state == "active" else None
-
-
 @tk.chained_auth_function
 def package_create(next_auth: AuthFunction, context: Context,
                    data_dict: Optional[DataDict] = None) -> AuthResult:
     if _requested_type(data_dict) != PRODUCT_TYPE:
         return next_auth(context, data_dict)
-    if _user(context) is None:
+    if context_user(context) is None:
         return {"success": False, "msg": tk._("Log in to register a data product")}
     return {"success": True}
 
@@ -63,7 +57,7 @@ def package_update(next_auth: AuthFunction, context: Context,
         package = model.Package.get(reference) if reference else None
     if package is None or package.type != PRODUCT_TYPE:
         return next_auth(context, data_dict)
-    user = _user(context)
+    user = context_user(context)
     if user is not None and package.creator_user_id == user.id:
         return {"success": True}
     return {"success": False,

@@ -1,0 +1,37 @@
+"""The name of every GovShare configuration option, once.
+
+Types, defaults and descriptions are declared in ``config_declaration.yaml``
+(so code reads ``tk.config.get(options.X)`` without a default of its own);
+``tests/test_options.py`` checks that the two list the same options.
+"""
+from __future__ import annotations
+
+# search/
+SEARCH_BACKEND = "ckanext.govshare.search.backend"
+SEARCH_FACET_FIELDS = "ckanext.govshare.search.facet_fields"
+SEARCH_FACET_CACHE_TTL = "ckanext.govshare.search.facet_cache_ttl"
+SEARCH_BATCH_SIZE = "ckanext.govshare.search.batch_size"
+
+# workdays.py
+WORKDAYS_OVERRIDE_FILE = "ckanext.govshare.workdays.override_file"
+WORKDAYS_TIMEZONE = "ckanext.govshare.workdays.timezone"
+
+# catalog_review/
+CATALOG_REVIEW_CHANGE_WORKING_DAYS = "ckanext.govshare.catalog_review.change_working_days"
+CATALOG_REVIEW_DATASET_TYPES = "ckanext.govshare.catalog_review.dataset_types"
+
+# dcat/
+DCAT_PUBLISHER_NAME = "ckanext.govshare.dcat.publisher_name"
+DCAT_PUBLISHER_URI = "ckanext.govshare.dcat.publisher_uri"
+DCAT_PUBLISHER_EMAIL = "ckanext.govshare.dcat.publisher_email"
+
+# applications/
+APPLICATION_ANSWER_WORKING_DAYS = "ckanext.govshare.application.answer_working_days"
+APPLICATION_MAX_EXTENSION_WORKING_DAYS = \
+    "ckanext.govshare.application.max_extension_working_days"
+APPLICATION_REMINDER_WORKING_DAYS = "ckanext.govshare.application.reminder_working_days"
+APPLICATION_MAX_TERM_MONTHS = "ckanext.govshare.application.max_term_months"
+APPLICATION_MAIL_ATTEMPTS = "ckanext.govshare.application.mail_attempts"
+
+# labelling/
+LABELLING_RECORD_RECEIPTS = "ckanext.govshare.labelling.record_receipts"

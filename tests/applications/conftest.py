@@ -47,6 +47,11 @@ def approval_terms(**overrides) -> dict:
 def agency():
     """An organization with an admin, an editor and a plain member, a
     conditional dataset with two resources, an applicant and a stranger."""
+    return make_agency()
+
+
+def make_agency() -> types.SimpleNamespace:
+    """The data of :func:`agency`, for fixtures of other scopes."""
     admin = factories.User(email="admin@agency.example")
     editor = factories.User(email="editor@agency.example")
     member = factories.User(email="member@agency.example")

@@ -5,8 +5,14 @@ A move the table allows for the role succeeds and lands in the table's
 target state; a role the move is not for is refused (403) whatever the
 state; a move that does not start from the current state is refused with
 409 naming the state; either way nothing changes.
+
+The agency (users, organization, dataset) is built once for the module; each
+test files its own application as an applicant of its own, so the tests do
+not see each other's applications.
 """
 from __future__ import annotations
+
+import types
 
 import pytest
 
@@ -14,7 +20,8 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.govshare.applications import workflow as wf
-from tests.applications.conftest import application_data, approval_terms
+from tests import factories
+from tests.applications.conftest import application_data, approval_terms, make_agency
 
 ROLES = ("applicant", "stranger", "member", "editor", "admin", "sysadmin")
 #: the workflow roles each kind of user has on the test application
@@ -30,6 +37,18 @@ ROLE_MAP = {
 STATES = (wf.SUBMITTED, wf.NEEDS_SUPPLEMENT, wf.APPROVED, wf.REJECTED, wf.WITHDRAWN,
           wf.REVOKED)
 USER_MOVES = tuple(name for name in wf.MOVE_NAMES if name not in (wf.SUBMIT, wf.EXPIRE))
+
+
+@pytest.fixture(scope="module")
+def module_agency(module_db):
+    return make_agency()
+
+
+@pytest.fixture
+def agency(module_agency):
+    """The module's agency, with an applicant of the test's own."""
+    return types.SimpleNamespace(**{**vars(module_agency),
+                                    "applicant": factories.User()})
 
 
 def _ctx(user: dict) -> dict:
@@ -95,7 +114,7 @@ def _unchanged(app: dict) -> None:
     assert len(after["events"]) == len(app["events"])
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("move", USER_MOVES)
 def test_roles_the_move_is_not_for_are_refused(agency, state, move):
@@ -118,7 +137,7 @@ def _allowed_roles():
                     yield state, move, role
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("state,move,role", list(_allowed_roles()))
 def test_the_move_from_each_state(agency, state, move, role):
     app = bring_to(agency, state)

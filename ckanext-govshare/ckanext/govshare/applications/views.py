@@ -33,7 +33,7 @@ from ckan.lib.helpers import Page
 from ckan.types import Context
 
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import workflow
+from ckanext.govshare.applications import dictization, workflow
 from ckanext.govshare.tiers import policy
 from ckanext.govshare import views_common
 from ckanext.govshare import options
@@ -43,11 +43,9 @@ applications = Blueprint("govshare_applications", __name__)
 #: rows per page of the inbox and the dashboard
 PER_PAGE = 50
 
-MATERIAL_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
-                   "applicant_type", "applicant_name", "credit_code", "contact_email",
-                   "contact_phone")
-TERM_FIELDS = ("scope", "extent", "valid_from", "valid_until", "disposal",
-               "derived_data_ownership")
+MATERIAL_FIELDS = dictization.MATERIAL_FIELDS
+#: the terms the decision form has fields for (resources are chosen apart)
+TERM_FIELDS = tuple(f for f in dictization.TERM_FIELDS if f != "resource_ids")
 
 
 def field_labels() -> dict[str, str]:

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import exc as sa_exc
 
 import ckan.model as model
@@ -22,19 +21,12 @@ from ckan.types import Context, DataDict
 from ckanext.govshare import workdays
 from ckanext.govshare.logic import context_user, validate as _validate
 from ckanext.govshare.applications import access, deadline, jobs, notices, workflow
-from ckanext.govshare.applications.logic import schema
+from ckanext.govshare.applications import dictization
+from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
 from ckanext.govshare.tiers import policy
-from ckanext.govshare import options
 
-#: what only the applicant, the reviewers and sysadmins may see
-PERSONAL_FIELDS = ("contact_email", "contact_phone", "credit_code")
-MATERIAL_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
-                   "applicant_type", "applicant_name", "credit_code", "contact_email",
-                   "contact_phone")
-TERM_FIELDS = ("scope", "resource_ids", "extent", "valid_from", "valid_until",
-               "disposal", "derived_data_ownership")
 
 
 # ------------------------------------------------------------------ helpers
@@ -124,128 +116,6 @@ def _package(reference: str) -> model.Package:
     return package
 
 
-def _check_resource_ids(ids: list[str], package_id: str, field: str,
-                        allowed: Optional[list[str]] = None) -> list[str]:
-    if not ids:
-        return []
-    rows = model.Session.query(model.Resource.id).filter(
-        model.Resource.package_id == package_id, model.Resource.state == "active").all()
-    known = {r.id for r in rows}
-    unknown = [i for i in ids if i not in known]
-    if unknown:
-        raise tk.ValidationError({field: [tk._("Not a resource of this dataset: {ids}")
-                                          .format(ids=", ".join(unknown))]})
-    if allowed:
-        outside = [i for i in ids if i not in allowed]
-        if outside:
-            raise tk.ValidationError({field: [tk._(
-                "Not among the resources applied for: {ids}").format(ids=", ".join(outside))]})
-    return list(dict.fromkeys(ids))
-
-
-# ------------------------------------------------------------------ dicts
-def _iso(value: Any) -> Optional[str]:
-    return value.isoformat() if value is not None else None
-
-
-def _user_names(ids: set[Optional[str]]) -> dict[str, dict[str, str]]:
-    ids.discard(None)
-    if not ids:
-        return {}
-    rows = model.Session.query(model.User.id, model.User.name, model.User.fullname).filter(
-        model.User.id.in_(ids))
-    return {r.id: {"name": r.name, "display_name": r.fullname or r.name} for r in rows}
-
-
-def application_dict(application: Application, viewer: Optional[model.User], *,
-                     today: Optional[dt.date] = None,
-                     package: Optional[model.Package] = None,
-                     organization: Optional[model.Group] = None,
-                     events: bool = False) -> dict[str, Any]:
-    """An application as the API and the pages show it to ``viewer``."""
-    package = package or model.Package.get(application.package_id)
-    organization = organization or model.Group.get(application.owner_org)
-    roles = access.roles(viewer, application.user_id, application.owner_org)
-    result: dict[str, Any] = {
-        "id": application.id,
-        "package_id": application.package_id,
-        "package_name": package.name if package else None,
-        "package_title": package.title if package else None,
-        "owner_org": application.owner_org,
-        "organization_name": organization.name if organization else None,
-        "organization_title": organization.title if organization else None,
-        "resource_ids": list(application.resource_ids or []),
-        "user_id": application.user_id,
-        "purpose": application.purpose,
-        "use_scenario": application.use_scenario,
-        "requested_fields": application.requested_fields,
-        "requested_term_months": application.requested_term_months,
-        "applicant_type": application.applicant_type,
-        "applicant_name": application.applicant_name,
-        "credit_code": application.credit_code,
-        "contact_email": application.contact_email,
-        "contact_phone": application.contact_phone,
-        "state": application.state,
-        "created_at": _iso(application.created_at),
-        "submitted_at": _iso(application.submitted_at),
-        "extension_days": application.extension_days,
-        "decided_at": _iso(application.decided_at),
-        "decided_by": application.decided_by,
-        "reason": application.reason,
-        "basis": application.basis,
-        "terms": application.terms,
-        "answer_working_days": application.answer_working_days,
-        "answered_late": application.answered_late,
-        **deadline.clock(application.state, application.due_date,
-                         application.due_date_provisional, today),
-        "moves": [m.name for m in workflow.moves_for(application.state, roles)
-                  if not (m.name == workflow.EXTEND and application.extension_days)],
-    }
-    if not access.may_see_personal_data(roles):
-        for field in PERSONAL_FIELDS:
-            result.pop(field, None)
-    if events:
-        rows = (model.Session.query(ApplicationEvent)
-                .filter(ApplicationEvent.application_id == application.id)
-                .order_by(ApplicationEvent.id).all())
-        names = _user_names({r.actor_id for r in rows})
-        result["events"] = [{
-            "at": _iso(r.at), "move": r.move, "from_state": r.from_state,
-            "to_state": r.to_state, "reason": r.reason, "basis": r.basis,
-            "terms": r.terms, "details": r.details,
-            "actor": names.get(r.actor_id or "", {}).get("name"),
-            "actor_display_name": names.get(r.actor_id or "", {}).get("display_name"),
-        } for r in rows]
-        grant = model.Session.query(Grant).filter(
-            Grant.application_id == application.id).one_or_none()
-        result["grant"] = grant_dict(grant) if grant else None
-    return result
-
-
-def grant_dict(grant: Grant, now: Optional[dt.datetime] = None) -> dict[str, Any]:
-    now = now or utcnow()
-    valid = grant.state == "active" and grant.valid_from <= now < grant.valid_until
-    package = model.Package.get(grant.package_id)
-    return {
-        "id": grant.id,
-        "application_id": grant.application_id,
-        "user_id": grant.user_id,
-        "package_id": grant.package_id,
-        "package_name": package.name if package else None,
-        "package_title": package.title if package else None,
-        "owner_org": grant.owner_org,
-        "resource_ids": list(grant.resource_ids or []),
-        "valid_from": _iso(grant.valid_from),
-        "valid_until": _iso(grant.valid_until),
-        "valid_until_date": _iso(workdays.local_date(grant.valid_until)
-                                 - dt.timedelta(days=1)),
-        "state": grant.state,
-        "valid": valid,
-        "ended_at": _iso(grant.ended_at),
-        "end_reason": grant.end_reason,
-    }
-
-
 # ------------------------------------------------------------------ create
 def govshare_application_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Apply for a conditionally open (有条件开放) dataset, all or some of its
@@ -302,7 +172,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     if policy.is_member(caller, facts):
         raise tk.ValidationError({"package_id": [tk._(
             "You already have this data as a member of its organization")]})
-    resource_ids = _check_resource_ids(data.get("resource_ids") or [], package.id,
+    resource_ids = validation.check_resource_ids(data.get("resource_ids") or [], package.id,
                                        "resource_ids")
     if _pending(user.id, package.id):
         raise tk.ValidationError({"package_id": [tk._(
@@ -315,7 +185,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
         user_id=user.id, terms_accepted_at=now, state=workflow.SUBMITTED,
         created_at=now, submitted_at=now, modified_at=now, due_date=due.date,
         due_date_provisional=due.provisional, extension_days=0,
-        **{f: data.get(f) for f in MATERIAL_FIELDS})
+        **{f: data.get(f) for f in dictization.MATERIAL_FIELDS})
     model.Session.add(application)
     try:
         model.Session.flush()
@@ -328,7 +198,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             details={"due_date": due.date.isoformat(), "provisional": due.provisional})
     queued = [notices.queue(application, notices.NEW)]
     _finish(context, queued)
-    return application_dict(application, user, package=package, events=True)
+    return dictization.application_dict(application, user, package=package, events=True)
 
 
 def _pending(user_id: str, package_id: str) -> bool:
@@ -375,7 +245,7 @@ def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str
     application = Application.get(data_dict.get("id"))
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
-    return application_dict(application, context_user(context), events=True)
+    return dictization.application_dict(application, context_user(context), events=True)
 
 
 @tk.side_effect_free
@@ -432,7 +302,7 @@ def govshare_application_list(context: Context, data_dict: DataDict) -> dict[str
     groups = {g.id: g for g in model.Session.query(model.Group).filter(
         model.Group.id.in_({r.owner_org for r in rows}))} if rows else {}
     return {"count": count, "results": [
-        application_dict(r, user, today=today, package=packages.get(r.package_id),
+        dictization.application_dict(r, user, today=today, package=packages.get(r.package_id),
                          organization=groups.get(r.owner_org)) for r in rows]}
 
 
@@ -466,7 +336,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     decision = data["decision"]
     terms: Optional[dict[str, Any]] = None
     if decision == workflow.APPROVE:
-        terms = _approval_terms(data.get("terms"), context)
+        terms = validation.approval_terms(data.get("terms"), context)
     application, move, before = _move(context, data["id"], decision, data.get("reason"))
     user = context_user(context)
     now = utcnow()
@@ -476,7 +346,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     queued = []
     if decision == workflow.REQUEST_SUPPLEMENT:
         application.reason = data.get("reason")
-        details["due_date_was"] = _iso(application.due_date)
+        details["due_date_was"] = dictization.iso(application.due_date)
         application.due_date = None
         application.due_date_provisional = False
         queued.append(notices.queue(application, notices.SUPPLEMENT_REQUESTED))
@@ -490,7 +360,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
             workdays.local_date(application.submitted_at), today))
         application.answered_late = bool(application.due_date and today > application.due_date)
         if terms is not None:
-            resource_ids = _check_resource_ids(
+            resource_ids = validation.check_resource_ids(
                 terms.get("resource_ids") or list(application.resource_ids or []),
                 application.package_id, "terms", list(application.resource_ids or []))
             terms["resource_ids"] = resource_ids
@@ -511,43 +381,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
             reason=data.get("reason"), basis=data.get("basis"), terms=terms,
             details=details or None)
     _finish(context, queued)
-    return application_dict(application, user, events=True)
-
-
-def _approval_terms(raw: Any, context: Context) -> dict[str, Any]:
-    """The approval's agreement terms, validated; 409 with field errors."""
-    if raw in (None, "", {}):
-        raise tk.ValidationError({"terms": [tk._(
-            "Missing value: an approval records the agreement terms (scope, extent, "
-            "term, disposal of the data, ownership of derived data)")]})
-    if isinstance(raw, str):
-        import json
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raw = None
-    if not isinstance(raw, dict):
-        raise tk.ValidationError({"terms": [tk._("Give the terms as an object")]})
-    terms, errors = tk.navl_validate(raw, schema.approval_terms_schema(), context)
-    if errors:
-        raise tk.ValidationError({"terms": errors})
-    today = workdays.local_today()
-    valid_from = terms.get("valid_from") or today
-    valid_until = terms["valid_until"]
-    if valid_from < today:
-        raise tk.ValidationError({"terms": {"valid_from": [tk._(
-            "The term cannot start in the past")]}})
-    if valid_until < valid_from:
-        raise tk.ValidationError({"terms": {"valid_until": [tk._(
-            "The term must end on or after its first day")]}})
-    longest = int(tk.config.get(options.APPLICATION_MAX_TERM_MONTHS))
-    if valid_until > valid_from + relativedelta(months=longest):
-        raise tk.ValidationError({"terms": {"valid_until": [tk._(
-            "The term may be at most {months} months").format(months=longest)]}})
-    result = {k: terms.get(k) for k in TERM_FIELDS if k in terms}
-    result["valid_from"] = valid_from.isoformat()
-    result["valid_until"] = valid_until.isoformat()
-    return result
+    return dictization.application_dict(application, user, events=True)
 
 
 def govshare_application_supplement(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -568,7 +402,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     tk.check_access("govshare_application_supplement", context, data_dict)
     data = _validate(data_dict, schema.application_supplement_schema(), context)
     application, move, before = _move(context, data["id"], workflow.SUPPLEMENT)
-    changed = {f: data[f] for f in MATERIAL_FIELDS if f in data
+    changed = {f: data[f] for f in dictization.MATERIAL_FIELDS if f in data
                and data[f] != getattr(application, f)}
     merged_type = changed.get("applicant_type", application.applicant_type)
     if merged_type == "organization" and not changed.get("credit_code",
@@ -577,7 +411,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
         raise tk.ValidationError({"credit_code": [tk._(
             "An organization applicant must give its unified social credit code")]})
     if "resource_ids" in data:
-        changed["resource_ids"] = _check_resource_ids(data["resource_ids"],
+        changed["resource_ids"] = validation.check_resource_ids(data["resource_ids"],
                                                       application.package_id, "resource_ids")
     for field, value in changed.items():
         setattr(application, field, value)
@@ -593,9 +427,9 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("note"),
             details={"due_date": due.date.isoformat(), "provisional": due.provisional,
-                     "changed": sorted(k for k in changed if k not in PERSONAL_FIELDS)})
+                     "changed": sorted(k for k in changed if k not in dictization.PERSONAL_FIELDS)})
     _finish(context, [notices.queue(application, notices.RESUBMITTED)])
-    return application_dict(application, user, events=True)
+    return dictization.application_dict(application, user, events=True)
 
 
 def govshare_application_withdraw(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -620,7 +454,7 @@ def govshare_application_withdraw(context: Context, data_dict: DataDict) -> dict
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("reason"))
     _finish(context, [])
-    return application_dict(application, user, events=True)
+    return dictization.application_dict(application, user, events=True)
 
 
 def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -656,10 +490,10 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     user = context_user(context)
     _record(application, move.name, user.id if user else None, before,
             reason=data["reason"],
-            details={"days": data["days"], "due_date_was": _iso(old_due),
+            details={"days": data["days"], "due_date_was": dictization.iso(old_due),
                      "due_date": due.date.isoformat(), "provisional": due.provisional})
     _finish(context, [notices.queue(application, notices.EXTENDED)])
-    return application_dict(application, user, events=True)
+    return dictization.application_dict(application, user, events=True)
 
 
 # ------------------------------------------------------------------ grants
@@ -697,7 +531,7 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     rows = query.order_by(Grant.valid_until.desc(), Grant.id).offset(
         data["offset"]).limit(data["limit"]).all()
     now = utcnow()
-    return {"count": count, "results": [grant_dict(g, now) for g in rows]}
+    return {"count": count, "results": [dictization.grant_dict(g, now) for g in rows]}
 
 
 def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -732,7 +566,7 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data["reason"], details={"grant_id": grant.id})
     _finish(context, [notices.queue(application, notices.REVOKED)])
-    return grant_dict(grant, now)
+    return dictization.grant_dict(grant, now)
 
 
 def get_actions() -> dict[str, Any]:

@@ -6,9 +6,11 @@ through package_search.
 """
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
+import yaml
 
 import ckan.tests.helpers as helpers
 from ckan import model
@@ -162,3 +164,52 @@ class TestDemoLoad:
                                        if d["name"] == "air-quality-daily" for r in d["resources"])
         # the re-add purged the deleted resource's row; remove_demo_uploads cannot see its file
         os.remove(uploader.get_resource_uploader(dict(victim)).get_path(victim["id"]))
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestCheck:
+    """The catalog is checked by the portal's own rules (the create actions,
+    the scheming schema, GovShare's validators) before anything is written."""
+
+    def test_the_demo_catalog_passes_and_nothing_is_written(self):
+        assert loader.DemoLoader(CATALOG, echo=lambda _: None).check() == []
+        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
+
+    def test_a_broken_catalog_is_refused_with_the_rules_messages(self, cli, tmp_path):
+        broken = copy.deepcopy(CATALOG)
+        # an agency with a bad credit code, and the others' datasets broken
+        agency = broken["organizations"][-1]
+        agency["fields"]["unified_social_credit_code"] = "11330100002501634L"
+        others = [d for d in broken["datasets"] if d["organization"] != agency["name"]]
+        first, second, third = others[0], others[1], others[3]
+        second["catalog"]["resource_code"] = first["catalog"]["resource_code"].lower()
+        closed = next(d for d in others if d["catalog"]["open_tier"] == "closed")
+        del closed["catalog"]["open_tier_basis"]
+        third["catalog"]["subject_category"] = "astrology"
+        third["catalog"]["info_items"].append({"name": "", "type": "string"})
+
+        problems = loader.DemoLoader(broken, echo=lambda _: None).check()
+        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
+
+        def lines(what: str, field: str) -> list[str]:
+            return [p for p in problems if f" {what}: {field}" in p]
+
+        # the messages are the validators' own, as the forms and the API show them
+        assert lines(second["name"], "resource_code")
+        assert lines(closed["name"], "open_tier_basis")
+        assert lines(third["name"], "subject_category")
+        assert lines(third["name"], "info_items")
+        assert lines(agency["name"], "unified_social_credit_code")
+        # its datasets are refused for want of it, nothing else about them is said
+        assert lines(next(d["name"] for d in broken["datasets"]
+                          if d["organization"] == agency["name"]), "owner_org")
+        assert not lines(first["name"], "resource_code")
+
+        # the command refuses the same catalog and writes nothing
+        path = tmp_path / "catalog.yaml"
+        path.write_text(yaml.safe_dump(broken, allow_unicode=True), "utf-8")
+        (tmp_path / "files").symlink_to(loader.FILES_DIR)
+        result = cli.invoke(ckan, ["govshare", "demo", "load", "--catalog", str(path)])
+        assert result.exit_code != 0
+        assert "open_tier_basis" in result.output + str(result.exception)
+        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}

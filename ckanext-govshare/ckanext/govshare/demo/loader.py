@@ -9,6 +9,12 @@ gets the catalog resources it lacks (matched by resource name).
 Existence checks read the database (``model.Group.get`` / ``model.Package.get``)
 and nothing here calls ``package_search``, so loading works whatever state the
 search engine is in (CKAN still indexes each dataset as it is written).
+
+The catalog's rules are the portal's: :func:`validate_catalog` checks only the
+demo file itself (names, references, files), and :meth:`DemoLoader.check`
+runs every organization, group and dataset through the create actions (the
+scheming schema and GovShare's validators) in a transaction it rolls back, so
+a catalog that breaks a rule is refused before anything is written.
 """
 from __future__ import annotations
 
@@ -26,7 +32,6 @@ from werkzeug.datastructures import FileStorage
 import ckan.plugins.toolkit as tk
 from ckan import model
 
-from ckanext.govshare.catalog.logic.validators import uscc_is_valid
 
 log = logging.getLogger(__name__)
 
@@ -38,37 +43,6 @@ FILES_DIR = DEMO_DIR / "files"
 SITE_URL_PLACEHOLDER = "{site_url}"
 
 SCHEMAS_DIR = DEMO_DIR.parent / "schemas"
-
-#: Catalog fields the dataset schema requires (besides name, title, notes, owner_org).
-REQUIRED_CATALOG_FIELDS = (
-    "resource_code", "resource_category", "subject_category", "data_format", "info_items",
-    "update_frequency", "share_type", "open_tier", "release_date", "data_grade",
-    "contains_personal_data",
-)
-#: Optional catalog fields the demo catalog fills in for every dataset all the same.
-DEMO_CATALOG_FIELDS = (
-    "spatial_coverage", "temporal_coverage_start", "temporal_coverage_end", "desensitised",
-    "language", "last_reviewed",
-)
-#: Catalog field -> preset of schemas/presets.yaml whose choices it takes.
-CHOICE_FIELDS = {
-    "resource_category": "govshare_resource_category",
-    "subject_category": "govshare_subject_category",
-    "update_frequency": "govshare_update_frequency",
-    "share_type": "govshare_share_type",
-    "open_tier": "govshare_open_tier",
-    "data_grade": "govshare_data_grade",
-    "language": "govshare_language",
-}
-MULTIPLE_CHOICE_FIELDS = {
-    "data_format": "govshare_data_format",
-    "share_method": "govshare_share_method",
-    "open_method": "govshare_open_method",
-}
-DATE_FIELDS = ("release_date", "last_reviewed", "temporal_coverage_start",
-               "temporal_coverage_end")
-INFO_ITEM_TYPE_PRESET = "govshare_info_item_type"
-OPEN_TIERS = ("unconditional", "conditional", "closed")
 
 MIMETYPES = {
     ".csv": "text/csv",
@@ -86,26 +60,11 @@ def load_catalog(path: str | os.PathLike[str] = CATALOG_PATH) -> dict[str, Any]:
         return yaml.safe_load(fh)
 
 
-def preset_choices(path: Path = SCHEMAS_DIR / "presets.yaml") -> dict[str, list[Any]]:
-    """The choice values of every preset of schemas/presets.yaml, by preset name."""
-    with open(path, encoding="utf-8") as fh:
-        presets = yaml.safe_load(fh)["presets"]
-    return {p["preset_name"]: [c["value"] for c in p["values"]["choices"]]
-            for p in presets if "choices" in p["values"]}
-
-
-def _is_date(value: Any) -> bool:
-    if isinstance(value, datetime.date):
-        return True
-    try:
-        datetime.date.fromisoformat(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> list[str]:
-    """Problems in the catalog data, as readable messages (empty when valid)."""
+    """Problems in the demo file itself, as readable messages (empty when
+    valid): names used twice, references to organizations and groups it does
+    not define, resources without a name, a format or their file. What the
+    catalog's entries must say is the schema's: :meth:`DemoLoader.check`."""
     _ = tk._
     errors: list[str] = []
     orgs = {o.get("name") for o in catalog.get("organizations") or []}
@@ -125,37 +84,13 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
         for item in items:
             if not item.get("name") or not item.get("title"):
                 errors.append(needs_title.format(item=item))
-    for org in catalog.get("organizations") or []:
-        fields = org.get("fields") or {}
-        code = fields.get("unified_social_credit_code")
-        if not code:
-            errors.append(_("organization {name}: missing {field}").format(
-                name=org.get("name"), field="unified_social_credit_code"))
-        elif not uscc_is_valid(code):
-            errors.append(_("organization {name}: invalid unified_social_credit_code {code!r}")
-                          .format(name=org["name"], code=code))
-        for field in ("review_contact", "review_contact_email"):
-            if not fields.get(field):
-                errors.append(_("organization {name}: missing {field}").format(
-                    name=org.get("name"), field=field))
 
-    choices = preset_choices()
     datasets = catalog.get("datasets") or []
     for dup in sorted(n for n, c in Counter(d.get("name") for d in datasets).items() if c > 1):
         errors.append(_("dataset name {name!r} is used twice").format(name=dup))
-    # resource codes are unique regardless of case, as the schema's validator has it
-    spellings: dict[str, list[str]] = {}
-    for d in datasets:
-        code = str((d.get("catalog") or {}).get("resource_code"))
-        spellings.setdefault(code.lower(), []).append(code)
-    for same in sorted(v for v in spellings.values() if len(v) > 1):
-        errors.append(_("resource_code {code!r} is used by {count} datasets")
-                      .format(code=same[0], count=len(same)))
-
     for ds in datasets:
         name = ds.get("name", "?")
-        for field in ("name", "title", "notes", "organization", "license_id", "maintainer",
-                      "maintainer_email"):
+        for field in ("name", "title", "organization"):
             if not ds.get(field):
                 errors.append(_("dataset {name}: missing {field}").format(name=name, field=field))
         if ds.get("organization") not in orgs:
@@ -165,57 +100,6 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
             if g not in groups:
                 errors.append(_("dataset {name}: unknown group {group!r}")
                               .format(name=name, group=g))
-        for tag in ds.get("tags") or []:
-            if not isinstance(tag, str) or len(tag) < 2:
-                errors.append(
-                    _("dataset {name}: tag {tag!r} must be a string of at least 2 characters")
-                    .format(name=name, tag=tag))
-
-        cat = ds.get("catalog") or {}
-        for field in REQUIRED_CATALOG_FIELDS + DEMO_CATALOG_FIELDS:
-            if field not in cat:
-                errors.append(_("dataset {name}: catalog.{field} missing")
-                              .format(name=name, field=field))
-        for field in REQUIRED_CATALOG_FIELDS:
-            if field in cat and cat[field] in (None, "", []):
-                errors.append(_("dataset {name}: catalog.{field} is empty")
-                              .format(name=name, field=field))
-        tier = cat.get("open_tier")
-        if tier not in OPEN_TIERS:
-            errors.append(_("dataset {name}: open_tier {tier!r} not one of {tiers}")
-                          .format(name=name, tier=tier, tiers=", ".join(OPEN_TIERS)))
-        if tier in ("conditional", "closed"):
-            for field in ("open_tier_reason", "open_tier_basis"):
-                if not str(cat.get(field) or "").strip():
-                    errors.append(_("dataset {name}: {tier} tier needs {field}")
-                                  .format(name=name, tier=tier, field=field))
-        for field, preset in CHOICE_FIELDS.items():
-            if field != "open_tier" and cat.get(field) not in (None, "") and \
-                    cat[field] not in choices[preset]:
-                errors.append(_("dataset {name}: {field} {value!r} unknown")
-                              .format(name=name, field=field, value=cat[field]))
-        for field, preset in MULTIPLE_CHOICE_FIELDS.items():
-            values = cat.get(field) or []
-            if not isinstance(values, list) or any(v not in choices[preset] for v in values):
-                errors.append(_("dataset {name}: {field} {value!r} unknown")
-                              .format(name=name, field=field, value=values))
-        for field in DATE_FIELDS:
-            if cat.get(field) not in (None, "") and not _is_date(cat[field]):
-                errors.append(_("dataset {name}: {field} {value!r} is not a date (YYYY-MM-DD)")
-                              .format(name=name, field=field, value=cat[field]))
-        for flag in ("contains_personal_data", "desensitised"):
-            if flag in cat and not isinstance(cat[flag], bool):
-                errors.append(_("dataset {name}: catalog.{field} must be true or false")
-                              .format(name=name, field=flag))
-        if tier == "unconditional" and cat.get("contains_personal_data") is True and \
-                cat.get("desensitised") is not True:
-            errors.append(_("dataset {name}: unconditional and contains personal data, "
-                            "so it must be desensitised").format(name=name))
-        for item in cat.get("info_items") or []:
-            if not isinstance(item, dict) or not str(item.get("name") or "").strip() or \
-                    item.get("type") not in choices[INFO_ITEM_TYPE_PRESET]:
-                errors.append(_("dataset {name}: information item {item!r} needs a name and "
-                                "a known type").format(name=name, item=item))
 
         resources = ds.get("resources") or []
         if not 1 <= len(resources) <= 3:
@@ -241,6 +125,29 @@ def validate_catalog(catalog: dict[str, Any], files_dir: Path = FILES_DIR) -> li
                     errors.append(_("dataset {name}: file {file!r} does not exist")
                                   .format(name=name, file=res["file"]))
     return errors
+
+
+def error_lines(what: str, error: Exception) -> list[str]:
+    """An action's refusal as readable lines: ``what: field: message``
+    (``info_items 3.name`` for the third item's name)."""
+    details = getattr(error, "error_dict", None)
+    if not isinstance(details, dict):
+        return [f"{what}: {error}"]
+    return [f"{what}: {field}: {message}" for field, message in _flat_errors("", details)]
+
+
+def _flat_errors(field: str, errors: Any) -> Iterable[tuple[str, str]]:
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flat_errors(f"{field}.{key}" if field else str(key), value)
+    elif isinstance(errors, list):
+        for n, value in enumerate(errors, start=1):
+            if isinstance(value, (dict, list)):
+                yield from _flat_errors(f"{field} {n}", value)
+            elif value:
+                yield field, str(value)
+    elif errors:
+        yield field, str(errors)
 
 
 # --------------------------------------------------------------------------- dicts
@@ -391,15 +298,49 @@ class DemoLoader:
 
     def _fail(self, what: str, error: Exception) -> None:
         model.Session.rollback()
-        detail = getattr(error, "error_dict", None) or error
-        message = f"{what}: {type(error).__name__}: {detail}"
-        self.report.failures.append(message)
-        log.error("demo load failed: %s", message)
-        self.echo("    " + tk._("FAILED {message}").format(message=message))
+        for message in error_lines(f"{what}: {type(error).__name__}", error):
+            self.report.failures.append(message)
+            log.error("demo load failed: %s", message)
+            self.echo("    " + tk._("FAILED {message}").format(message=message))
 
     # -- steps
+    def check(self) -> list[str]:
+        """What the portal's rules refuse in the catalog, as readable lines
+        (empty when it may be loaded): each organization, group and dataset
+        (without its files) goes through its create action in one
+        transaction that is rolled back, so nothing is written and the
+        catalog's entries are checked against each other too (resource codes
+        unique). Entries that exist already are not checked again."""
+        _ = tk._
+        problems: list[str] = []
+        context = {"defer_commit": True}
+        steps = [("organization_create", _("organization {name}"), item, group_dict(item, True))
+                 for item in self.catalog.get("organizations") or []
+                 if model.Group.get(item["name"]) is None]
+        steps += [("group_create", _("group {name}"), item, group_dict(item))
+                  for item in self.catalog.get("groups") or []
+                  if model.Group.get(item["name"]) is None]
+        steps += [("package_create", _("dataset {name}"), ds, dataset_dict(ds))
+                  for ds in self.catalog.get("datasets") or []
+                  if model.Package.get(ds["name"]) is None]
+        self.user  # the site user is created (and committed) before the transaction
+        try:
+            for action, what, item, data in steps:
+                try:
+                    with model.Session.begin_nested():
+                        tk.get_action(action)(self.context(**context), data)
+                except tk.ValidationError as error:
+                    problems += error_lines(what.format(name=item["name"]), error)
+        finally:
+            model.Session.rollback()
+            model.Session.remove()
+        return problems
+
     def load(self) -> LoadReport:
         errors = validate_catalog(self.catalog, self.files_dir)
+        if not errors:
+            self.echo(tk._("Checking the demo catalog against the portal's rules"))
+            errors = self.check()
         if errors:
             raise ValueError(tk._("The demo catalog is invalid:") + "\n  " + "\n  ".join(errors))
         self.echo(tk._("Loading the demo catalog as the site user {user!r}").format(user=self.user))

@@ -16,8 +16,10 @@ set +e
 # One worker per core (pytest-xdist), each with its own copy of the test
 # database, Redis database and storage directory (tests/harness.py); a test
 # file stays on one worker, so module-scoped data is built once.
+# A run that hangs is stopped after 40 minutes (the suite takes about 5).
 # shellcheck disable=SC2086
-"$VENV/bin/pytest" --ckan-ini="$INI" tests -n "${TEST_WORKERS:-auto}" --dist loadfile \
+timeout --signal=INT --kill-after=60 "${TEST_TIMEOUT:-2400}" \
+    "$VENV/bin/pytest" --ckan-ini="$INI" tests -n "${TEST_WORKERS:-auto}" --dist loadfile \
     ${PYTEST_ARGS:-} </dev/null
 rc=$?
 set -e
@@ -25,6 +27,7 @@ case "$rc" in
     0) ;; # pytest's own summary is the last line
     5) warn "pytest collected no tests (exit code 5): nothing was tested"
        rc=0 ;;
+    124) printf '%sFAILED: the tests did not finish within %ss%s\n' "$_R" "${TEST_TIMEOUT:-2400}" "$_N" >&2 ;;
     *) printf '%sFAILED: pytest exited with %s%s\n' "$_R" "$rc" "$_N" >&2 ;;
 esac
 exit "$rc"

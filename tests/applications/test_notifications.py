@@ -19,11 +19,11 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.applications import mail, notices
 from ckanext.govshare.applications.model import Application, Notice
 from ckanext.govshare.tiers import policy
 from tests.applications.conftest import application_data, approval_terms
-from ckanext.govshare import options
 
 PERSONAL = ("applicant@research.example", "13812345678")
 

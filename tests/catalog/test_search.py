@@ -9,9 +9,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import url_for
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.catalog import index as catalog_index
 from tests import factories
-from ckanext.govshare import options
 
 #: Fields CKAN's Solr schema declares multi-valued (the rest take one value).
 MULTI_VALUED = {"tags", "groups", "res_name", "res_description", "res_format", "res_url",

@@ -17,8 +17,8 @@ from ckan.tests import helpers
 from tests import factories
 from tests.catalog_review.conftest import as_user, catalogued
 
-from ckanext.govshare.catalog_review.model import CatalogChange
 from ckanext.govshare import options
+from ckanext.govshare.catalog_review.model import CatalogChange
 
 
 def call(action: str, user: dict | None, **data):

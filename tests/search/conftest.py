@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from ckanext.govshare.search.backend import EMBEDDED_URL
 from ckanext.govshare import options
+from ckanext.govshare.search.backend import EMBEDDED_URL
 
 SOLR_URL_VARIABLE = "GOVSHARE_TEST_SOLR_URL"
 

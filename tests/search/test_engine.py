@@ -8,9 +8,9 @@ from __future__ import annotations
 import pysolr
 import pytest
 
+from ckanext.govshare import options
 from ckanext.govshare.search import analysis, backend, query
 from ckanext.govshare.search.client import PostgresSearchClient, make_connection
-from ckanext.govshare import options
 
 SITE = "govshare"
 

@@ -12,8 +12,7 @@ from freezegun import freeze_time
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
-from ckanext.govshare import workdays
-from ckanext.govshare import options
+from ckanext.govshare import options, workdays
 from ckanext.govshare.workdays import DueDate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,8 @@ from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.applications import workflow
-from ckanext.govshare import options
 
 
 def answer_working_days() -> int:

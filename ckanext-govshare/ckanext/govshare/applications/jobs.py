@@ -29,9 +29,9 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import options
 from ckanext.govshare.applications import mail
 from ckanext.govshare.applications.model import Application, Notice, utcnow
-from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 

@@ -32,11 +32,10 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
 from ckan.types import Context
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.applications import dictization, workflow
 from ckanext.govshare.tiers import policy
 from ckanext.govshare import views_common
-from ckanext.govshare import options
 
 applications = Blueprint("govshare_applications", __name__)
 

@@ -24,9 +24,8 @@ from typing import Any, Iterable
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.catalog_review.model import CatalogChange
-from ckanext.govshare import options
 
 
 def kind_label(kind: str) -> str:

@@ -18,9 +18,9 @@ from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import options
 from ckanext.govshare.catalog_review import review
 from ckanext.govshare import views_common
-from ckanext.govshare import options
 
 catalog_review = Blueprint("govshare_catalog_review", __name__)
 

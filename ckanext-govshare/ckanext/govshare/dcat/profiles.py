@@ -48,10 +48,9 @@ from ckanext.dcat.profiles.base import CleanedURIRef
 from ckanext.dcat.profiles.euro_dcat_ap_3 import EuropeanDCATAP3Profile
 from ckanext.dcat.utils import dataset_uri, resource_uri
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.dcat import publication
 from ckanext.govshare.products import sources as product_sources
-from ckanext.govshare import options
 
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 ACCESS_RIGHT = Namespace(EU_AUTHORITY + "access-right/")

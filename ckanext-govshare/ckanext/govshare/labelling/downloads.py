@@ -13,11 +13,10 @@ import flask
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.labelling import label as labels
 from ckanext.govshare.labelling import receipts
 from ckanext.govshare.tiers import views as tier_views
-from ckanext.govshare import options
 
 
 def _facts(resource: model.Resource) -> dict[str, Any]:

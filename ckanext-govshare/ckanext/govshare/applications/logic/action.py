@@ -20,8 +20,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
 from ckanext.govshare.logic import context_user, validate as _validate
-from ckanext.govshare.applications import access, deadline, jobs, notices, workflow
-from ckanext.govshare.applications import dictization
+from ckanext.govshare.applications import access, deadline, dictization, jobs, notices, workflow
 from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)

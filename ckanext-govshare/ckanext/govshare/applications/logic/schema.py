@@ -4,11 +4,11 @@ from __future__ import annotations
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
+from ckanext.govshare import options
 from ckanext.govshare.applications import workflow
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
 from ckanext.govshare.catalog_review.logic.validators import max_length
-from ckanext.govshare import options
 
 
 @validator_args

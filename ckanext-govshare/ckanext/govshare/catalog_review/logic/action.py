@@ -15,12 +15,11 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.govshare import workdays
+from ckanext.govshare import options, workdays
 from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.catalog_review import review
 from ckanext.govshare.catalog_review.logic import schema
 from ckanext.govshare.catalog_review.model import CatalogChange
-from ckanext.govshare import options
 
 _SEARCH_PAGE = 1000
 

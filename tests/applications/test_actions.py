@@ -453,3 +453,83 @@ class TestLists:
         with pytest.raises(tk.ValidationError):
             helpers.call_action("govshare_application_list", context=ctx(agency.editor),
                                 state="pending")
+
+
+class TestNobodyDecidesTheirOwnCase:
+    """An applicant who is, or later becomes, an editor, an admin or a
+    sysadmin never decides, extends or revokes their own application: 403
+    with a clear message, and the attempt is in the trail."""
+
+    @staticmethod
+    def _becomes(agency, role: str) -> None:
+        if role == "sysadmin":
+            user = model.User.get(agency.applicant["name"])
+            user.sysadmin = True
+            model.repo.commit()
+        else:
+            helpers.call_action("organization_member_create", id=agency.org["id"],
+                                username=agency.applicant["name"], role=role)
+
+    @staticmethod
+    def _refused_attempts(app_id: str) -> list[dict]:
+        events = helpers.call_action("govshare_application_show", id=app_id)["events"]
+        return [e for e in events if e["move"] == "own_case_refused"]
+
+    @pytest.mark.parametrize("role", ["editor", "admin", "sysadmin"])
+    @pytest.mark.parametrize("decision,extra", [
+        ("approve", {"terms": approval_terms()}), ("reject", {"reason": "不符合条件"}),
+        ("request_supplement", {"reason": "补充材料"})])
+    def test_deciding(self, agency, role, decision, extra):
+        app = apply(agency)
+        self._becomes(agency, role)
+        with pytest.raises(tk.NotAuthorized, match="your own application"):
+            helpers.call_action("govshare_application_decide", context=ctx(agency.applicant),
+                                id=app["id"], decision=decision, **extra)
+        after = helpers.call_action("govshare_application_show", context=ctx(agency.applicant),
+                                    id=app["id"])
+        assert after["state"] == "submitted"
+        assert after["moves"] == ["withdraw"]  # the pages offer nothing else
+        [attempt] = self._refused_attempts(app["id"])
+        assert attempt["actor"] == agency.applicant["name"]
+        assert attempt["details"] == {"move": decision}
+        assert attempt["from_state"] == attempt["to_state"] == "submitted"
+        # another reviewer of the organization still answers it
+        helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                            id=app["id"], decision=decision, **extra)
+
+    @pytest.mark.parametrize("role", ["editor", "sysadmin"])
+    def test_extending(self, agency, role):
+        app = apply(agency)
+        self._becomes(agency, role)
+        with pytest.raises(tk.NotAuthorized, match="your own application"):
+            helpers.call_action("govshare_application_extend", context=ctx(agency.applicant),
+                                id=app["id"], days=5, reason="需要征求意见")
+        assert helpers.call_action("govshare_application_show",
+                                   id=app["id"])["extension_days"] == 0
+        assert len(self._refused_attempts(app["id"])) == 1
+
+    @pytest.mark.parametrize("role", ["admin", "sysadmin"])
+    def test_revoking_their_own_grant(self, agency, role):
+        app = apply(agency)
+        approved = helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                                       id=app["id"], decision="approve", terms=approval_terms())
+        self._becomes(agency, role)
+        with pytest.raises(tk.NotAuthorized, match="your own application"):
+            helpers.call_action("govshare_grant_revoke", context=ctx(agency.applicant),
+                                id=approved["grant"]["id"], reason="自行撤销")
+        assert helpers.call_action("govshare_application_show",
+                                   id=app["id"])["state"] == "approved"
+        assert len(self._refused_attempts(app["id"])) == 1
+
+    def test_the_api_answers_403(self, app, agency):
+        application = apply(agency)
+        self._becomes(agency, "editor")
+        token = factories.APIToken(user=agency.applicant["name"])["token"]
+        url = tk.url_for("api.action", ver=3, logic_function="govshare_application_decide")
+        res = app.post(url, json={"id": application["id"], "decision": "reject",
+                                  "reason": "x"},
+                       headers={"Authorization": token}, status=403)
+        with app.flask_app.test_request_context("/"):  # the portal's language
+            expected = tk._("This is your own application: nobody decides, extends or revokes "
+                            "their own case. Another reviewer of the organization answers it.")
+        assert expected in res.json["error"]["message"]

@@ -10,6 +10,7 @@ import copy
 import os
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 import ckan.tests.helpers as helpers
@@ -174,6 +175,11 @@ class TestCheck:
     def test_the_demo_catalog_passes_and_nothing_is_written(self):
         assert loader.DemoLoader(CATALOG, echo=lambda _: None).check() == []
         assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
+        # nor is anything left in the search index
+        assert helpers.call_action("package_search", q="*:*",
+                                   include_private=True)["count"] == 0
+        with model.meta.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM govshare_search_doc")).scalar() == 0
 
     def test_a_broken_catalog_is_refused_with_the_rules_messages(self, cli, tmp_path):
         broken = copy.deepcopy(CATALOG)

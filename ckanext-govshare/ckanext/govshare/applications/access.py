@@ -46,18 +46,32 @@ def is_org_admin(user: Optional[model.User], org_id: Optional[str]) -> bool:
     return bool(org_id and _has_permission(user, org_id, "membership"))
 
 
-def roles(user: Optional[model.User], applicant_id: str, org_id: str) -> set[str]:
-    """The workflow roles ``user`` has for an application."""
+def _organization_roles(user: model.User, org_id: str) -> set[str]:
     found: set[str] = set()
-    if user is None:
-        return found
-    if user.id == applicant_id:
-        found.add(workflow.APPLICANT)
     if is_reviewer(user, org_id):
         found.add(workflow.REVIEWER)
     if is_org_admin(user, org_id):
         found.add(workflow.ORG_ADMIN)
     return found
+
+
+def roles(user: Optional[model.User], applicant_id: str, org_id: str) -> set[str]:
+    """The workflow roles ``user`` has for an application. Nobody decides
+    their own case: the applicant is only the applicant, whatever role they
+    hold in the organization (sysadmins too)."""
+    if user is None:
+        return set()
+    if user.id == applicant_id:
+        return {workflow.APPLICANT}
+    return _organization_roles(user, org_id)
+
+
+def deciding_own_case(user: Optional[model.User], applicant_id: str, org_id: str,
+                      move_name: str) -> bool:
+    """Is ``user`` the applicant, trying a move that their role in the
+    organization (or as sysadmin) would otherwise let them make?"""
+    return bool(user is not None and user.id == applicant_id
+                and workflow.actor_of(move_name) in _organization_roles(user, org_id))
 
 
 def may_see_personal_data(viewer_roles: set[str]) -> bool:

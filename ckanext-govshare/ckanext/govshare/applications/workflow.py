@@ -87,6 +87,9 @@ REVOKE = "revoke"
 
 #: the decisions ``govshare_application_decide`` takes
 DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT)
+#: the event recorded when an applicant tries to make a reviewer's or an
+#: admin's move on their own application (not a move: the state stays)
+OWN_CASE_REFUSED = "own_case_refused"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import yaml
 from werkzeug.datastructures import FileStorage
 
+import ckan.lib.search as search
 import ckan.plugins.toolkit as tk
 from ckan import model
 
@@ -324,16 +325,24 @@ class DemoLoader:
                   for ds in self.catalog.get("datasets") or []
                   if model.Package.get(ds["name"]) is None]
         self.user  # the site user is created (and committed) before the transaction
+        tried: list[str] = []
         try:
             for action, what, item, data in steps:
                 try:
                     with model.Session.begin_nested():
-                        tk.get_action(action)(self.context(**context), data)
+                        created = tk.get_action(action)(self.context(**context), data)
+                        if action == "package_create":
+                            tried.append(created["id"])
                 except tk.ValidationError as error:
                     problems += error_lines(what.format(name=item["name"]), error)
         finally:
             model.Session.rollback()
             model.Session.remove()
+            # CKAN indexes a dataset as it is written, outside the transaction
+            # rolled back: take the documents of the datasets tried out again
+            index = search.index_for("package")
+            for package_id in tried:
+                index.remove_dict({"id": package_id})
         return problems
 
     def load(self) -> LoadReport:

@@ -80,6 +80,23 @@ def _record(application: Application, move: str, actor_id: Optional[str],
     return event
 
 
+def _refuse_own_case(context: Context, application_id: Optional[str], move_name: str) -> None:
+    """403 for an applicant making a reviewer's or an admin's move on their
+    own application, whatever role they hold now (sysadmins too, whom CKAN's
+    auth lets through); the attempt is recorded in the trail."""
+    application = Application.get(application_id) if isinstance(application_id, str) else None
+    user = context_user(context)
+    if application is None or not access.deciding_own_case(
+            user, application.user_id, application.owner_org, move_name):
+        return
+    _record(application, workflow.OWN_CASE_REFUSED, user.id, application.state,
+            details={"move": move_name})
+    model.repo.commit()
+    raise tk.NotAuthorized(tk._(
+        "This is your own application: nobody decides, extends or revokes their own "
+        "case. Another reviewer of the organization answers it."))
+
+
 def _move(context: Context, application_id: str, move_name: str,
           reason: Optional[str] = None) -> tuple[Application, workflow.Move, str]:
     """Lock the application and find the move ``move_name`` out of its current
@@ -330,6 +347,9 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     :returns: the application
     :rtype: dictionary
     """
+    decision = data_dict.get("decision")
+    _refuse_own_case(context, data_dict.get("id"),
+                     decision if decision in workflow.DECISIONS else workflow.APPROVE)
     tk.check_access("govshare_application_decide", context, data_dict)
     data = _validate(data_dict, schema.application_decide_schema(), context)
     decision = data["decision"]
@@ -473,6 +493,7 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     :returns: the application with its new ``due_date``
     :rtype: dictionary
     """
+    _refuse_own_case(context, data_dict.get("id"), workflow.EXTEND)
     tk.check_access("govshare_application_extend", context, data_dict)
     data = _validate(data_dict, schema.application_extend_schema(), context)
     application, move, before = _move(context, data["id"], workflow.EXTEND, data["reason"])
@@ -547,6 +568,9 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     :returns: the grant
     :rtype: dictionary
     """
+    grant_id = data_dict.get("id")
+    own = Grant.get(grant_id) if isinstance(grant_id, str) else None
+    _refuse_own_case(context, own.application_id if own else None, workflow.REVOKE)
     tk.check_access("govshare_grant_revoke", context, data_dict)
     data = _validate(data_dict, schema.grant_revoke_schema(), context)
     grant = Grant.get(data["id"])

@@ -94,8 +94,10 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
     grant = Grant.get(data_dict.get("id"))
     if grant is None:
         raise tk.ObjectNotFound(tk._("Grant not found"))
-    return _result(access.is_org_admin(context_user(context), grant.owner_org),
-                   tk._("Only the admins of the data's organization may revoke a grant"))
+    roles = access.roles(context_user(context), grant.user_id, grant.owner_org)
+    return _result(workflow.ORG_ADMIN in roles,
+                   tk._("Only the admins of the data's organization may revoke a grant, "
+                        "and not their own"))
 
 
 def govshare_application_report(context: Context, data_dict: DataDict) -> AuthResult:

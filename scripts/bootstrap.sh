@@ -34,6 +34,9 @@ install_hash() {
 CKAN_VERSION="$(ckan_version)"
 [ -n "$CKAN_VERSION" ] || die "no 'ckan==X.Y.Z' pin in requirements/requirements.txt"
 
+# the ini files' base (not part of the venv, but every command needs it)
+ensure_secrets
+
 HASH="$(install_hash)"
 if [ -x "$CKAN" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ]; then
     step "Python environment .venv is up to date (CKAN $CKAN_VERSION)"

@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 INI="${1:-config/development.ini}"
 [ -x "$CKAN" ] || die "no .venv: run 'make run' or 'make install' first"
+ensure_secrets
 storage="$("$VENV/bin/python" - "$INI" <<'PY'
 import configparser, os, sys
 ini = os.path.abspath(sys.argv[1])

@@ -423,3 +423,11 @@ class TestPages:
                           headers=auth(agency.sysadmin)).body.lstrip("\ufeff")
         row = next(line for line in csv.reader(io.StringIO(content)) if line[1] == org["name"])
         assert row[0] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+@pytest.mark.parametrize("title", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_no_cell_starts_a_formula(title):
+    from ckanext.govshare.applications import report_views
+
+    assert report_views._text(title) == "'" + title
+    assert report_views._text("交通运输局") == "交通运输局"

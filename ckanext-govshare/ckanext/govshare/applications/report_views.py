@@ -123,9 +123,13 @@ def column_titles() -> list[str]:
             tk._("Overdue now"), tk._("Median working days to answer")]
 
 
+#: what a spreadsheet may read as the start of a formula (OWASP's list)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: str) -> str:
-    """A text cell Excel will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def _cells(row: dict[str, Any]) -> list[Any]:

@@ -132,10 +132,13 @@ class Database:
             # index epoch: a new one, so that no search count cached by an
             # earlier run or another copy matches this run's index
             conn.execute(sa.text("UPDATE govshare_search_meta SET epoch = gen_random_uuid()"))
-        # and this run's Redis database starts empty (jobs, caches)
+        # and this run's Redis database starts empty (jobs, caches); never
+        # database 0, make run's
         from ckan.lib.redis import connect_to_redis
 
-        connect_to_redis().flushdb()
+        redis = connect_to_redis()
+        if int(redis.connection_pool.connection_kwargs.get("db") or 0) != 0:
+            redis.flushdb()
         self._order = None
 
     def reset(self) -> None:

@@ -31,3 +31,17 @@ def user_of(name_or_obj: object) -> Optional[model.User]:
 def context_user(context: Context) -> Optional[model.User]:
     """The active user an action or auth function is called for, or None."""
     return user_of(context.get("auth_user_obj") or context.get("user"))
+
+
+def given_id(data_dict: DataDict, *keys: str) -> str:
+    """The id given under the first of ``keys`` (default ``id``) that is
+    present, checked before anything is looked up: 409 "Missing value" when
+    none is given (as CKAN core answers), a field error when it is not text."""
+    keys = keys or ("id",)
+    key = next((k for k in keys if data_dict.get(k) not in (None, "")), keys[0])
+    value = data_dict.get(key)
+    if value in (None, ""):
+        raise tk.ValidationError({key: [tk._("Missing value")]})
+    if not isinstance(value, str):
+        raise tk.ValidationError({key: [tk._("Give the id as text")]})
+    return value

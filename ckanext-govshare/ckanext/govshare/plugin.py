@@ -9,6 +9,7 @@ from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
 from ckanext.govshare import core_messages
+from ckanext.govshare import request_guard
 from ckanext.govshare.applications import grants as application_grants
 from ckanext.govshare.applications import helpers as application_helpers
 from ckanext.govshare.applications import subscriptions as application_subscriptions
@@ -140,9 +141,10 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         return tier_labels.get_user_dataset_labels(user_obj)
 
-    # IMiddleware: no download route serves data without access
+    # IMiddleware: no download route serves data without access; no API
+    # request CKAN would answer with a 500 gets that far
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return tier_views.make_middleware(app, config)
+        return request_guard.install(tier_views.make_middleware(app, config))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
-from ckanext.govshare.logic import context_user, validate as _validate
+from ckanext.govshare.logic import context_user, given_id, validate as _validate
 from ckanext.govshare.applications import access, deadline, dictization, jobs, notices, workflow
 from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
@@ -258,7 +258,7 @@ def govshare_application_show(context: Context, data_dict: DataDict) -> dict[str
     :rtype: dictionary
     """
     tk.check_access("govshare_application_show", context, data_dict)
-    application = Application.get(data_dict.get("id"))
+    application = Application.get(given_id(data_dict))
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
     return dictization.application_dict(application, context_user(context), events=True)

@@ -12,12 +12,12 @@ import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govshare.applications import access, workflow
-from ckanext.govshare.logic import context_user
+from ckanext.govshare.logic import context_user, given_id
 from ckanext.govshare.applications.model import Application, Grant
 
 
 def _application(data_dict: DataDict) -> Application:
-    application = Application.get(data_dict.get("id") or data_dict.get("application_id"))
+    application = Application.get(given_id(data_dict, "id", "application_id"))
     if application is None:
         raise tk.ObjectNotFound(tk._("Application not found"))
     return application
@@ -52,7 +52,7 @@ def govshare_application_list(context: Context, data_dict: DataDict) -> AuthResu
     if user is None:
         return _result(False, tk._("Log in to see applications"))
     org = data_dict.get("organization")
-    if org and not access.is_reviewer(user, _org_id(org)):
+    if org and not access.is_reviewer(user, _org_id(given_id(data_dict, "organization"))):
         return _result(False, tk._("Only the reviewers of an organization may see "
                                    "the applications it received"))
     return {"success": True}
@@ -91,7 +91,7 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def govshare_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
-    grant = Grant.get(data_dict.get("id"))
+    grant = Grant.get(given_id(data_dict))
     if grant is None:
         raise tk.ObjectNotFound(tk._("Grant not found"))
     roles = access.roles(context_user(context), grant.user_id, grant.owner_org)

@@ -119,15 +119,15 @@ def application_list_schema(ignore_missing: Validator, unicode_safe: Validator,
                             natural_number_validator: Validator,
                             is_positive_integer: Validator) -> Schema:
     return {
-        "mine": [ignore_missing, boolean_validator],
+        "mine": [ignore_missing, v.strict_boolean],
         "organization": [ignore_missing, unicode_safe],
         "package_id": [ignore_missing, unicode_safe],
         "state": [ignore_missing, unicode_safe, one_of(list(workflow.STATES))],
-        "overdue": [ignore_missing, boolean_validator],
+        "overdue": [ignore_missing, v.strict_boolean],
         "sort": [default("due_date"), unicode_safe,
                  one_of(["due_date", "submitted_at desc", "created_at desc"])],
         "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
-        "offset": [default(0), natural_number_validator],
+        "offset": [default(0), v.offset],
     }
 
 
@@ -137,13 +137,13 @@ def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator,
                       default: ValidatorFactory, natural_number_validator: Validator,
                       is_positive_integer: Validator) -> Schema:
     return {
-        "mine": [ignore_missing, boolean_validator],
+        "mine": [ignore_missing, v.strict_boolean],
         "organization": [ignore_missing, unicode_safe],
         "package_id": [ignore_missing, unicode_safe],
         "application_id": [ignore_missing, unicode_safe],
         "state": [ignore_missing, unicode_safe, one_of(["active", "expired", "revoked"])],
         "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
-        "offset": [default(0), natural_number_validator],
+        "offset": [default(0), v.offset],
     }
 
 

@@ -90,3 +90,37 @@ def credit_code_for_organizations(key: FlattenKey, data: FlattenDataDict,
                                     "social credit code"))
     else:
         data[key] = None
+
+
+#: the largest offset a list accepts (PostgreSQL's OFFSET is a bigint; a
+#: client asking for more gets a field error, not a database error)
+MAX_OFFSET = 10**9
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0", "")
+
+
+def strict_boolean(value: Any) -> Any:
+    """A yes/no parameter: a boolean, 0/1, or true/false, yes/no, on/off;
+    anything else is a field error (CKAN's boolean_validator fails on numbers
+    and lists with a 500)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise tk.Invalid(tk._("Give true or false"))
+
+
+def offset(value: Any) -> Any:
+    """How many results to skip: a whole number from 0 to :data:`MAX_OFFSET`."""
+    if isinstance(value, bool):
+        raise tk.Invalid(tk._("Enter a whole number"))
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise tk.Invalid(tk._("Enter a whole number")) from None
+    if not 0 <= number <= MAX_OFFSET:
+        raise tk.Invalid(tk._("Must be between {low} and {high}").format(
+            low=0, high=MAX_OFFSET))
+    return number

@@ -14,16 +14,18 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
+from ckanext.govshare.logic import given_id
+
 
 def _package(data_dict: DataDict, key: str) -> model.Package:
-    package = model.Package.get(data_dict.get(key) or "")
+    package = model.Package.get(given_id(data_dict, key))
     if package is None or package.state == "deleted":
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     return package
 
 
 def _organization(data_dict: DataDict, key: str) -> model.Group:
-    group = model.Group.get(data_dict.get(key) or "")
+    group = model.Group.get(given_id(data_dict, key))
     if group is None or not group.is_organization or group.state == "deleted":
         raise tk.ObjectNotFound(tk._("Organization not found"))
     return group

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
+from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog_review.logic.validators import max_length
 from ckanext.govshare.catalog_review.model import KINDS
 
@@ -38,7 +39,7 @@ def catalog_change_list_schema(
                             convert_group_name_or_id_to_id],
         "status": [default("all"), unicode_safe, one_of(["open", "answered", "all"])],
         "limit": [default(100), natural_number_validator],
-        "offset": [default(0), natural_number_validator],
+        "offset": [default(0), v.offset],
     }
 
 
@@ -62,5 +63,5 @@ def catalog_review_list_schema(
     return {
         "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
                convert_group_name_or_id_to_id],
-        "include_pending": [default(False), boolean_validator],
+        "include_pending": [default(False), v.strict_boolean],
     }

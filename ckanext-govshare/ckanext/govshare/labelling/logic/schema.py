@@ -4,6 +4,7 @@ from __future__ import annotations
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
+from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.applications.logic.validators import int_between, iso_date
 
 
@@ -22,8 +23,8 @@ def receipt_list_schema(ignore_missing: Validator, unicode_safe: Validator,
                         boolean_validator: Validator) -> Schema:
     return {
         "user": [ignore_missing, unicode_safe],
-        "include_labels": [default(False), boolean_validator],
+        "include_labels": [default(False), v.strict_boolean],
         "package_id": [ignore_missing, unicode_safe],
         "limit": [default(50), int_between(1, "ckan.search.rows_max")],
-        "offset": [default(0), natural_number_validator],
+        "offset": [default(0), v.offset],
     }

@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Context, DataDict, Schema, Validator, ValidatorFactory
 
+from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.applications.logic.validators import int_between
 from ckanext.govshare.products import index
 from ckanext.govshare.products.sources import PRODUCT_TYPE
@@ -21,7 +22,7 @@ def product_list_schema(ignore_missing: Validator, unicode_safe: Validator,
         "package_id": [ignore_missing, unicode_safe],
         "grant_id": [ignore_missing, unicode_safe],
         "limit": [default(20), int_between(1, "ckan.search.rows_max")],
-        "offset": [default(0), natural_number_validator],
+        "offset": [default(0), v.offset],
     }
 
 

@@ -1,0 +1,91 @@
+"""Refuses, with CKAN's error shape, the API requests that CKAN would answer
+with a 500: text PostgreSQL cannot store (NUL, lone surrogates) in any
+parameter or JSON value, and JSON nested deeper than :data:`MAX_DEPTH`.
+
+Installed on the Flask app by the plugin's IMiddleware; every action, core
+and GovShare's, is behind it, so a surface nobody thought of is covered too.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Optional
+
+import flask
+
+import ckan.plugins.toolkit as tk
+
+#: deeper JSON than any action takes (CKAN's own parser fails near 1,000)
+MAX_DEPTH = 64
+
+
+def install(app: Any) -> Any:
+    if hasattr(app, "before_request"):  # the Flask app
+        app.before_request(check_request)
+    return app
+
+
+def check_request() -> Optional[flask.Response]:
+    request = flask.request
+    if not request.path.startswith("/api/"):
+        return None
+    for key, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
+        if not storable(key) or not storable(value):
+            return _refused(409, key)
+    if request.mimetype != "application/json":
+        return None
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except RecursionError:
+        return _refused(400, None)
+    except ValueError:
+        return None  # CKAN's own answer to a malformed body
+    for path, value in _walk(body):
+        if path is None:
+            return _refused(400, None)
+        if isinstance(value, str) and not storable(value):
+            return _refused(409, path)
+    return None
+
+
+def storable(text: str) -> bool:
+    """Text PostgreSQL can store: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(value: Any) -> Iterator[tuple[Optional[str], Any]]:
+    """(top-level key, value) for every key and value in a JSON document;
+    (None, …) once when it is nested deeper than :data:`MAX_DEPTH`."""
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    while stack:
+        top, item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield None, item
+            return
+        if isinstance(item, dict):
+            for key, child in item.items():
+                name = top or str(key)
+                yield name, key
+                stack.append((name, child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((top, child, depth + 1) for child in item)
+        else:
+            yield top, item
+
+
+def _refused(status: int, field: Optional[str]) -> flask.Response:
+    if field is None:
+        error = {"__type": "Bad request", "message": tk._(
+            "The request is nested more than {depth} levels deep").format(depth=MAX_DEPTH)}
+    else:
+        name = field if storable(field) else "?"
+        error = {"__type": "Validation Error", name: [tk._(
+            "Text with a NUL character or a lone surrogate cannot be stored")]}
+    response = flask.jsonify({"help": flask.request.url, "success": False, "error": error})
+    response.status_code = status
+    return response

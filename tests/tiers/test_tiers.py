@@ -135,13 +135,14 @@ class TestGrants:
         assert not policy.has_access(grantee["name"], link)
 
     def test_grants_never_open_closed_datasets(self, world):
-        policy.register_grant_checker(lambda user, package_id, resource_id: True)
+        everything = policy.register_grant_checker(lambda user, package_id, resource_id: True)
         try:
             assert not policy.has_access(world.user("stranger"), world.uploads["closed"])
             assert policy.has_access(world.user("stranger"), world.uploads["conditional"])
             assert not policy.has_access(None, world.uploads["conditional"])  # anonymous
         finally:
-            policy._grant_checkers.clear()
+            # only this test's checker: the applications' own stays registered
+            policy.unregister_grant_checker(everything)
 
     def test_a_failing_checker_grants_nothing(self, world):
         def broken(user, package_id, resource_id):

@@ -1,9 +1,12 @@
-"""Refuses, with CKAN's error shape, the API requests that CKAN would answer
-with a 500: text PostgreSQL cannot store (NUL, lone surrogates) in any
-parameter or JSON value, and JSON nested deeper than :data:`MAX_DEPTH`.
+"""What every request and response of the portal gets, on the Flask app
+(installed by the plugin's IMiddleware, so every route and action, core and
+GovShare's, is behind it):
 
-Installed on the Flask app by the plugin's IMiddleware; every action, core
-and GovShare's, is behind it, so a surface nobody thought of is covered too.
+* API requests CKAN would answer with a 500 are refused with CKAN's error
+  shape: text PostgreSQL cannot store (NUL, lone surrogates) in any
+  parameter or JSON value, JSON nested deeper than :data:`MAX_DEPTH`;
+* every response carries :data:`SECURITY_HEADERS` (unless set already):
+  no MIME sniffing, no framing by other sites, no full URLs in referrers.
 """
 from __future__ import annotations
 
@@ -16,12 +19,25 @@ import ckan.plugins.toolkit as tk
 
 #: deeper JSON than any action takes (CKAN's own parser fails near 1,000)
 MAX_DEPTH = 64
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
 
 
 def install(app: Any) -> Any:
     if hasattr(app, "before_request"):  # the Flask app
         app.before_request(check_request)
+        app.after_request(add_security_headers)
     return app
+
+
+def add_security_headers(response: flask.Response) -> flask.Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def check_request() -> Optional[flask.Response]:

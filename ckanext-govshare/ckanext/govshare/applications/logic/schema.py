@@ -114,9 +114,7 @@ def application_extend_schema(not_missing: Validator, not_empty: Validator,
 
 @validator_args
 def application_list_schema(ignore_missing: Validator, unicode_safe: Validator,
-                            boolean_validator: Validator, one_of: ValidatorFactory,
-                            default: ValidatorFactory,
-                            natural_number_validator: Validator,
+                            one_of: ValidatorFactory, default: ValidatorFactory,
                             is_positive_integer: Validator) -> Schema:
     return {
         "mine": [ignore_missing, v.strict_boolean],
@@ -132,9 +130,8 @@ def application_list_schema(ignore_missing: Validator, unicode_safe: Validator,
 
 
 @validator_args
-def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator,
-                      boolean_validator: Validator, one_of: ValidatorFactory,
-                      default: ValidatorFactory, natural_number_validator: Validator,
+def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator, one_of: ValidatorFactory,
+                      default: ValidatorFactory,
                       is_positive_integer: Validator) -> Schema:
     return {
         "mine": [ignore_missing, v.strict_boolean],

@@ -59,7 +59,7 @@ def catalog_review_list_schema(
         not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
         group_id_or_name_exists: Validator,
         convert_group_name_or_id_to_id: Validator,
-        default: ValidatorFactory, boolean_validator: Validator) -> Schema:
+        default: ValidatorFactory) -> Schema:
     return {
         "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
                convert_group_name_or_id_to_id],

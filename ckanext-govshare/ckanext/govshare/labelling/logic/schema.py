@@ -19,8 +19,7 @@ def label_show_schema(ignore_missing: Validator, unicode_safe: Validator) -> Sch
 
 @validator_args
 def receipt_list_schema(ignore_missing: Validator, unicode_safe: Validator,
-                        default: ValidatorFactory, natural_number_validator: Validator,
-                        boolean_validator: Validator) -> Schema:
+                        default: ValidatorFactory) -> Schema:
     return {
         "user": [ignore_missing, unicode_safe],
         "include_labels": [default(False), v.strict_boolean],

@@ -16,7 +16,7 @@ from ckanext.govshare.products.sources import PRODUCT_TYPE
 
 @validator_args
 def product_list_schema(ignore_missing: Validator, unicode_safe: Validator,
-                        default: ValidatorFactory, natural_number_validator: Validator
+                        default: ValidatorFactory
                         ) -> Schema:
     return {
         "package_id": [ignore_missing, unicode_safe],

@@ -86,3 +86,11 @@ def test_a_missing_id_is_missing_not_unknown(app, callers):
                        headers={"Authorization": callers["sysadmin"]})
         assert res.status_code == 409, action
         assert "id" in res.json["error"], action
+
+
+@pytest.mark.parametrize("start", [10**20, 2**31])
+def test_a_search_offset_past_any_index_is_a_search_error(app, start):
+    """As Solr answers: 409 Search Error, not a database error."""
+    res = app.get("/api/3/action/package_search", query_string={"start": str(start)})
+    assert res.status_code == 409
+    assert res.json["error"]["__type"] == "Search Error"

@@ -28,6 +28,8 @@ from ckanext.govshare.search import fields as kinds
 from ckanext.govshare.search.query import Sql
 
 log = logging.getLogger(__name__)
+#: the largest ``rows`` or ``start`` Solr takes
+SOLR_MAX_INT = 2**31 - 1
 
 URL = "postgresql://embedded-govshare-search"
 RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"  # D, C, B, A
@@ -465,8 +467,11 @@ class PostgresSearchClient:
             request = SearchRequest(q, params)
             rows = int(params.get("rows", 10))
             start = int(params.get("start", 0))
-            if rows < 0 or start < 0:
-                raise pysolr.SolrError("rows and start must not be negative")
+            # Solr's own bounds (a Java int): larger offsets are an error there
+            # too, and PostgreSQL's OFFSET would fail past a bigint
+            if not (0 <= rows <= SOLR_MAX_INT and 0 <= start <= SOLR_MAX_INT):
+                raise pysolr.SolrError(
+                    f"rows and start must be between 0 and {SOLR_MAX_INT}")
             facet_names, limit, mincount, order = _facet_options(params)
             fl = _field_list(params.get("fl"))
             with _Transaction() as cursor:

@@ -32,7 +32,6 @@ EXPIRED = "expired"
 REVOKED = "revoked"
 
 
-
 def N_(message: str) -> str:
     """Marks ``message`` for the translation catalog; it is translated where
     it is shown (:func:`state_label`)."""

@@ -27,7 +27,6 @@ from ckanext.govshare.applications.model import (
 from ckanext.govshare.tiers import policy
 
 
-
 # ------------------------------------------------------------------ helpers
 def _logged_in(context: Context) -> model.User:
     user = context_user(context)

@@ -1,6 +1,7 @@
 """What every GovShare action shares."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Optional
 
 import ckan.model as model
@@ -45,3 +46,35 @@ def given_id(data_dict: DataDict, *keys: str) -> str:
     if not isinstance(value, str):
         raise tk.ValidationError({key: [tk._("Give the id as text")]})
     return value
+
+
+def merged(*tables: dict[str, Any]) -> dict[str, Any]:
+    """The capabilities' action (or auth) tables as the one table a plugin
+    registers. Two chained functions of the same name are chained in turn
+    (the later one around the earlier), not one silently dropped; two plain
+    functions of the same name are a mistake."""
+    out: dict[str, Any] = {}
+    for table in tables:
+        for name, fn in table.items():
+            if name not in out:
+                out[name] = fn
+                continue
+            inner = out[name]
+            chained = ("chained_action", "chained_auth_function")
+            kind = next((k for k in chained if getattr(fn, k, False)), None)
+            if kind is None or not getattr(inner, kind, False):
+                raise ValueError(f"{name} is defined twice")
+            out[name] = _chain(fn, inner, kind)
+    return out
+
+
+def _chain(outer: Any, inner: Any, kind: str) -> Any:
+    @functools.wraps(outer)
+    def both(next_fn: Any, context: Any, data_dict: Any = None) -> Any:
+        return outer(functools.partial(inner, next_fn), context, data_dict)
+
+    setattr(both, kind, True)
+    for flag in ("side_effect_free", "auth_allow_anonymous_access", "auth_sysadmins_check"):
+        if hasattr(outer, flag) or hasattr(inner, flag):
+            setattr(both, flag, getattr(outer, flag, False) or getattr(inner, flag, False))
+    return both

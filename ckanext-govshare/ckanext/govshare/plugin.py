@@ -9,6 +9,7 @@ from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
 from ckanext.govshare import core_messages
+from ckanext.govshare import page_errors
 from ckanext.govshare import request_guard
 from ckanext.govshare.applications import grants as application_grants
 from ckanext.govshare.applications import helpers as application_helpers
@@ -27,6 +28,7 @@ from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
 from ckanext.govshare.dcat.logic import action as dcat_action
+from ckanext.govshare.logic import merged
 from ckanext.govshare.labelling import downloads as labelling_downloads
 from ckanext.govshare.labelling import helpers as labelling_helpers
 from ckanext.govshare.labelling import views as labelling_views
@@ -39,6 +41,7 @@ from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
 from ckanext.govshare.search import backend as search_backend
+from ckanext.govshare.tiers import helpers as tier_helpers
 from ckanext.govshare.tiers import hooks as tier_hooks
 from ckanext.govshare.tiers import labels as tier_labels
 from ckanext.govshare.tiers import views as tier_views
@@ -53,21 +56,22 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),
                              **core_messages.get_helpers(),
                              **labelling_helpers.get_helpers(),
-                             **product_helpers.get_helpers()})
-@tk.blanket.actions(lambda: {**application_action.get_actions(),
-                             **application_report_action.get_actions(),
-                             **application_tick_action.get_actions(),
-                             **catalog_review_action.get_actions(),
-                             **tier_action.get_actions(),
-                             **dcat_action.get_actions(),
-                             **labelling_action.get_actions(),
-                             **product_action.get_actions()})
-@tk.blanket.auth_functions(lambda: {**application_auth.get_auth_functions(),
-                                    **application_tick_action.get_auth_functions(),
-                                    **catalog_review_auth.get_auth_functions(),
-                                    **tier_auth.get_auth_functions(),
-                                    **labelling_auth.get_auth_functions(),
-                                    **product_auth.get_auth_functions()})
+                             **product_helpers.get_helpers(),
+                             **tier_helpers.get_helpers()})
+@tk.blanket.actions(lambda: merged(application_action.get_actions(),
+                                   application_report_action.get_actions(),
+                                   application_tick_action.get_actions(),
+                                   catalog_review_action.get_actions(),
+                                   tier_action.get_actions(),
+                                   dcat_action.get_actions(),
+                                   labelling_action.get_actions(),
+                                   product_action.get_actions()))
+@tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
+                                          application_tick_action.get_auth_functions(),
+                                          catalog_review_auth.get_auth_functions(),
+                                          tier_auth.get_auth_functions(),
+                                          labelling_auth.get_auth_functions(),
+                                          product_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
@@ -142,9 +146,11 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         return tier_labels.get_user_dataset_labels(user_obj)
 
     # IMiddleware: no download route serves data without access; no API
-    # request CKAN would answer with a 500 gets that far
+    # request CKAN would answer with a 500 gets that far; no page lets a
+    # logic error become a 500
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return request_guard.install(tier_views.make_middleware(app, config))
+        return page_errors.install(
+            request_guard.install(tier_views.make_middleware(app, config)))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

@@ -247,6 +247,113 @@ def followee_list(original_action: Action, context: Context,
     return kept
 
 
+# --------------------------------------------------------------------- vocabularies
+def _visible_values(caller: policy.Caller, context: Context, field: str) -> set[str]:
+    """The values of an index field (``tags``, ``res_format``, ...) on the
+    datasets the caller may see, lowercased: one faceted search as the caller,
+    so the permission labels decide."""
+    search_context: Context = {"user": context.get("user", ""),
+                               "auth_user_obj": caller.user}
+    result = tk.get_action("package_search")(search_context, {
+        "rows": 0, "include_private": True, "facet.field": json.dumps([field]),
+        "facet.limit": -1, "facet.mincount": 1})
+    return {str(value).lower() for value in result.get("facets", {}).get(field, {})}
+
+
+def _vocabulary_field(data_dict: DataDict) -> str:
+    """The index field of a tag vocabulary (CKAN indexes them as ``vocab_<name>``)."""
+    vocabulary = data_dict.get("vocabulary_id")
+    if not vocabulary:
+        return "tags"
+    found = model.Vocabulary.get(vocabulary) if isinstance(vocabulary, str) else None
+    return f"vocab_{found.name}" if found else "tags"
+
+
+def _keep_visible(items: Any, visible: set[str], key: str = "name") -> Any:
+    if not isinstance(items, list):
+        return items
+    return [item for item in items
+            if str(item.get(key) if isinstance(item, dict) else item).lower() in visible]
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_list(original_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``tag_list`` reads the tag table, whichever datasets carry a
+    tag: only tags of datasets the caller may see."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged:
+        return result
+    return _keep_visible(result, _visible_values(caller, context, _vocabulary_field(data_dict)))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_autocomplete(original_action: Action, context: Context,
+                     data_dict: DataDict) -> Any:
+    """CKAN's ``tag_autocomplete`` (and ``/api/2/util/tag/autocomplete``):
+    only tags of datasets the caller may see."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged:
+        return result
+    return _keep_visible(result, _visible_values(caller, context, _vocabulary_field(data_dict)))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def tag_search(original_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``tag_search`` reads the tag table: only tags of datasets the
+    caller may see (the count too)."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged or not isinstance(result, dict):
+        return result
+    visible = _visible_values(caller, context, _vocabulary_field(data_dict))
+    count, page = result.get("count", 0), result.get("results") or []
+    if count <= len(page):
+        kept = _keep_visible(page, visible)
+        return dict(result, results=kept, count=len(kept))
+    # several pages: filter all the matches, then page them again
+    every = original_action(dict(context), dict(data_dict, limit=count, offset=0))
+    kept = _keep_visible(every.get("results") or [], visible)
+    offset = int(data_dict.get("offset") or 0)
+    limit = int(data_dict.get("limit") or len(page))
+    return dict(result, results=kept[offset:offset + limit], count=len(kept))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def format_autocomplete(original_action: Action, context: Context,
+                        data_dict: DataDict) -> Any:
+    """CKAN's ``format_autocomplete`` (and its ``/api/2/util`` route) reads
+    the resource table: only formats of datasets the caller may see."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged:
+        return result
+    return _keep_visible(result, _visible_values(caller, context, "res_format"))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def member_list(original_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``member_list`` of an organization or group lists the ids of
+    all its datasets: only those the caller may see."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged or not isinstance(result, list):
+        return result
+    ids = [m[0] for m in result if isinstance(m, (list, tuple)) and m[1] == "package"]
+    packages = {pkg.id: pkg for pkg in model.Session.query(model.Package).filter(
+        model.Package.id.in_(ids))} if ids else {}
+    return [m for m in result
+            if not (isinstance(m, (list, tuple)) and m[1] == "package")
+            or (m[0] in packages and policy.can_see(
+                caller, policy.PackageFacts.from_model(packages[m[0]])))]
+
+
 # --------------------------------------------------------------------- activities
 def _scrub_activities(caller: policy.Caller,
                       activities: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -413,6 +520,11 @@ def get_actions() -> dict[str, Any]:
         "tag_show": tag_show,
         "dataset_followee_list": dataset_followee_list,
         "followee_list": followee_list,
+        "tag_list": tag_list,
+        "tag_autocomplete": tag_autocomplete,
+        "tag_search": tag_search,
+        "format_autocomplete": format_autocomplete,
+        "member_list": member_list,
     }
     if p.plugin_loaded("activity"):
         actions.update({

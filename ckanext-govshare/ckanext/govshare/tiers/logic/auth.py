@@ -43,6 +43,33 @@ def resource_view_show(next_auth: AuthFunction, context: Context,
     return _resource_access(context, resource)
 
 
+def _without_ids(result: AuthResult, message: str) -> AuthResult:
+    """CKAN's refusals name the dataset by its id, also to a caller who asked
+    by name and may not know the dataset exists (a closed or private one):
+    the same refusal, without the id."""
+    if result.get("success"):
+        return result
+    return {"success": False, "msg": message}
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_show(next_auth: AuthFunction, context: Context,
+                 data_dict: DataDict) -> AuthResult:
+    """CKAN's, with a refusal that does not give the dataset's id away."""
+    return _without_ids(next_auth(context, data_dict),
+                        tk._("You are not authorized to see this dataset"))
+
+
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def package_update(next_auth: AuthFunction, context: Context,
+                   data_dict: DataDict) -> AuthResult:
+    """CKAN's, with a refusal that does not give the dataset's id away."""
+    return _without_ids(next_auth(context, data_dict),
+                        tk._("You are not authorized to change this dataset"))
+
+
 def _datastore_check(next_auth: AuthFunction, context: Context,
                      data_dict: DataDict) -> AuthResult:
     result = next_auth(context, data_dict)
@@ -88,7 +115,9 @@ def datastore_search_sql(next_auth: AuthFunction, context: Context,
 
 def get_auth_functions() -> dict[str, Any]:
     """Chained auth functions; the datastore ones only with the datastore on."""
-    functions: dict[str, Any] = {"resource_view_show": resource_view_show}
+    functions: dict[str, Any] = {"resource_view_show": resource_view_show,
+                                 "package_show": package_show,
+                                 "package_update": package_update}
     if p.plugin_loaded("datastore"):
         functions.update(datastore_search=datastore_search,
                          datastore_info=datastore_info,

@@ -8,6 +8,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.govshare import cli
+from ckanext.govshare import content_policy
 from ckanext.govshare import core_messages
 from ckanext.govshare import page_errors
 from ckanext.govshare import request_guard
@@ -34,6 +35,9 @@ from ckanext.govshare.labelling import helpers as labelling_helpers
 from ckanext.govshare.labelling import views as labelling_views
 from ckanext.govshare.labelling.logic import action as labelling_action
 from ckanext.govshare.labelling.logic import auth as labelling_auth
+from ckanext.govshare.links import helpers as link_helpers
+from ckanext.govshare.links.logic import action as link_action
+from ckanext.govshare.links.logic import validators as link_validators
 from ckanext.govshare.products import facets as product_facets
 from ckanext.govshare.products import helpers as product_helpers
 from ckanext.govshare.products import index as product_index
@@ -52,10 +56,13 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.validators(lambda: {**catalog_validators.get_validators(),
+                                **link_validators.get_validators(),
                                 **product_validators.get_validators()})
 @tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),
+                             **content_policy.get_helpers(),
                              **core_messages.get_helpers(),
                              **labelling_helpers.get_helpers(),
+                             **link_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
                              **tier_helpers.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
@@ -65,6 +72,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    tier_action.get_actions(),
                                    dcat_action.get_actions(),
                                    labelling_action.get_actions(),
+                                   link_action.get_actions(),
                                    product_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
@@ -91,6 +99,8 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config: Any) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_public_directory(config, "public")
+        tk.add_resource("assets", "govshare")
+        request_guard.secure_cookies(config)
         # Runs before CKAN initialises its Solr settings, so the embedded
         # engine is in place before the first search call.
         search_backend.install(config)

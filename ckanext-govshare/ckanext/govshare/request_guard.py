@@ -6,7 +6,9 @@ GovShare's, is behind it):
   shape: text PostgreSQL cannot store (NUL, lone surrogates) in any
   parameter or JSON value, JSON nested deeper than :data:`MAX_DEPTH`;
 * every response carries :data:`SECURITY_HEADERS` (unless set already):
-  no MIME sniffing, no framing by other sites, no full URLs in referrers.
+  no MIME sniffing, no framing by other sites, no full URLs in referrers,
+  and the Content-Security-Policy of :mod:`ckanext.govshare.content_policy`
+  with the response's nonce.
 """
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ import flask
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import content_policy
+
 #: deeper JSON than any action takes (CKAN's own parser fails near 1,000)
 MAX_DEPTH = 64
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "SAMEORIGIN",
-    "Content-Security-Policy": "frame-ancestors 'self'",
     "Referrer-Policy": "strict-origin-when-cross-origin",
 }
 
@@ -34,9 +37,23 @@ def install(app: Any) -> Any:
     return app
 
 
+#: Flask's and Flask-Login's options that mark the session and "remember me"
+#: cookies ``Secure``
+SECURE_COOKIE_OPTIONS = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+
+
+def secure_cookies(config: Any) -> None:
+    """Mark the login cookies ``Secure`` when the site is served over HTTPS
+    (IConfigurer, before the Flask app copies the config)."""
+    if str(config.get("ckan.site_url") or "").lower().startswith("https://"):
+        for option in SECURE_COOKIE_OPTIONS:
+            config[option] = True
+
+
 def add_security_headers(response: flask.Response) -> flask.Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", content_policy.response_policy())
     return response
 
 

@@ -31,6 +31,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.links import schemes as links
 from ckanext.govshare.tiers import policy
 from ckanext.govshare import views_common
 
@@ -123,6 +124,13 @@ def _after_download(user: Optional[model.User], resource: model.Resource,
     return response
 
 
+def _redirectable(url: Any) -> bool:
+    """A link CKAN's download view may redirect to: of an allowed scheme, and
+    absolute or a path, as ``h.redirect_to`` needs (it answered 500 for
+    ``javascript:``, ``data:`` or a bare name)."""
+    return links.is_safe_url(url) and (tk.h.is_url(url) or url.startswith("/"))
+
+
 def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a CKAN ``resource.download`` view with the tier policy."""
 
@@ -153,6 +161,8 @@ def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
             return tk.abort(404, tk._("Resource not found"))
         response = _stream(rsc, filename) if rsc.get("url_type") == "upload" else None
         if response is None:
+            if rsc.get("url_type") != "upload" and not _redirectable(rsc.get("url")):
+                return tk.abort(404, tk._("This resource has no address it can be downloaded from"))
             response = view(package_type=package_type, id=id, resource_id=resource_id,
                             filename=filename, **kwargs)
         return _after_download(caller.user, resource, response)

@@ -14,7 +14,7 @@ help:
 	@echo "                 (DEMO=0 skips the demo catalog, WORKER=0 the jobs worker, PORT=5001 another port)"
 	@echo "make test        set up the test database and run pytest (PYTEST_ARGS='-k x -x' to narrow)"
 	@echo "make install     only create .venv and install the pinned dependencies"
-	@echo "make services    only make sure PostgreSQL, Redis, the role and both databases exist"
+	@echo "make services    only make sure PostgreSQL, Redis, the roles and both databases exist"
 	@echo "make worker      run a background-jobs worker in the foreground"
 	@echo "make lock        re-resolve the requirements and rewrite requirements/lock.txt"
 	@echo "make clean-db    empty the development database and var/storage (asks nothing)"
@@ -30,7 +30,7 @@ test:
 install:
 	@scripts/bootstrap.sh
 
-services:
+services: install
 	@scripts/services.sh govshare govshare_test
 
 worker: install

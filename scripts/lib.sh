@@ -14,7 +14,10 @@ VENV="${VENV:-$ROOT/.venv}"
 CKAN="$VENV/bin/ckan"
 
 # Where the services are expected (they match config/development.ini and
-# config/test.ini; change both together).
+# config/test.ini; change both together). PG_ROLE is the portal's role (what
+# the web, the worker and the tests connect as); the database's owner role,
+# which migrates, is derived from it by ckanext.govshare.database.roles
+# (GOVSHARE_DB_OWNER_URL, else PG_ROLE with "_owner" appended).
 PG_HOST="${GOVSHARE_PG_HOST:-127.0.0.1}"
 PG_PORT="${GOVSHARE_PG_PORT:-5432}"
 PG_ROLE="${GOVSHARE_PG_ROLE:-govshare}"
@@ -168,33 +171,62 @@ find_pg_superuser() {
     fi
 }
 
-# create_role_and_database NAME : as superuser, whichever of the role and the
-# database is missing.
-create_role_and_database() {
-    local db="$1"
+# owner_login DB : the owner role's name and password (two lines) for the
+# portal role's database DB, as ckanext.govshare.database.roles derives them.
+owner_login() {
+    [ -x "$VENV/bin/python" ] || die "no .venv: run 'make install' first"
+    "$VENV/bin/python" -m ckanext.govshare.database.roles owner-login \
+        "postgresql://$PG_ROLE:$PG_PASSWORD@$PG_HOST:$PG_PORT/$1" \
+        || die "could not derive the owner role of database $1"
+}
+
+# create_roles_and_database NAME OWNER OWNER_PASSWORD : as superuser, whichever
+# of the portal role, the owner role (a member of the portal role, so that it
+# can take over what the portal role owned before there were two roles) and
+# the database (owned by the owner) is missing; the owner's password is set.
+create_roles_and_database() {
+    local db="$1" owner="$2" owner_password="$3"
     pg_super <<SQL
 SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$PG_ROLE', '$PG_PASSWORD')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_ROLE') \gexec
-SELECT format('CREATE DATABASE %I OWNER %I ENCODING ''UTF8'' TEMPLATE template0', '$db', '$PG_ROLE')
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$owner', '$owner_password')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$owner') \gexec
+SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', '$owner', '$owner_password') \gexec
+SELECT format('GRANT %I TO %I', '$PG_ROLE', '$owner')
+ WHERE NOT pg_has_role('$owner', '$PG_ROLE', 'MEMBER') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I ENCODING ''UTF8'' TEMPLATE template0', '$db', '$owner')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
 SQL
 }
 
-# ensure_database NAME : the role and database NAME (owner $PG_ROLE, UTF8).
+_can_log_in() { # _can_log_in ROLE PASSWORD DB [SQL]
+    PGPASSWORD="$2" PGCONNECT_TIMEOUT=5 psql -X -q -w -h "$PG_HOST" -p "$PG_PORT" \
+        -U "$1" -d "$3" -Atc "${4:-select 1}" </dev/null 2>/dev/null
+}
+
+# ensure_database NAME : the portal role, the owner role and the database
+# NAME (UTF8). A database made before there were two roles (owned by the
+# portal role) is taken over by the owner at the next `ckan govshare db
+# upgrade` (ckan_db_upgrade), which also sets the portal role's privileges.
 ensure_database() {
-    local db="$1"
-    # Nothing to do when the role can already log in to its database.
-    if PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=5 psql -X -q -w -h "$PG_HOST" -p "$PG_PORT" \
-        -U "$PG_ROLE" -d "$db" -Atc 'select 1' </dev/null >/dev/null 2>&1; then
-        ok "database $db (role $PG_ROLE) ready"
+    local db="$1" owner owner_password
+    { read -r owner; read -r owner_password; } < <(owner_login "$db")
+    [ -n "$owner" ] || die "could not derive the owner role of database $db"
+    # Nothing to do when both roles can log in and the owner may act for the
+    # portal role.
+    if _can_log_in "$PG_ROLE" "$PG_PASSWORD" "$db" >/dev/null \
+        && [ "$(_can_log_in "$owner" "$owner_password" "$db" \
+            "select pg_has_role(current_user, '$PG_ROLE', 'MEMBER')")" = t ]; then
+        ok "database $db (roles $PG_ROLE, owner $owner) ready"
         return
     fi
     find_pg_superuser
-    create_role_and_database "$db"
-    PGPASSWORD="$PG_PASSWORD" PGCONNECT_TIMEOUT=5 psql -X -q -w -h "$PG_HOST" -p "$PG_PORT" \
-        -U "$PG_ROLE" -d "$db" -Atc 'select 1' </dev/null >/dev/null \
+    create_roles_and_database "$db" "$owner" "$owner_password"
+    _can_log_in "$PG_ROLE" "$PG_PASSWORD" "$db" >/dev/null \
         || die "role $PG_ROLE cannot log in to database $db on $PG_HOST:$PG_PORT (check pg_hba.conf)"
-    ok "database $db (role $PG_ROLE) created"
+    _can_log_in "$owner" "$owner_password" "$db" >/dev/null \
+        || die "role $owner cannot log in to database $db on $PG_HOST:$PG_PORT (check pg_hba.conf)"
+    ok "database $db (roles $PG_ROLE, owner $owner) set up"
 }
 
 # ---------------------------------------------------------------------------
@@ -260,14 +292,14 @@ PY
 # ---------------------------------------------------------------------------
 # CKAN
 
-# ckan_db_upgrade INI : core and every enabled plugin's migrations, then
-# GovShare's own explicitly (a no-op when they are at head).
+# ckan_db_upgrade INI : core's, every enabled plugin's and GovShare's
+# migrations, run as the database's owner role; then the owner takes over
+# what the portal role still owns and the portal role gets its privileges
+# (read and write, but only insert and read on the audit tables). A no-op
+# when everything is at head and in place.
 ckan_db_upgrade() {
     local ini="$1"
-    step "ckan db upgrade ($ini)"
-    "$CKAN" -c "$ini" db upgrade </dev/null || die "ckan db upgrade failed ($ini)"
-    if [ -f ckanext-govshare/ckanext/govshare/migration/govshare/alembic.ini ]; then
-        "$CKAN" -c "$ini" db upgrade -p govshare </dev/null \
-            || die "ckan db upgrade -p govshare failed ($ini)"
-    fi
+    step "ckan govshare db upgrade ($ini)"
+    "$CKAN" -c "$ini" govshare db upgrade </dev/null \
+        || die "ckan govshare db upgrade failed ($ini)"
 }

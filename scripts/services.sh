@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on localhost (installing and starting
-# them from Debian packages where absent), and that the role and the named
-# databases exist.
+# them from Debian packages where absent), and that the portal's role, the
+# owner role and the named databases exist (`ckan govshare db upgrade` then
+# migrates them as the owner and sets the portal role's privileges). Needs
+# .venv (make install): the owner role is derived by
+# ckanext.govshare.database.roles.
 #
 #   scripts/services.sh govshare govshare_test
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -13,6 +13,9 @@ was ten times the cost of a typical test here. This module replaces that with:
 * **migrations once per session**, then a reset that deletes the rows of
   every table in foreign-key order (TRUNCATE costs ~300 ms on this disk for
   fifty tables; DELETE of a few rows costs under a millisecond a table);
+  both as the database's owner role (``ckanext.govshare.database.roles``):
+  the portal's role, which the tests run as, may only append to the audit
+  tables, whose rows the reset truncates;
 * **a database, a Redis database and a storage directory per xdist
   worker**, the databases copied from the migrated test database.
 
@@ -33,8 +36,6 @@ log = logging.getLogger(__name__)
 #: the index's epoch and generation row: search caches are keyed on it, so it
 #: is kept (``search.clear_all`` bumps the generation instead)
 KEPT_TABLES = ("govshare_search_meta",)
-#: append-only tables whose trigger refuses DELETE; TRUNCATE is the owner's way
-TRUNCATED_TABLES = ("govshare_application_event",)
 
 
 # ------------------------------------------------------------ xdist workers
@@ -80,9 +81,13 @@ def isolate_worker(ini_path: str) -> None:
 def create_worker_databases(ini_path: str, workers: int) -> None:
     """In the xdist controller, before anything connects to the test
     database: one copy of it per worker (dropped first if left over)."""
+    from ckanext.govshare.database import roles
+
     conf = _read_ini(ini_path)
     base = sa.engine.make_url(conf["sqlalchemy.url"])
-    engine = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    owner = sa.engine.make_url(roles.owner_url(conf["sqlalchemy.url"]))
+    # the owner role owns the test database (so may copy it) and its copies
+    engine = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             for number in range(workers):
@@ -105,25 +110,42 @@ class Database:
 
     def __init__(self) -> None:
         self._order: list[str] | None = None
+        self._owner: sa.engine.Engine | None = None
+
+    def owner(self) -> sa.engine.Engine:
+        """An engine connected as the database's owner role."""
+        from ckan.common import config
+
+        from ckanext.govshare.database import roles
+
+        url = roles.owner_url(config["sqlalchemy.url"])
+        if self._owner is None or self._owner.url.render_as_string(False) != url:
+            self._owner = sa.create_engine(url, pool_size=1, max_overflow=0)
+        return self._owner
 
     def migrate(self) -> None:
-        """Core, activity and GovShare migrations, once per session: no-ops
-        where the database (made by ``make test`` or copied from it) is at
-        head."""
+        """Core, activity and GovShare migrations as the owner role, once per
+        session (no-ops where the database, made by ``make test`` or copied
+        from it, is at head), and the portal role's privileges (a database
+        made before there were two roles is taken over by the owner)."""
         from ckan import model
-        from ckan.cli.db import _run_migrations
+
+        from ckanext.govshare.database import roles
 
         model.Session.remove()
         # alembic's env.py binds the model to an engine without a pool
         # (NullPool): every later query would open a new connection (~17 ms
-        # with password authentication). Give the model its pooled engine back.
-        engine = model.meta.engine
-        model.repo.upgrade_db()
+        # with password authentication); roles.migrate gives the model its
+        # pooled engine back.
+        try:
+            roles.migrate(plugins=("activity", "govshare"))
+        except sa.exc.OperationalError as error:
+            raise RuntimeError(
+                "Cannot migrate the test database as its owner role: create the roles "
+                "and the database with 'make services' (or scripts/services.sh NAME)"
+            ) from error
         model.repo.tables_created_and_initialised = True
-        _run_migrations("activity")
-        _run_migrations("govshare")
-        model.init_model(engine)
-        with model.meta.engine.begin() as conn:
+        with self.owner().begin() as conn:
             # the test database's commits need not wait for the disk
             conn.execute(sa.text(
                 "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off',"
@@ -147,17 +169,20 @@ class Database:
         from ckan import model
         from ckan.tests import factories
 
+        from ckanext.govshare.audit.chain import AUDIT_TABLES
+
         if self._order is None:
             self.migrate()
         # every session, also those of threads a test started, so that no
         # transaction left open holds a lock the deletes wait for
         model.Session.close_all()
-        with model.meta.engine.begin() as conn:
+        with self.owner().begin() as conn:
             conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
             if self._order is None:
                 self._order = _deletion_order(conn)
             for table in _non_empty(conn, self._order):
-                if table in TRUNCATED_TABLES:
+                # append-only: their trigger refuses DELETE
+                if table in AUDIT_TABLES:
                     conn.execute(sa.text(f'TRUNCATE "{table}"'))
                 else:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))

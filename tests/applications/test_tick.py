@@ -177,9 +177,11 @@ class TestExpiry:
                                         context=as_user(agency.applicant), id=application["id"])
 
         assert shown["state"] == "expired"
-        last = shown["events"][-1]
+        # the application's move, then the grant's own event (tests/audit)
+        last, ended = shown["events"][-2:]
         assert (last["move"], last["from_state"], last["to_state"], last["actor"]) == \
             ("expire", "approved", "expired", None)
+        assert (ended["move"], ended["details"]["state"]) == ("grant_expired", "expired")
         assert shown["grant"]["state"] == "expired" and not shown["grant"]["valid"]
         grant = model.Session.query(Grant).filter(
             Grant.application_id == application["id"]).one()

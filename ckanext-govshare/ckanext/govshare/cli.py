@@ -1,12 +1,30 @@
 """``ckan govshare ...`` commands. Each capability adds its own sub-group."""
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 import click
 
 
 @click.group(short_help="GovShare portal commands")
 def govshare() -> None:
     """GovShare: demo data, search engine and portal maintenance."""
+
+
+def request_context(ctx: click.Context) -> Any:
+    """A request context of the command's app: actions and messages use
+    Flask's request globals (and the configured language)."""
+    app = ctx.meta.get("flask_app")
+    return app.test_request_context() if app is not None else contextlib.nullcontext()
+
+
+def site_context() -> dict[str, Any]:
+    """An action context for the site user (what cron's commands act as)."""
+    import ckan.plugins.toolkit as tk
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"]}
 
 
 def get_commands() -> list[click.Command]:
@@ -21,4 +39,8 @@ def get_commands() -> list[click.Command]:
     govshare.add_command(workdays)
     from ckanext.govshare.applications.cli import applications
     govshare.add_command(applications)
+    from ckanext.govshare.audit.cli import audit
+    from ckanext.govshare.database.cli import db
+    govshare.add_command(audit)
+    govshare.add_command(db)
     return [govshare]

@@ -21,6 +21,8 @@ from ckanext.govshare.applications.logic import auth as application_auth
 from ckanext.govshare.applications import report_views as application_report_views
 from ckanext.govshare.applications.logic import report_action as application_report_action
 from ckanext.govshare.applications.logic import tick_action as application_tick_action
+from ckanext.govshare.audit.logic import action as audit_action
+from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog.logic import validators as catalog_validators
@@ -68,6 +70,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
                                    application_report_action.get_actions(),
                                    application_tick_action.get_actions(),
+                                   audit_action.get_actions(),
                                    catalog_review_action.get_actions(),
                                    tier_action.get_actions(),
                                    dcat_action.get_actions(),
@@ -76,6 +79,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    product_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
+                                          audit_auth.get_auth_functions(),
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),

@@ -83,7 +83,7 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
     if events:
         rows = (model.Session.query(ApplicationEvent)
                 .filter(ApplicationEvent.application_id == application.id)
-                .order_by(ApplicationEvent.id).all())
+                .order_by(ApplicationEvent.seq).all())
         names = _user_names({r.actor_id for r in rows})
         result["events"] = [{
             "at": iso(r.at), "move": r.move, "from_state": r.from_state,

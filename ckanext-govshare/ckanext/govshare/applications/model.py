@@ -5,7 +5,11 @@ Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
 * ``govshare_application``: one application for one conditional dataset
   (all or some of its resources), its current state and due date;
 * ``govshare_application_event``: every step, append-only: the database
-  refuses UPDATE and DELETE on it (a trigger);
+  refuses UPDATE and DELETE on it (a trigger), and the portal's role may only
+  insert and read it; each event carries the hash of the one before it in
+  its application's chain (migration ``e7b2d9c4a6f1``; the database fills
+  ``seq``, ``recorded_at``, ``prev_hash`` and ``hash`` in, and appends an
+  event whenever a grant is issued or changes; see :mod:`ckanext.govshare.audit`);
 * ``govshare_grant``: what an approval gives: user, dataset, resources,
   valid from/until; ``state`` turns ``revoked``/``expired`` when it ends;
 * ``govshare_application_notice``: the mail outbox; a notice is written in the
@@ -103,6 +107,15 @@ class ApplicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
     #: e.g. the due date set by the step
     details: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    # Set by the database's trigger on INSERT, whatever Python gives: the
+    # place in the application's chain, when the row was written, the hash
+    # of the event before and this event's own hash.
+    seq: Mapped[int] = sa.Column(sa.Integer, server_default=sa.FetchedValue())
+    recorded_at: Mapped[dt.datetime] = sa.Column(sa.DateTime,
+                                                 server_default=sa.FetchedValue())
+    prev_hash: Mapped[Optional[str]] = sa.Column(sa.UnicodeText,
+                                                 server_default=sa.FetchedValue())
+    hash: Mapped[str] = sa.Column(sa.UnicodeText, server_default=sa.FetchedValue())
 
 
 class Grant(tk.BaseModel):  # type: ignore[misc, valid-type]

@@ -173,7 +173,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     """
     tk.check_access("govshare_application_create", context, data_dict)
     user = _logged_in(context)
-    package = _package(str(data_dict.get("package_id") or ""))
+    package = _package(given_id(data_dict, "package_id"))
     caller = policy.Caller.for_user(user)
     facts = policy.PackageFacts.from_model(package)
     if not policy.can_see(caller, facts):
@@ -362,6 +362,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     application.modified_at = now
     details: dict[str, Any] = {}
     queued = []
+    grant: Optional[Grant] = None
     if decision == workflow.REQUEST_SUPPLEMENT:
         application.reason = data.get("reason")
         details["due_date_was"] = dictization.iso(application.due_date)
@@ -392,12 +393,16 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
                               dt.date.fromisoformat(terms["valid_until"])
                               + dt.timedelta(days=1)),
                           state="active")
-            model.Session.add(grant)
         queued.append(notices.queue(application, notices.APPROVED if terms is not None
                                     else notices.REJECTED))
     _record(application, decision, user.id if user else None, before, at=now,
             reason=data.get("reason"), basis=data.get("basis"), terms=terms,
             details=details or None)
+    if grant is not None:
+        # the decision first, then the grant: the database appends the
+        # grant's own event (``grant_issued``) after the decision's
+        model.Session.flush()
+        model.Session.add(grant)
     _finish(context, queued)
     return dictization.application_dict(application, user, events=True)
 
@@ -581,12 +586,13 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     user = context_user(context)
     application.state = move.target
     application.modified_at = now
+    _record(application, move.name, user.id if user else None, before, at=now,
+            reason=data["reason"], details={"grant_id": grant.id})
+    model.Session.flush()  # the revocation first, then the grant's own event
     grant.state = "revoked"
     grant.ended_at = now
     grant.ended_by = user.id if user else None
     grant.end_reason = data["reason"]
-    _record(application, move.name, user.id if user else None, before, at=now,
-            reason=data["reason"], details={"grant_id": grant.id})
     _finish(context, [notices.queue(application, notices.REVOKED)])
     return dictization.grant_dict(grant, now)
 

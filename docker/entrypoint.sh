@@ -3,7 +3,10 @@
 #
 #   web        gunicorn serving CKAN on :5000 (the default command)
 #   worker     CKAN background jobs worker (queues: $CKAN_WORKER_QUEUES)
-#   init       migrate the database, create the sysadmin given by
+#   init       migrate the database as its owner role (GOVSHARE_DB_OWNER_URL,
+#              given to this command only) and set the portal role's
+#              privileges (creating that role first if missing), create the
+#              sysadmin given by
 #              CKAN_SYSADMIN_NAME / CKAN_SYSADMIN_PASSWORD / CKAN_SYSADMIN_EMAIL,
 #              index datasets missing from Solr, optionally load the demo
 #              catalog (GOVSHARE_DEMO=1); then exit
@@ -45,12 +48,17 @@ ensure_sysadmin() {
 }
 
 init() {
-    log "ckan db upgrade"
-    ckan db upgrade </dev/null
-    # GovShare's own migrations, as scripts/lib.sh (ckan_db_upgrade) does
-    if [ -f "$APP/ckanext-govshare/ckanext/govshare/migration/govshare/alembic.ini" ]; then
-        ckan db upgrade -p govshare </dev/null
-    fi
+    # The portal's role (the user of CKAN_SQLALCHEMY_URL) must exist before
+    # anything connects as it; the owner role (GOVSHARE_DB_OWNER_URL, the
+    # PostgreSQL image's user) creates it.
+    [ -n "${GOVSHARE_DB_OWNER_URL:-}" ] \
+        || log "no GOVSHARE_DB_OWNER_URL: the owner role is derived from CKAN_SQLALCHEMY_URL"
+    python -m ckanext.govshare.database.roles ensure-portal "$CKAN_SQLALCHEMY_URL" </dev/null
+    # As scripts/lib.sh (ckan_db_upgrade) does: CKAN's, the plugins' and
+    # GovShare's migrations as the owner role, then the portal role's
+    # privileges (only INSERT and SELECT on the audit trail)
+    log "ckan govshare db upgrade"
+    ckan govshare db upgrade </dev/null
     ensure_sysadmin
     if [ "${GOVSHARE_DEMO:-0}" = 1 ]; then
         log "loading the demo catalog"

@@ -207,22 +207,27 @@ def _grant(conn: sa.engine.Connection, owner: str, portal: str,
 
 
 def ensure_portal_role(portal_url: str) -> bool:
-    """As the owner: create the portal role of ``portal_url`` (with its
-    password) when it does not exist, as the Docker image's ``init`` needs
-    before anything connects as it; True if it was created. The owner must
-    be allowed to create roles (a superuser, as the PostgreSQL image's
-    user is)."""
+    """As the owner: create the portal role of ``portal_url`` with its
+    password, or give it that password, as the Docker image's ``init`` needs
+    before anything connects as it; True if the role was created. An owner
+    that may not manage roles (development: ``scripts/services.sh`` does it
+    as the superuser) leaves an existing role alone."""
     portal = make_url(portal_url)
     engine = _engine(owner_url(portal_url))
     try:
         with engine.begin() as conn:
-            if conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
-                            {"r": portal.username}).first():
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"),
+                                  {"r": portal.username}).first() is not None
+            manages_roles = conn.execute(sa.text(
+                "SELECT rolsuper OR rolcreaterole FROM pg_roles"
+                " WHERE rolname = current_user")).scalar()
+            if exists and not manages_roles:
                 return False
             conn.execute(sa.text(conn.execute(sa.text(
-                "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :r, :p)"),
-                {"r": portal.username, "p": portal.password or ""}).scalar()))
-            return True
+                "SELECT format('%s ROLE %I LOGIN PASSWORD %L', :verb, :r, :p)"),
+                {"verb": "ALTER" if exists else "CREATE", "r": portal.username,
+                 "p": portal.password or ""}).scalar()))
+            return not exists
     finally:
         engine.dispose()
 

@@ -127,9 +127,9 @@ def govshare_audit_heads(context: Context, data_dict: DataDict) -> dict[str, Any
     """
     tk.check_access("govshare_audit_heads", context, data_dict)
     data = validate(data_dict, schema.audit_page_schema(), context)
-    heads = chain.heads(data.get("after"), data["limit"])
-    return {"heads": heads,
-            "next": heads[-1]["application_id"] if len(heads) == data["limit"] else None}
+    ids = chain.chain_ids(data.get("after"), data["limit"])
+    return {"heads": chain.heads(ids),
+            "next": ids[-1] if len(ids) == data["limit"] else None}
 
 
 def get_actions() -> dict[str, Any]:

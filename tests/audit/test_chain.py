@@ -199,6 +199,8 @@ class TestTamperingAsTheOwner:
         # the chain itself is whole, but ends with the grant issued while the
         # application is revoked
         assert self.broken() == [(chain.STATE_DIFFERS, None)]
+        [found] = verify()["broken"]
+        assert "the application Approved, but it is Revoked" in found["message"]
 
     def test_the_whole_trail_truncated(self, trail):
         as_owner(f"TRUNCATE {EVENT}")

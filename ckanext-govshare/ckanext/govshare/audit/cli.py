@@ -81,13 +81,11 @@ def heads(ctx: click.Context, batch: int) -> None:
     computed again."""
     with request_context(ctx):
         action = tk.get_action("govshare_audit_heads")
-        page: dict[str, Any] = {"next": None}
-        first = True
-        while first or page["next"]:
-            query: dict[str, Any] = {"limit": batch}
-            if page["next"]:
-                query["after"] = page["next"]
+        query: dict[str, Any] = {"limit": batch}
+        while True:
             page = action(site_context(), query)
-            first = False
             for head in page["heads"]:
                 click.echo(json.dumps(head))
+            if not page["next"]:
+                break
+            query["after"] = page["next"]

@@ -9,6 +9,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
+from ckanext.govshare.applications import workflow
 from ckanext.govshare.audit import chain
 from ckanext.govshare.audit.logic import schema
 from ckanext.govshare.audit.logic.validators import head_list
@@ -50,9 +51,13 @@ def _message(problem: str, facts: dict[str, Any]) -> str:
 
 
 def _break_dict(found: chain.Break) -> dict[str, Any]:
+    facts = {**found.facts, "seq": found.seq}
+    if found.problem == chain.STATE_DIFFERS:
+        facts.update(recorded=workflow.state_label(facts["recorded"]),
+                     actual=workflow.state_label(facts["actual"]))
     return {"application_id": found.application_id, "problem": found.problem,
             "seq": found.seq, "event_id": found.event_id,
-            "message": _message(found.problem, {**found.facts, "seq": found.seq})}
+            "message": _message(found.problem, facts)}
 
 
 @tk.side_effect_free

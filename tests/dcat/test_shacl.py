@@ -84,7 +84,7 @@ def readable(lines: list[str]) -> str:
 
 @pytest.mark.usefixtures("with_plugins", "clean_db", "remove_demo_uploads")
 class TestDemoCatalog:
-    def test_demo_catalog_conforms_to_dcat_ap_3(self, app, cli, shapes):
+    def test_demo_catalog_and_every_entry_conform_to_dcat_ap_3(self, app, cli, shapes):
         result = cli.invoke(ckan, ["govshare", "demo", "load"])
         assert result.exit_code == 0, result.output + repr(result.exception)
         demo = loader.load_catalog()["datasets"]
@@ -118,6 +118,22 @@ class TestDemoCatalog:
 
             problems = violations(graph, shapes)
             assert not problems, readable(problems)
+
+        # each published entry's own document (/dataset/<name>.ttl), as a
+        # harvester reads them one by one, conforms on its own: the datasets
+        # of both published tiers and a data product built on two of them
+        published = [d["name"] for d in demo if d["catalog"]["open_tier"] != "closed"]
+        product = helpers.call_action(
+            "package_create", {"user": sysadmin["name"]}, type="data_product",
+            name="demo-product", title="公交到站查询", notes="用公交线路数据做的到站查询应用",
+            product_kind="app", producer_type="person", producer_name="张三",
+            url="https://apps.example.com/bus",
+            sources=[{"dataset": name, "obtained_date": "2025-03-04"} for name in published[:2]])
+        problems = []
+        for name in published + [product["name"]]:
+            graph = parse(app.get(f"/dataset/{name}.ttl", status=200).get_data())
+            problems += [f"{name}: {line}" for line in violations(graph, shapes)]
+        assert not problems, readable(problems)
 
     def test_the_shapes_do_catch_a_broken_catalog(self, app, shapes):
         """The check above can fail: a distribution without dcat:accessURL

@@ -225,7 +225,7 @@ class TestProvenance:
             {"dataset": "tier-unconditional", "obtained_date": "2025-03-04"},
             {"dataset": "tier-conditional", "obtained_date": days_ago(0)}])
         g = self.product_graph(world, fmt)
-        [product] = [s for s in g.subjects(RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset"))]
+        [product] = set(g.subjects(PROV.qualifiedDerivation, None))
         expected = {
             URIRef(f"http://test.ckan.net/dataset/{world.datasets[t]['id']}"): day
             for t, day in (("unconditional", "2025-03-04"), ("conditional", today()))}
@@ -239,8 +239,10 @@ class TestProvenance:
             assert (d, RDF.type, PROV.Derivation) in g
             [entity] = g.objects(d, PROV.entity)
             [at] = g.objects(d, PROV.atTime)
-            assert at.datatype == XSD.date
-            found[entity] = str(at)
+            assert at.datatype == XSD.dateTime
+            assert str(at).endswith("T00:00:00+08:00")
+            found[entity] = str(at)[:10]
+            assert (entity, RDF.type, URIRef("http://www.w3.org/ns/dcat#Dataset")) in g
         assert found == expected
 
     def test_unpublished_sources_are_left_out(self, world):

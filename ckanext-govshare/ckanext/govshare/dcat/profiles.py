@@ -23,8 +23,10 @@ corrects what DCAT-AP 3 wrote for a dataset:
 * a **data product** (数据产品) names each published source dataset as
   ``prov:wasDerivedFrom`` and ``dct:source``, with a
   ``prov:qualifiedDerivation`` [ a ``prov:Derivation``; ``prov:entity`` the
-  dataset; ``prov:atTime`` the obtained date (``xsd:date``) ]; sources that
-  are not published (closed or private datasets) are left out;
+  dataset; ``prov:atTime`` the start of the obtained day (``xsd:dateTime``) ]
+  and the source typed ``dcat:Dataset`` with its title and description (what
+  DCAT-AP asks of a ``dct:source``); sources that are not published (closed
+  or private datasets) are left out;
 * a catalog entry lists the public products built on it as
   ``dct:isReferencedBy``.
 
@@ -33,6 +35,7 @@ and to the catalog: a ``dct:publisher`` (required by DCAT-AP),
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable, Mapping
 
 from rdflib import BNode, Literal, URIRef
@@ -194,12 +197,22 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
                 continue
             uri = CleanedURIRef(dataset_uri(dataset))
             g.add((product_ref, PROV.wasDerivedFrom, uri))
+            # DCAT-AP's dct:source ranges over dcat:Dataset: the product's own
+            # document says what the source is, with what DCAT-AP requires of it
             g.add((product_ref, DCT.source, uri))
+            g.add((uri, RDF.type, DCAT.Dataset))
+            for predicate, key in ((DCT.title, "title"), (DCT.description, "notes")):
+                if not any(g.objects(uri, predicate)):
+                    g.add((uri, predicate, Literal(dataset.get(key) or dataset["name"])))
             derivation = BNode()
             g.add((product_ref, PROV.qualifiedDerivation, derivation))
             g.add((derivation, RDF.type, PROV.Derivation))
             g.add((derivation, PROV.entity, uri))
-            g.add((derivation, PROV.atTime, Literal(obtained.isoformat(), datatype=XSD.date)))
+            # prov:atTime is an xsd:dateTime: the start of the obtained day,
+            # in the portal's time zone
+            obtained_at = dt.datetime.combine(obtained, dt.time(), tzinfo=workdays.timezone())
+            g.add((derivation, PROV.atTime,
+                   Literal(obtained_at.isoformat(), datatype=XSD.dateTime)))
 
     def _referenced_by(self, dataset_dict: DataDict, dataset_ref: URIRef) -> None:
         """The public products built on a dataset, as ``dct:isReferencedBy``."""

@@ -58,6 +58,42 @@ class TestChangeCreate:
                           package_id=dataset["id"], kind="system", description="新系统上线")
         assert change["due"] == "2027-01-05" and change["provisional"] is True
 
+    def test_the_deadline_counts_from_the_occurrence(self, agency):
+        dataset = factories.Dataset(owner_org=agency.org["id"])
+        with freeze_time("2026-10-09 02:00:00"):
+            change = call("govshare_catalog_change_create", agency.editor,
+                          package_id=dataset["id"], kind="legal_basis",
+                          description="依据修订", occurred_on="2026-09-18")
+        assert change["occurred_on"] == "2026-09-18"
+        assert change["recorded_on"] == "2026-10-09"
+        # 15 working days from 18 September, not from the day it was recorded
+        assert change["due"] == "2026-10-15"
+        assert model.Session.query(CatalogChange).one().occurred_on.isoformat() == \
+            "2026-09-18"
+
+    def test_other_is_a_kind_and_today_is_the_default(self, agency):
+        dataset = factories.Dataset(owner_org=agency.org["id"])
+        with freeze_time("2026-09-30 17:00:00"):   # 1 October, 01:00 in Beijing
+            change = call("govshare_catalog_change_create", agency.editor,
+                          package_id=dataset["id"], kind="other", description="机构合并")
+        assert change["kind"] == "other" and change["kind_label"] == "Other"
+        assert change["occurred_on"] == change["recorded_on"] == "2026-10-01"
+        # National Day holiday to 7 October, make-up working Saturday 10 October
+        assert change["due"] == "2026-10-27"
+
+    def test_an_old_occurrence_is_overdue_at_once(self, agency):
+        with freeze_time("2026-09-01 02:00:00"):
+            dataset = factories.Dataset(owner_org=agency.org["id"], name="late",
+                                        last_reviewed="2026-09-01")
+        with freeze_time("2026-11-02 02:00:00"):
+            call("govshare_catalog_change_create", agency.editor, package_id="late",
+                 kind="system", description="系统迁移", occurred_on="2026-09-07")
+            [reason] = flagged(agency)["late"]["reasons"]
+        assert reason["overdue"] and reason["due"] == "2026-09-28"
+        assert reason["message"] == \
+            "Information system change of 2026-09-07, unanswered for 36 working days"
+        assert dataset["id"]
+
     @pytest.mark.ckan_config(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS, 3)
     def test_the_number_of_days_is_configurable(self, agency):
         dataset = factories.Dataset(owner_org=agency.org["id"])
@@ -73,6 +109,12 @@ class TestChangeCreate:
         ({"kind": "duties", "description": "   "}, "description"),
         ({"kind": "duties"}, "description"),
         ({"kind": "duties", "description": "长" * 2001}, "description"),
+        ({"kind": "duties", "description": "x", "occurred_on": "2026-13-01"}, "occurred_on"),
+        ({"kind": "duties", "description": "x", "occurred_on": "18/09/2026"}, "occurred_on"),
+        ({"kind": "duties", "description": "x", "occurred_on": 20260918}, "occurred_on"),
+        ({"kind": "duties", "description": "x", "occurred_on": "1999-12-31"}, "occurred_on"),
+        # tomorrow in China (the tests run before 2030)
+        ({"kind": "duties", "description": "x", "occurred_on": "2030-01-01"}, "occurred_on"),
     ])
     def test_invalid_input_is_refused_and_nothing_is_written(self, agency, data, field):
         dataset = factories.Dataset(owner_org=agency.org["id"])
@@ -276,7 +318,7 @@ class TestUnansweredChanges:
             pending = flagged(agency, include_pending=True)["entry"]
             assert pending["needs_review"] is False and pending["due"] == "2026-10-15"
             assert pending["reasons"][0]["message"] == \
-                "Legal basis change recorded on 2026-09-18, update due by 2026-10-15"
+                "Legal basis change of 2026-09-18, update due by 2026-10-15"
             assert review_list(agency, include_pending=True)["count"] == 0
         with freeze_time("2026-10-16 02:00:00"):
             entry = flagged(agency)["entry"]
@@ -285,7 +327,7 @@ class TestUnansweredChanges:
         assert reason["reason"] == "change" and reason["overdue"]
         assert reason["change"]["working_days"] == 16
         assert reason["message"] == \
-            "Legal basis change recorded on 2026-09-18, unanswered for 16 working days"
+            "Legal basis change of 2026-09-18, unanswered for 16 working days"
 
     def test_several_reasons_and_the_earliest_due_date(self, agency):
         dataset = catalogued(factories.Dataset(owner_org=agency.org["id"], name="both"),
@@ -414,3 +456,32 @@ class TestUpdatesAnswerChanges:
         with pytest.raises(tk.ValidationError):
             call("package_patch", agency.editor, id="entry", maintainer="")
         assert self.is_open()
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_the_migration_gives_recorded_changes_their_recorded_day(agency):
+    """Rows recorded before changes had an occurrence date take the day (in
+    China) they were recorded; ``other`` is accepted from then on."""
+    import sqlalchemy as sa
+    from ckan.cli.db import _run_migrations
+
+    from ckanext.govshare.database import roles
+
+    dataset = factories.Dataset(owner_org=agency.org["id"])
+    with freeze_time("2026-09-30 17:00:00"):   # 1 October, 01:00 in Beijing
+        call("govshare_catalog_change_create", agency.editor, package_id=dataset["id"],
+             kind="duties", description="职责调整", occurred_on="2026-09-01")
+    owner = roles.owner_url(model.meta.engine.url.render_as_string(False))
+    model.Session.remove()
+    try:
+        with roles.migrating_as(owner):
+            _run_migrations("govshare", "e7b2d9c4a6f1", forward=False)
+            _run_migrations("govshare")
+    finally:
+        roles.secure(owner, model.meta.engine.url.render_as_string(False))
+    [row] = model.Session.execute(sa.text(
+        "SELECT occurred_on, kind FROM govshare_catalog_change")).all()
+    assert row.occurred_on.isoformat() == "2026-10-01" and row.kind == "duties"
+    other = call("govshare_catalog_change_create", agency.editor, package_id=dataset["id"],
+                 kind="other", description="其他变更")
+    assert other["kind"] == "other"

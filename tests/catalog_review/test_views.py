@@ -78,7 +78,7 @@ class TestReviewPage:
         body = app.get("/en" + review_url(agency), headers=auth(agency.admin)).body
         assert "Catalog entries that need review" in body
         assert "Mark reviewed" in body
-        assert ("Legal basis change recorded on 2026-09-18, unanswered for "
+        assert ("Legal basis change of 2026-09-18, unanswered for "
                 "18 working days") in body
 
     def test_sysadmin(self, app, agency, catalog):
@@ -206,6 +206,21 @@ class TestChangeRecordsPage:
         assert response.status_code == 302
         [change] = model.Session.query(CatalogChange).filter_by(package_id=old["id"]).all()
         assert change.kind == "system" and change.recorded_by == agency.editor["id"]
+        assert change.occurred_on.isoformat() == "2026-10-20"   # the form's default: today
+
+    def test_other_change_with_its_occurrence_date(self, app, agency, catalog):
+        old = catalog[0]
+        body = app.get(self.url(old), headers=auth(agency.editor)).body
+        assert 'name="occurred_on"' in body and 'value="2026-10-20"' in body
+        assert '<option value="other"' in body and "其他" in body
+        response = app.post(self.url(old),
+                            data={"kind": "other", "description": "机构合并",
+                                  "occurred_on": "2026-09-07"},
+                            headers=auth(agency.editor), follow_redirects=False)
+        assert response.status_code == 302
+        body = app.get(self.url(old), headers=auth(agency.member)).body
+        assert "发生日期" in body and "2026-09-07" in body
+        assert "2026-09-28" in body                 # due: 15 working days after 7 Sep
 
     def test_form_errors(self, app, agency, catalog):
         old = catalog[0]
@@ -214,6 +229,16 @@ class TestChangeRecordsPage:
         assert response.status_code == 200
         assert "The form contains invalid entries" in response.body
         assert "Missing value" in response.body
+        assert model.Session.query(CatalogChange).filter_by(package_id=old["id"]).count() == 0
+
+    def test_a_future_occurrence_is_a_form_error(self, app, agency, catalog):
+        old = catalog[0]
+        response = app.post("/en" + self.url(old),
+                            data={"kind": "duties", "description": "x",
+                                  "occurred_on": "2026-10-21"},
+                            headers=auth(agency.editor))
+        assert "The change cannot have occurred after today" in response.body
+        assert 'value="2026-10-21"' in response.body
         assert model.Session.query(CatalogChange).filter_by(package_id=old["id"]).count() == 0
 
     def test_member_may_not_record(self, app, agency, catalog):

@@ -1,10 +1,13 @@
 """Catalog change events: the table ``govshare_catalog_change``.
 
 A change to a dataset's legal basis, to the agency's duties or to its system
-obliges the agency to update the catalog entry within 15 working days. Each
-recorded change stays *open* until it is answered: by marking the entry
-reviewed, or by an editor's update of the dataset (see ``subscriptions``).
-Created by the migration ``4053a769ffe3`` (``ckan db upgrade -p govshare``).
+obliges the agency to update the catalog entry within 15 working days,
+counted from the day the change occurred (``occurred_on``, which may be
+before the day it was recorded). Each recorded change stays *open* until
+it is answered: by marking the entry reviewed, or by an editor's update
+of the dataset (see ``hooks``).
+Created by the migration ``4053a769ffe3``; ``occurred_on`` and the kind
+``other`` by ``5b8e1c2d7a90`` (``ckan govshare db upgrade``).
 """
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.model.types import make_uuid
 
-#: The kinds of change the rules name, in display order.
-KINDS = ("legal_basis", "duties", "system")
+#: The kinds of change the rules name, in display order, and ``other``.
+KINDS = ("legal_basis", "duties", "system", "other")
 
 
 class CatalogChange(tk.BaseModel):  # type: ignore[misc, valid-type]
@@ -32,6 +35,8 @@ class CatalogChange(tk.BaseModel):  # type: ignore[misc, valid-type]
     recorded_by: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     recorded_at: Mapped[datetime.datetime] = sa.Column(
         sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+    #: the day (in China) the change took effect: the deadline counts from it
+    occurred_on: Mapped[datetime.date] = sa.Column(sa.Date, nullable=False)
     answered_at: Mapped[Optional[datetime.datetime]] = sa.Column(sa.DateTime)
     answered_by: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
 
@@ -47,6 +52,7 @@ class CatalogChange(tk.BaseModel):  # type: ignore[misc, valid-type]
             "description": self.description,
             "recorded_by": self.recorded_by,
             "recorded_at": self.recorded_at.isoformat(),
+            "occurred_on": self.occurred_on.isoformat(),
             "answered_at": self.answered_at.isoformat() if self.answered_at else None,
             "answered_by": self.answered_by,
             "open": self.is_open,

@@ -9,10 +9,11 @@ needs review when
 * a change to its legal basis, the agency's duties or its system was recorded
   and is still unanswered after
   ``ckanext.govshare.catalog_review.change_working_days`` (15) working days,
-  counted on the statutory calendar from the day after it was recorded
+  counted on the statutory calendar from the day after it *occurred* (which
+  the recorder states; it may be before the day it was recorded)
   (:mod:`ckanext.govshare.workdays`).
 
-The due dates are inclusive: a change recorded on 5 January 2026 is due on
+The due dates are inclusive: a change that occurred on 5 January 2026 is due on
 the 15th working day after it, 26 January, and is overdue from 27 January; a
 review done on 1 March 2025 is due again by 1 March 2026. Days are calendar
 days in China.
@@ -34,6 +35,7 @@ def kind_label(kind: str) -> str:
         "legal_basis": tk._("Legal basis"),
         "duties": tk._("Agency duties"),
         "system": tk._("Information system"),
+        "other": tk._("Other"),
     }
     return labels.get(kind, kind)
 
@@ -74,9 +76,10 @@ def one_year_after(day: dt.date) -> dt.date:
 
 
 def change_due(change: CatalogChange) -> workdays.DueDate:
-    """When the entry must have been updated for a recorded change."""
+    """When the entry must have been updated for a recorded change: counted
+    from the day it occurred, not the day it was recorded."""
     days = tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS)
-    return workdays.add_workdays(workdays.local_date(change.recorded_at), days)
+    return workdays.add_workdays(change.occurred_on, days)
 
 
 def change_dict(change: CatalogChange, today: dt.date | None = None) -> dict[str, Any]:
@@ -94,7 +97,7 @@ def change_dict(change: CatalogChange, today: dt.date | None = None) -> dict[str
         "overdue": change.is_open and today > due.date,
     })
     if change.is_open:
-        waited = workdays.workdays_between(recorded_on, today)
+        waited = workdays.workdays_between(change.occurred_on, today)
         data["working_days"] = int(waited)
         data["provisional"] = due.provisional or waited.provisional
     return data
@@ -141,12 +144,12 @@ def review_reasons(pkg_dict: dict[str, Any], open_changes: Iterable[CatalogChang
         if data["overdue"]:
             days = data["working_days"]
             message = tk.ungettext(
-                "{kind} change recorded on {date}, unanswered for {days} working day",
-                "{kind} change recorded on {date}, unanswered for {days} working days",
-                days).format(kind=data["kind_label"], date=data["recorded_on"], days=days)
+                "{kind} change of {date}, unanswered for {days} working day",
+                "{kind} change of {date}, unanswered for {days} working days",
+                days).format(kind=data["kind_label"], date=data["occurred_on"], days=days)
         else:
-            message = tk._("{kind} change recorded on {date}, update due by {due}").format(
-                kind=data["kind_label"], date=data["recorded_on"], due=data["due"])
+            message = tk._("{kind} change of {date}, update due by {due}").format(
+                kind=data["kind_label"], date=data["occurred_on"], due=data["due"])
         if data["provisional"]:
             message += " " + tk._("(provisional: the calendar does not know every "
                                   "year this counts)")

@@ -18,7 +18,7 @@ from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import options
+from ckanext.govshare import options, workdays
 from ckanext.govshare.catalog_review import review
 from ckanext.govshare import views_common
 
@@ -113,7 +113,8 @@ def changes(id: str) -> Any:
         views_common.check_csrf()
         data = {"package_id": pkg_dict["id"],
                 "kind": tk.request.form.get("kind", ""),
-                "description": tk.request.form.get("description", "")}
+                "description": tk.request.form.get("description", ""),
+                "occurred_on": tk.request.form.get("occurred_on", "")}
         try:
             tk.get_action("govshare_catalog_change_create")(context, data)
         except tk.NotAuthorized:
@@ -130,6 +131,7 @@ def changes(id: str) -> Any:
         "records": records, "can_record": can_record, "kinds": review.kind_options(),
         "data": data, "errors": errors, "error_summary": error_summary,
         "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
+        "today": workdays.local_today().isoformat(),
     })
 
 

@@ -46,18 +46,23 @@ def _user_id(context: Context) -> str:
 
 def govshare_catalog_change_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Record a change to a dataset's legal basis, the agency's duties or its
-    system. The catalog entry must then be updated within
-    ``ckanext.govshare.catalog_review.change_working_days`` (15) working days:
-    by an editor's update of the dataset or by marking it reviewed.
+    system (or another change). The catalog entry must then be updated within
+    ``ckanext.govshare.catalog_review.change_working_days`` (15) working days
+    of the day the change occurred: by an editor's update of the dataset or
+    by marking it reviewed.
 
     Editors and admins of the dataset's organization, and sysadmins.
 
     :param package_id: the id or name of the dataset
     :type package_id: string
-    :param kind: what changed: ``legal_basis``, ``duties`` or ``system``
+    :param kind: what changed: ``legal_basis``, ``duties``, ``system`` or
+        ``other``
     :type kind: string
     :param description: what changed and where it is published
     :type description: string
+    :param occurred_on: the day the change took effect (ISO date, not after
+        today; default today): the working days count from it
+    :type occurred_on: string
 
     :returns: the change event, with its ``due`` date (ISO) and whether that
         date is ``provisional``
@@ -66,10 +71,11 @@ def govshare_catalog_change_create(context: Context, data_dict: DataDict) -> dic
     tk.check_access("govshare_catalog_change_create", context, data_dict)
     data = _validate(data_dict, schema.catalog_change_create_schema(), context)
     _catalog_entry(data["package_id"], "package_id")
+    now = dt.datetime.utcnow()
     change = CatalogChange(package_id=data["package_id"], kind=data["kind"],
                            description=data["description"],
-                           recorded_by=_user_id(context),
-                           recorded_at=dt.datetime.utcnow())
+                           recorded_by=_user_id(context), recorded_at=now,
+                           occurred_on=data.get("occurred_on") or workdays.local_date(now))
     model.Session.add(change)
     if not context.get("defer_commit"):
         model.repo.commit()

@@ -5,14 +5,14 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
 from ckanext.govshare.applications.logic import validators as v
-from ckanext.govshare.catalog_review.logic.validators import max_length
+from ckanext.govshare.catalog_review.logic.validators import max_length, occurrence_date
 from ckanext.govshare.catalog_review.model import KINDS
 
 
 @validator_args
 def catalog_change_create_schema(
         not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
-        strip_value: Validator, one_of: ValidatorFactory,
+        strip_value: Validator, one_of: ValidatorFactory, ignore_empty: Validator,
         package_id_or_name_exists: Validator,
         convert_package_name_or_id_to_id: Validator) -> Schema:
     return {
@@ -21,6 +21,8 @@ def catalog_change_create_schema(
         "kind": [not_missing, not_empty, unicode_safe, one_of(list(KINDS))],
         "description": [not_missing, unicode_safe, strip_value, not_empty,
                         max_length(2000)],
+        # missing or empty: the change occurred today
+        "occurred_on": [ignore_empty, occurrence_date],
     }
 
 

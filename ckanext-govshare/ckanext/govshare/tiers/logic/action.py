@@ -276,16 +276,23 @@ def _keep_visible(items: Any, visible: set[str], key: str = "name") -> Any:
             if str(item.get(key) if isinstance(item, dict) else item).lower() in visible]
 
 
+def _only_visible(original_action: Action, context: Context, data_dict: DataDict,
+                  field: str) -> Any:
+    """The original action's list of names, less those no dataset the caller
+    may see carries in ``field``."""
+    caller = policy.Caller.from_context(context)
+    result = original_action(context, data_dict)
+    if caller.privileged:
+        return result
+    return _keep_visible(result, _visible_values(caller, context, field))
+
+
 @tk.chained_action
 @tk.side_effect_free
 def tag_list(original_action: Action, context: Context, data_dict: DataDict) -> Any:
     """CKAN's ``tag_list`` reads the tag table, whichever datasets carry a
     tag: only tags of datasets the caller may see."""
-    caller = policy.Caller.from_context(context)
-    result = original_action(context, data_dict)
-    if caller.privileged:
-        return result
-    return _keep_visible(result, _visible_values(caller, context, _vocabulary_field(data_dict)))
+    return _only_visible(original_action, context, data_dict, _vocabulary_field(data_dict))
 
 
 @tk.chained_action
@@ -294,11 +301,7 @@ def tag_autocomplete(original_action: Action, context: Context,
                      data_dict: DataDict) -> Any:
     """CKAN's ``tag_autocomplete`` (and ``/api/2/util/tag/autocomplete``):
     only tags of datasets the caller may see."""
-    caller = policy.Caller.from_context(context)
-    result = original_action(context, data_dict)
-    if caller.privileged:
-        return result
-    return _keep_visible(result, _visible_values(caller, context, _vocabulary_field(data_dict)))
+    return _only_visible(original_action, context, data_dict, _vocabulary_field(data_dict))
 
 
 @tk.chained_action
@@ -329,11 +332,7 @@ def format_autocomplete(original_action: Action, context: Context,
                         data_dict: DataDict) -> Any:
     """CKAN's ``format_autocomplete`` (and its ``/api/2/util`` route) reads
     the resource table: only formats of datasets the caller may see."""
-    caller = policy.Caller.from_context(context)
-    result = original_action(context, data_dict)
-    if caller.privileged:
-        return result
-    return _keep_visible(result, _visible_values(caller, context, "res_format"))
+    return _only_visible(original_action, context, data_dict, "res_format")
 
 
 @tk.chained_action

@@ -26,7 +26,10 @@ from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog.logic import validators as catalog_validators
+from ckanext.govshare.catalog_review import facets as catalog_review_facets
+from ckanext.govshare.catalog_review import helpers as catalog_review_helpers
 from ckanext.govshare.catalog_review import hooks as catalog_review_hooks
+from ckanext.govshare.catalog_review import index as catalog_review_index
 from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
@@ -63,6 +66,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),
                              **content_policy.get_helpers(),
                              **core_messages.get_helpers(),
+                             **catalog_review_helpers.get_helpers(),
                              **labelling_helpers.get_helpers(),
                              **link_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
@@ -115,6 +119,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         pkg_dict = tier_hooks.before_dataset_index(pkg_dict)
         pkg_dict = product_index.before_dataset_index(pkg_dict)
+        pkg_dict = catalog_review_index.before_dataset_index(pkg_dict)
         return catalog_index.before_dataset_index(pkg_dict)
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
@@ -126,7 +131,8 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     def after_dataset_search(self, search_results: dict[str, Any],
                              search_params: dict[str, Any]) -> dict[str, Any]:
-        return product_facets.label_items(catalog_facets.label_items(search_results))
+        return catalog_review_facets.label_items(
+            product_facets.label_items(catalog_facets.label_items(search_results)))
 
     # IResourceController: a resource change is not an update of the entry
     def before_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
@@ -142,11 +148,12 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
-        return product_facets.add_type_facet(catalog_facets.retitle(facets_dict))
+        return catalog_review_facets.add_facet(
+            product_facets.add_type_facet(catalog_facets.retitle(facets_dict)))
 
     def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
                             package_type: str | None) -> dict[str, Any]:
-        return catalog_facets.retitle(facets_dict)
+        return catalog_review_facets.add_facet(catalog_facets.retitle(facets_dict))
 
     def group_facets(self, facets_dict: dict[str, Any], group_type: str,
                      package_type: str | None) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 * ``/organization/<id>/review``: the entries that need review (and the open
   changes still within time), each with a "mark reviewed" button; editors
   and admins of the organization, sysadmins.
+* ``/organization/<id>/updates``: the entries with their update deadlines
+  (overdue, no data attached, on time); editors and admins, sysadmins.
 * ``/dataset/<id>/changes``: a dataset's change records, and (for editors and
   admins) the form to record a new one.
 
@@ -19,7 +21,7 @@ from flask import Blueprint
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options, workdays
-from ckanext.govshare.catalog_review import review
+from ckanext.govshare.catalog_review import review, updates
 from ckanext.govshare import views_common
 
 catalog_review = Blueprint("govshare_catalog_review", __name__)
@@ -52,6 +54,27 @@ def review_page(id: str) -> Any:
         "needs_review": [r for r in listing["results"] if r["needs_review"]],
         "pending": [r for r in listing["results"] if not r["needs_review"]],
         "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
+    })
+
+
+def updates_page(id: str) -> Any:
+    """The organization's entries with their update deadlines."""
+    org = _organization(id)
+    status = tk.request.args.get("status", "")
+    try:
+        listing = tk.get_action("govshare_catalog_update_list")(
+            views_common.context(), {"id": org["id"], "status": status})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only editors and admins of the organization may "
+                                  "see its update deadlines"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Organization not found"))
+    except tk.ValidationError:
+        return tk.abort(400, tk._("Unknown status"))
+    return tk.render("govshare/catalog_review/updates.html", {
+        "group_dict": org, "group_type": org.get("type", "organization"),
+        "listing": listing, "status": status,
+        "statuses": [(value, updates.status_label(value)) for value in updates.STATUSES],
     })
 
 
@@ -136,6 +159,7 @@ def changes(id: str) -> Any:
 
 
 catalog_review.add_url_rule("/organization/<id>/review", view_func=review_page)
+catalog_review.add_url_rule("/organization/<id>/updates", view_func=updates_page)
 catalog_review.add_url_rule("/organization/<id>/review/mark", view_func=mark_reviewed,
                             methods=["POST"])
 catalog_review.add_url_rule("/dataset/<id>/changes", view_func=changes,

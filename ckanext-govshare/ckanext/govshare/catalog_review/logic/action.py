@@ -17,7 +17,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.govshare import options, workdays
 from ckanext.govshare.logic import validate as _validate
-from ckanext.govshare.catalog_review import review
+from ckanext.govshare.catalog_review import review, updates
+from ckanext.govshare.catalog_review import tick as catalog_tick
 from ckanext.govshare.catalog_review.logic import schema
 from ckanext.govshare.catalog_review.model import CatalogChange
 
@@ -247,10 +248,155 @@ def govshare_catalog_review_list(context: Context, data_dict: DataDict) -> dict[
     }
 
 
+# ------------------------------------------------------------ update deadlines
+def _update_entry(pkg: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    state = updates.update_state(pkg, today)
+    overdue_days = (int(workdays.workdays_between(state.due, today))
+                    if state.status == updates.OVERDUE and state.due else 0)
+    return {
+        "id": pkg["id"], "name": pkg["name"], "title": pkg.get("title") or pkg["name"],
+        "owner_org": pkg.get("owner_org"),
+        "update_frequency": pkg.get("update_frequency"),
+        "maintainer_email": pkg.get("maintainer_email"),
+        **state.dictize(),
+        "working_days_overdue": overdue_days,
+    }
+
+
+@tk.side_effect_free
+def govshare_catalog_update_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Whether a catalog entry's data is updated on time: when it was last
+    updated (the newest resource's last modification), when the next update
+    is due (from its ``update_frequency``, on the working-day calendar) and
+    its status: ``on_time``, ``overdue`` or ``not_attached`` (no resource).
+
+    Members of the dataset's organization, and sysadmins.
+
+    :param id: the id or name of the dataset
+    :type id: string
+
+    :returns: ``id``, ``name``, ``title``, ``update_frequency``,
+        ``last_updated``, ``update_due`` (ISO dates or null),
+        ``update_due_provisional``, ``update_status``,
+        ``update_status_label`` and ``working_days_overdue``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_update_show", context, data_dict)
+    data = _validate(data_dict, schema.catalog_update_show_schema(), context)
+    _catalog_entry(data["id"], "id")
+    pkg = tk.get_action("package_show")(
+        {"user": context.get("user"), "ignore_auth": True}, {"id": data["id"]})
+    return _update_entry(pkg, workdays.local_today())
+
+
+@tk.side_effect_free
+def govshare_catalog_update_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The catalog entries of an organization with their update deadlines:
+    overdue first (the longest overdue first), then those without data
+    attached, then the rest by due date.
+
+    Editors and admins of the organization, and sysadmins.
+
+    :param id: the id or name of the organization
+    :type id: string
+    :param status: only entries of this status: ``on_time``, ``overdue`` or
+        ``not_attached`` (default: all)
+    :type status: string
+
+    :returns: ``organization`` (id, name, title), ``today`` (ISO date in
+        China), ``counts`` (entries per status), and ``results``: one dict
+        per entry as :func:`govshare_catalog_update_show` returns it
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_update_list", context, data_dict)
+    data = _validate(data_dict, schema.catalog_update_list_schema(), context)
+    org = model.Group.get(data["id"])
+    assert org is not None
+    today = workdays.local_today()
+    entries = [_update_entry(pkg, today) for pkg in _organization_datasets(context, org.id)]
+    counts = dict.fromkeys(updates.STATUSES, 0)
+    for entry in entries:
+        counts[entry["update_status"]] += 1
+    order = {status: i for i, status in enumerate(updates.STATUSES)}
+    rank = {updates.OVERDUE: 0, updates.NOT_ATTACHED: 1, updates.ON_TIME: 2}
+    entries.sort(key=lambda e: (rank[e["update_status"]], e["update_due"] or "9999",
+                                order[e["update_status"]], e["name"]))
+    if data.get("status"):
+        entries = [e for e in entries if e["update_status"] == data["status"]]
+    return {
+        "organization": {"id": org.id, "name": org.name, "title": org.title or org.name},
+        "today": today.isoformat(),
+        "counts": counts,
+        "results": entries,
+    }
+
+
+@tk.side_effect_free
+def govshare_catalog_update_counts(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The supervision figures of update deadlines: how many catalog entries
+    of each organization are updated on time, overdue or without data
+    attached, as the search index has them (re-indexed daily by the tick).
+
+    Sysadmins (the supervising authority).
+
+    :returns: ``organizations``: one row per organization with catalog
+        entries (``organization_id``, ``organization_name``,
+        ``organization_title``, ``on_time``, ``overdue``, ``not_attached``,
+        ``total``), by title; ``total``: the same figures for all of them
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_update_counts", context, data_dict)
+    types = tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or ["dataset"]
+    type_fq = "+dataset_type:({})".format(" OR ".join(f'"{t}"' for t in types))
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    per_org: dict[str, dict[str, int]] = {}
+    for status in updates.STATUSES:
+        result = tk.get_action("package_search")(
+            {"user": site_user, "ignore_auth": True},
+            {"fq": f'{type_fq} +update_status:"{status}"', "rows": 0,
+             "include_private": True, "facet.field": ["owner_org"], "facet.limit": -1})
+        for org_id, count in result["facets"].get("owner_org", {}).items():
+            per_org.setdefault(org_id, dict.fromkeys(updates.STATUSES, 0))[status] = count
+    groups = {g.id: g for g in model.Session.query(model.Group).filter(
+        model.Group.id.in_(list(per_org)))} if per_org else {}
+    rows = []
+    total = dict.fromkeys(updates.STATUSES, 0)
+    for org_id, figures in per_org.items():
+        group = groups.get(org_id)
+        for status in updates.STATUSES:
+            total[status] += figures[status]
+        rows.append({
+            "organization_id": org_id,
+            "organization_name": group.name if group else None,
+            "organization_title": (group.title or group.name) if group else org_id,
+            **figures, "total": sum(figures.values()),
+        })
+    rows.sort(key=lambda r: (r["organization_title"], r["organization_id"]))
+    return {"organizations": rows, "total": {**total, "total": sum(total.values())}}
+
+
+def govshare_catalog_tick(context: Context, data_dict: DataDict) -> dict[str, int]:
+    """The catalog's clock (cron): index again the entries whose update has
+    become overdue since they were indexed, so that the ``update_status``
+    facet and the supervision figures stay true. Idempotent.
+
+    Sysadmins only.
+
+    :returns: ``reindexed``
+    :rtype: dictionary
+    """
+    tk.check_access("govshare_catalog_tick", context, data_dict)
+    return catalog_tick.tick()
+
+
 def get_actions() -> dict[str, Any]:
     return {
         "govshare_catalog_change_create": govshare_catalog_change_create,
         "govshare_catalog_change_list": govshare_catalog_change_list,
         "govshare_catalog_review_mark": govshare_catalog_review_mark,
         "govshare_catalog_review_list": govshare_catalog_review_list,
+        "govshare_catalog_update_show": govshare_catalog_update_show,
+        "govshare_catalog_update_list": govshare_catalog_update_list,
+        "govshare_catalog_update_counts": govshare_catalog_update_counts,
+        "govshare_catalog_tick": govshare_catalog_tick,
     }

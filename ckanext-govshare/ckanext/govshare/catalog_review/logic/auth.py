@@ -74,8 +74,38 @@ def govshare_catalog_review_list(context: Context, data_dict: DataDict) -> AuthR
                         "its review list"))
 
 
+def govshare_catalog_update_show(context: Context, data_dict: DataDict) -> AuthResult:
+    package = _package(data_dict, "id")
+    return _result(_can(context, package.owner_org, "read"),
+                   tk._("Only members of the dataset's organization may see its "
+                        "update deadline"))
+
+
+def govshare_catalog_update_list(context: Context, data_dict: DataDict) -> AuthResult:
+    org = _organization(data_dict, "id")
+    return _result(_can(context, org.id, "update_dataset"),
+                   tk._("Only editors and admins of the organization may see "
+                        "its update deadlines"))
+
+
+def govshare_catalog_update_counts(context: Context, data_dict: DataDict) -> AuthResult:
+    # sysadmins pass before this is called
+    return {"success": False,
+            "msg": tk._("Only the supervising authority may see the figures of "
+                        "every organization")}
+
+
+def govshare_catalog_tick(context: Context, data_dict: DataDict) -> AuthResult:
+    # sysadmins pass before this is called
+    return {"success": False, "msg": tk._("Only sysadmins may run the catalog tick")}
+
+
 def get_auth_functions() -> dict[str, Any]:
     return {
+        "govshare_catalog_tick": govshare_catalog_tick,
+        "govshare_catalog_update_show": govshare_catalog_update_show,
+        "govshare_catalog_update_list": govshare_catalog_update_list,
+        "govshare_catalog_update_counts": govshare_catalog_update_counts,
         "govshare_catalog_change_create": govshare_catalog_change_create,
         "govshare_catalog_change_list": govshare_catalog_change_list,
         "govshare_catalog_review_mark": govshare_catalog_review_mark,

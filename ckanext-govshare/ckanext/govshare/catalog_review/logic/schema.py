@@ -6,6 +6,7 @@ from ckan.types import Schema, Validator, ValidatorFactory
 
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog_review.logic.validators import max_length, occurrence_date
+from ckanext.govshare.catalog_review import updates
 from ckanext.govshare.catalog_review.model import KINDS
 
 
@@ -66,4 +67,28 @@ def catalog_review_list_schema(
         "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
                convert_group_name_or_id_to_id],
         "include_pending": [default(False), v.strict_boolean],
+    }
+
+
+@validator_args
+def catalog_update_show_schema(
+        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+        package_id_or_name_exists: Validator,
+        convert_package_name_or_id_to_id: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe, package_id_or_name_exists,
+               convert_package_name_or_id_to_id],
+    }
+
+
+@validator_args
+def catalog_update_list_schema(
+        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+        ignore_empty: Validator, one_of: ValidatorFactory,
+        group_id_or_name_exists: Validator,
+        convert_group_name_or_id_to_id: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
+               convert_group_name_or_id_to_id],
+        "status": [ignore_empty, unicode_safe, one_of(list(updates.STATUSES))],
     }

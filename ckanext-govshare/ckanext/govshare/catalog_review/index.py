@@ -1,0 +1,44 @@
+"""The update status in the search index document.
+
+A catalog entry is indexed with ``update_status`` (``on_time``, ``overdue``
+or ``not_attached``: the facet) and, when it has one, ``update_due_date``
+(its next update's due date, a Solr date: ``fq=update_due_date:[* TO …]``).
+
+The status changes with time while the entry does not: an entry indexed
+on time becomes overdue the day after its due date with no write to it. So
+the tick (``ckan govshare catalog tick``) re-indexes the entries indexed
+``on_time`` whose ``update_due_date`` has passed
+(:func:`.reminders.reindex_newly_overdue`); between ticks the facet is at
+most a day behind, and an update of the entry re-indexes it at once.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import options
+from ckanext.govshare.catalog_review import updates
+
+STATUS_FIELD = "update_status"
+DUE_FIELD = "update_due_date"
+
+
+def solr_date(day: Any) -> str:
+    """A day as the UTC midnight Solr's date fields take."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    if pkg_dict.get("type") not in (tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or []):
+        return pkg_dict
+    try:
+        data = json.loads(pkg_dict.get("data_dict") or "{}")
+    except ValueError:
+        return pkg_dict
+    state = updates.update_state(data)
+    pkg_dict[STATUS_FIELD] = state.status
+    if state.due is not None:
+        pkg_dict[DUE_FIELD] = solr_date(state.due)
+    return pkg_dict

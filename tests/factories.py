@@ -94,9 +94,12 @@ class Dataset(ckan_factories.Dataset):
 
 
 class Resource(ckan_factories.Resource):
-    """CKAN's resource factory, on a :class:`Dataset` of ours by default."""
+    """CKAN's resource factory, on a :class:`Dataset` of ours by default, in a
+    machine-readable format (CKAN's draws a random file extension, and an
+    unconditionally open dataset needs one machine-readable resource)."""
 
     package_id = factory.LazyFunction(lambda: Dataset()["id"])
+    format = "CSV"
 
 
 def catalog_fields(**overrides) -> dict:

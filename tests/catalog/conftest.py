@@ -51,6 +51,8 @@ def full_dataset(org_id: str, **overrides: Any) -> dict[str, Any]:
         "language": "zh-CN",
         "source_system": "公交运营监管平台",
         "share_type": "conditional",
+        "share_type_reason": "仅向履行交通运输管理职责的部门共享",
+        "share_type_basis": "《政务数据共享管理规定》第八条",
         "share_method": ["api", "file"],
         "open_tier": "conditional",
         "open_tier_reason": "含经营者信息",

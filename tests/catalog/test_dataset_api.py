@@ -12,8 +12,8 @@ from tests.catalog.conftest import full_dataset, package_count, translated
 MISSING_REASON = "Missing value: required for a dataset that is open on conditions or not open"
 UNKNOWN_TIER = "Unknown openness tier: use unconditional, conditional or closed"
 DUPLICATE_CODE = "This resource code is already used by another dataset"
-NOT_DESENSITISED = ("A dataset open unconditionally that contains personal data must be "
-                    "desensitised")
+NOT_DESENSITISED = ("A dataset open unconditionally or on conditions that contains personal "
+                    "data must be desensitised; otherwise it is not open")
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -36,7 +36,7 @@ class TestCreateAndRead:
         sent = full_dataset(agency["org"]["id"], contains_personal_data="false",
                             desensitised="no", open_tier="unconditional",
                             open_tier_reason=None, open_tier_basis=None,
-                            data_format="CSV")
+                            data_grade="L1", data_format="CSV")
         shown = api("package_create", sent, agency["token"]).json["result"]
         assert shown["contains_personal_data"] is False
         assert shown["desensitised"] is False
@@ -103,8 +103,9 @@ class TestBadInputThroughTheApi:
         error = self.refused(api, agency, data)
         assert error["resource_code"] == [translated(app, DUPLICATE_CODE)]
 
-    def test_unconditional_personal_data_must_be_desensitised(self, app, api, agency):
-        data = full_dataset(agency["org"]["id"], open_tier="unconditional",
+    @pytest.mark.parametrize("tier", ["unconditional", "conditional"])
+    def test_opened_personal_data_must_be_desensitised(self, app, api, agency, tier):
+        data = full_dataset(agency["org"]["id"], open_tier=tier, data_grade="L1",
                             contains_personal_data=True, desensitised=False)
         error = self.refused(api, agency, data)
         assert error["desensitised"] == [translated(app, NOT_DESENSITISED)]
@@ -112,9 +113,9 @@ class TestBadInputThroughTheApi:
         assert self.refused(api, agency, data)["desensitised"] == [
             translated(app, NOT_DESENSITISED)]
 
-    def test_desensitised_is_only_required_for_unconditional_personal_data(self, api, agency):
-        for overrides in ({"open_tier": "conditional"},
-                          {"open_tier": "unconditional", "contains_personal_data": False}):
+    def test_desensitised_is_only_required_for_opened_personal_data(self, api, agency):
+        for overrides in ({"open_tier": "closed"},
+                          {"open_tier": "conditional", "contains_personal_data": False}):
             data = full_dataset(agency["org"]["id"], name=f"ds-{overrides['open_tier']}",
                                 resource_code=f"GS-{overrides['open_tier']}",
                                 desensitised=False, **overrides)

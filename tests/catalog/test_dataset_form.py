@@ -11,6 +11,10 @@ from tests import factories
 from tests.catalog.conftest import form_fields, package_count, translated
 
 
+DESENSITISE = ("A dataset open unconditionally or on conditions that contains personal data "
+               "must be desensitised; otherwise it is not open")
+
+
 def post_form(app, agency, **overrides):
     return app.post(url_for("dataset.new"), data=form_fields(agency["org"]["id"], **overrides),
                     headers={"Authorization": agency["token"]}, follow_redirects=False)
@@ -71,8 +75,14 @@ class TestDatasetForm:
          "Missing value: required for a dataset that is open on conditions or not open"),
         ({"open_tier": "public"}, "open_tier",
          "Unknown openness tier: use unconditional, conditional or closed"),
-        ({"contains_personal_data": "True"}, "desensitised",
-         "A dataset open unconditionally that contains personal data must be desensitised"),
+        ({"contains_personal_data": "True"}, "desensitised", DESENSITISE),
+        ({"contains_personal_data": "True", "open_tier": "conditional",
+          "open_tier_reason": "含个人信息", "open_tier_basis": "《数据安全法》"},
+         "desensitised", DESENSITISE),
+        ({"share_type": "conditional", "share_type_basis": "《共享规定》"}, "share_type_reason",
+         "Missing value: required for a dataset that is shared on conditions or not shared"),
+        ({"share_type": "not_shared", "share_type_reason": "涉密"}, "share_type_basis",
+         "Missing value: required for a dataset that is shared on conditions or not shared"),
         ({"temporal_coverage_end": "2023-01-01"}, "temporal_coverage_end",
          "The temporal coverage cannot end before it starts"),
     ])

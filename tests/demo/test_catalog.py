@@ -84,11 +84,11 @@ def test_choices_come_from_the_schema_presets():
         assert types <= set(_choices(info_type)), d["name"]
 
 
-def test_unconditional_personal_data_is_desensitised():
+def test_opened_personal_data_is_desensitised():
     personal = [d for d in DATASETS if d["catalog"]["contains_personal_data"]]
     assert personal
     for d in personal:
-        if d["catalog"]["open_tier"] == "unconditional":
+        if d["catalog"]["open_tier"] in ("unconditional", "conditional"):
             assert d["catalog"]["desensitised"] is True, d["name"]
 
 
@@ -102,6 +102,9 @@ def test_restricted_tiers_have_reason_and_basis():
         if cat["open_tier"] != "unconditional":
             assert cat.get("open_tier_reason", "").strip(), d["name"]
             assert cat.get("open_tier_basis", "").strip(), d["name"]
+        if cat["share_type"] != "unconditional":
+            assert cat.get("share_type_reason", "").strip(), d["name"]
+            assert cat.get("share_type_basis", "").strip(), d["name"]
 
 
 def test_required_titles_and_languages():

@@ -8,9 +8,15 @@ the plugin). Each rule of the catalog lives here once:
   (GB 32100-2015);
 * the resource code (资源代码), unique among active datasets, case-insensitive;
 * the openness tier (``open_tier``), one of three, and the reason and legal
-  basis that every tier but ``unconditional`` needs;
-* ``desensitised``, which must be true when an unconditionally open dataset
-  contains personal data;
+  basis that every tier but ``unconditional`` needs, and the same for the
+  sharing type (``share_type``, Shanxi 2020 art. 12);
+* ``desensitised``, which must be true when an opened dataset (unconditional
+  or conditional) contains personal data (Shanxi 2020 art. 15);
+* the tiers a data grade allows (``open_tiers`` of each grade in
+  ``schemas/presets.yaml``);
+* at least one machine-readable resource in an active, unconditionally open
+  dataset that has resources (the formats of ``machine_readable_formats`` in
+  ``schemas/presets.yaml``);
 * at least one information item (信息项) and a temporal coverage that does
   not end before it starts.
 
@@ -29,6 +35,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey, Validator
 
+from ckanext.scheming.helpers import scheming_get_preset, scheming_language_text
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.govshare import workdays
@@ -38,6 +45,8 @@ StopOnError = tk.StopOnError
 
 OPEN_TIERS = ("unconditional", "conditional", "closed")
 UNCONDITIONAL = "unconditional"
+#: the tiers in which a dataset's data reaches people outside its organization
+OPENED_TIERS = ("unconditional", "conditional")
 
 #: Letters, digits and the separators catalogs use (``-``, ``_``, ``.``, ``/``).
 RESOURCE_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,99}$")
@@ -66,8 +75,8 @@ def parse_bool(value: Any) -> bool | None:
     raise ValueError(value)
 
 
-def _tier(data: FlattenDataDict) -> str:
-    value = data.get(("open_tier",))
+def _tier(data: FlattenDataDict, field: str = "open_tier") -> str:
+    value = data.get((field,))
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -161,18 +170,29 @@ def govshare_open_tier(value: Any, context: Context) -> Any:
     return tier
 
 
-def govshare_required_unless_unconditional(key: FlattenKey, data: FlattenDataDict,
-                                           errors: FlattenErrorDict,
-                                           context: Context) -> None:
-    """Required unless ``open_tier`` is ``unconditional`` (the reason and the
-    legal basis of a conditional or closed tier); dropped when empty."""
-    if not _is_blank(data.get(key)):
-        return
-    if _tier(data) != UNCONDITIONAL:
-        errors[key].append(tk._(
-            "Missing value: required for a dataset that is open on conditions or not open"))
-    data.pop(key, None)
-    raise StopOnError
+@scheming_validator
+def govshare_required_unless_unconditional(field: dict[str, Any],
+                                           schema: dict[str, Any]) -> Validator:
+    """Required unless the field named by the schema field's ``unless_unconditional``
+    (``open_tier`` by default, or ``share_type``) is ``unconditional``: the
+    reason and the legal basis of a conditional or closed tier, of a
+    conditional or refused sharing type. Dropped when empty."""
+    tier_field = field.get("unless_unconditional", "open_tier")
+    message = (tk._("Missing value: required for a dataset that is shared on conditions "
+                    "or not shared") if tier_field == "share_type" else
+               tk._("Missing value: required for a dataset that is open on conditions "
+                    "or not open"))
+
+    def validator(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict,
+                  context: Context) -> None:
+        if not _is_blank(data.get(key)):
+            return
+        if _tier(data, tier_field) != UNCONDITIONAL:
+            errors[key].append(message)
+        data.pop(key, None)
+        raise StopOnError
+
+    return validator
 
 
 @scheming_validator
@@ -202,7 +222,8 @@ def govshare_boolean(field: dict[str, Any], schema: dict[str, Any]) -> Validator
 def govshare_desensitised(key: FlattenKey, data: FlattenDataDict,
                           errors: FlattenErrorDict, context: Context) -> None:
     """已脱敏: a yes/no value (blank means no) that must be yes when the
-    dataset is open unconditionally and contains personal data."""
+    dataset is opened, unconditionally or on conditions, and contains personal
+    data (Shanxi 2020 art. 15; Qingyang 2021 art. 22 keeps privacy data closed)."""
     try:
         value = parse_bool(data.get(key))
     except ValueError:
@@ -212,11 +233,93 @@ def govshare_desensitised(key: FlattenKey, data: FlattenDataDict,
         personal = parse_bool(data.get(("contains_personal_data",)))
     except ValueError:
         personal = None  # reported on its own field
-    if _tier(data) == UNCONDITIONAL and personal and not value:
+    if _tier(data) in OPENED_TIERS and personal and not value:
         errors[key].append(tk._(
-            "A dataset open unconditionally that contains personal data must be desensitised"))
+            "A dataset open unconditionally or on conditions that contains personal "
+            "data must be desensitised; otherwise it is not open"))
         raise StopOnError
     data[key] = "true" if value else "false"
+
+
+# --------------------------------------------------------------------------- grades
+def tiers_allowed_by_grade(grade: str) -> tuple[str, ...]:
+    """The openness tiers a data grade allows (``open_tiers`` of the grade's
+    choice in ``schemas/presets.yaml``); every tier for an unknown grade."""
+    for choice in scheming_get_preset("govshare_data_grade")["choices"]:
+        if choice["value"] == grade:
+            return tuple(choice.get("open_tiers", OPEN_TIERS))
+    return OPEN_TIERS
+
+
+@scheming_validator
+def govshare_grade_allows_tier(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """The data grade (数据分级) limits the openness tier; the message cites the
+    basis the preset names (``tier_basis``)."""
+
+    def validator(key: FlattenKey, data: FlattenDataDict, errors: FlattenErrorDict,
+                  context: Context) -> None:
+        grade, tier = data.get(key), _tier(data)
+        if errors.get(key) or tier not in OPEN_TIERS or tier in tiers_allowed_by_grade(grade):
+            return
+        errors[key].append(tk._(
+            "Data of this grade cannot have this openness tier: it allows only "
+            "{tiers} ({basis})").format(
+                tiers=", ".join(tier_label(t) for t in tiers_allowed_by_grade(grade)),
+                basis=scheming_language_text(field.get("tier_basis"))))
+
+    return validator
+
+
+def tier_label(tier: str) -> str:
+    """The openness tier's label in the user's language (from the preset)."""
+    for choice in scheming_get_preset("govshare_open_tier")["choices"]:
+        if choice["value"] == tier:
+            return scheming_language_text(choice["label"])
+    return tier
+
+
+# --------------------------------------------------------------------------- machine-readable
+def machine_readable_formats() -> frozenset[str]:
+    """The formats that count as machine-readable, upper-cased
+    (``machine_readable_formats`` of ``schemas/presets.yaml``)."""
+    values = scheming_get_preset("govshare_data_format")
+    return frozenset(f.upper() for f in values["machine_readable_formats"])
+
+
+def lacks_machine_readable_resource(tier: str, formats: list[Any]) -> bool:
+    """Whether an entry of ``tier`` whose resources have ``formats`` breaks the
+    rule: unconditional, with resources, none machine-readable (an entry
+    without resources is not attached yet, and its own rule flags it)."""
+    readable = machine_readable_formats()
+    return (tier == UNCONDITIONAL and bool(formats)
+            and not any(str(f or "").strip().upper() in readable for f in formats))
+
+
+def govshare_machine_readable_resource(key: FlattenKey, data: FlattenDataDict,
+                                       errors: FlattenErrorDict, context: Context) -> None:
+    """An active, unconditionally open dataset with resources has at least one
+    in a machine-readable format (Shanxi 2020 art. 15; Qingyang 2021 art. 23).
+
+    It bites when the entry is active: CKAN's two-step form and the API's
+    ``package_create`` then ``resource_create`` may add resources in any order
+    to a draft; ``resource_create``, ``resource_update`` and ``resource_delete``
+    validate the whole dataset, so a change that leaves an active entry
+    without one is refused."""
+    if data.get(("state",)) not in (None, missing, "", "active"):
+        return
+    positions = sorted({k[1] for k in data if len(k) == 3 and k[0] == "resources"})
+    formats = [data.get(("resources", n, "format")) for n in positions]
+    if not lacks_machine_readable_resource(_tier(data), formats):
+        return
+    message = tk._(
+        "A dataset open unconditionally needs at least one resource in a "
+        "machine-readable format ({formats}), not only PDF or word-processor files").format(
+            formats=", ".join(scheming_get_preset("govshare_data_format")[
+                "machine_readable_formats"]))
+    # on each resource's format: CKAN's resource_create, _update and _delete
+    # answer with the errors of their own resource
+    for n in positions:
+        _add_error(errors, ("resources", n, "format"), message)
 
 
 # --------------------------------------------------------------------------- dataset rules
@@ -249,6 +352,8 @@ def get_validators() -> dict[str, Callable[..., Any]]:
         "govshare_required_unless_unconditional": govshare_required_unless_unconditional,
         "govshare_boolean": govshare_boolean,
         "govshare_desensitised": govshare_desensitised,
+        "govshare_grade_allows_tier": govshare_grade_allows_tier,
+        "govshare_machine_readable_resource": govshare_machine_readable_resource,
         "govshare_info_items_required": govshare_info_items_required,
         "govshare_temporal_coverage_order": govshare_temporal_coverage_order,
     }

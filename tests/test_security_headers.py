@@ -256,6 +256,7 @@ NOT_PAGES = {
     "govshare_application_report.report_json": "JSON",
     "feeds": "Atom feeds",
     "dcat": "RDF and JSON-LD",
+    "govshare_dcat_authority": "RDF and JSON-LD (tests/dcat/test_authority_feed.py)",
     "api": "JSON (the Action API and its utilities)",
     "download": "files and redirects to them (tests/test_url_schemes.py)",
     "dcat_json_interface": "JSON",

@@ -33,7 +33,9 @@ from ckanext.govshare.catalog_review import index as catalog_review_index
 from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
+from ckanext.govshare.dcat import views as dcat_views
 from ckanext.govshare.dcat.logic import action as dcat_action
+from ckanext.govshare.dcat.logic import auth as dcat_auth
 from ckanext.govshare.logic import merged
 from ckanext.govshare.labelling import downloads as labelling_downloads
 from ckanext.govshare.labelling import helpers as labelling_helpers
@@ -87,12 +89,14 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
-                                          product_auth.get_auth_functions()))
+                                          product_auth.get_auth_functions(),
+                                          dcat_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints(),
-                                *labelling_views.get_blueprints()])
+                                *labelling_views.get_blueprints(),
+                                *dcat_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)

@@ -70,7 +70,7 @@ REFERENCED_BY_LIMIT = 100
 ACCESS_RIGHTS: Mapping[str, URIRef] = {
     publication.UNCONDITIONAL: ACCESS_RIGHT.PUBLIC,
     publication.CONDITIONAL: ACCESS_RIGHT.RESTRICTED,
-    publication.CLOSED: ACCESS_RIGHT.NON_PUBLIC,  # never published, for completeness
+    publication.CLOSED: ACCESS_RIGHT.NON_PUBLIC,  # the authority's feed only
 }
 
 #: ``update_frequency`` → ``dct:accrualPeriodicity`` (EU frequency vocabulary).
@@ -127,7 +127,7 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
     # -- datasets
     def graph_from_dataset(self, dataset_dict: DataDict, dataset_ref: URIRef) -> None:
         tier = publication.open_tier(dataset_dict)
-        if tier == publication.CLOSED:
+        if tier == publication.CLOSED and not publication.authority_feed():
             raise RDFProfileException(
                 tk._("Closed datasets are never published in the DCAT feeds"))
 
@@ -153,7 +153,7 @@ class GovShareDCATAPProfile(EuropeanDCATAP3Profile):
             self.g.remove((dataset_ref, DCT.issued, None))
             self._add_date_triple(dataset_ref, DCT.issued, str(released))
 
-        if tier == publication.CONDITIONAL:
+        if tier == publication.CONDITIONAL and not publication.authority_feed():
             self._point_at_application(dataset_dict, dataset_ref)
         else:
             self._download_uploads(dataset_dict)

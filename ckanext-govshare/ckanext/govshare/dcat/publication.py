@@ -11,14 +11,19 @@ closed         never published         —
 
 This holds for everyone, sysadmins included, on every DCAT surface: the
 ``/dataset/<id>.<format>`` and ``/catalog.<format>`` endpoints, content
-negotiation and the ``dcat_*`` actions. The tier is read from the dataset
-dict by the tier policy (:func:`ckanext.govshare.tiers.policy.tier_of`): a
+negotiation and the ``dcat_*`` actions. The one exception is the supervising
+authority's own feed (:func:`for_authority`, ``/authority/catalog.<format>``):
+the whole catalog as the portal holds it, closed entries as ``NON_PUBLIC``
+and every distribution with its real URL, for sysadmins only. The tier is
+read from the dataset dict by the tier policy (:func:`ckanext.govshare.tiers.policy.tier_of`): a
 dataset without ``open_tier`` is ``unconditional``, one with an unknown value
 ``closed``.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import contextlib
+import contextvars
+from typing import Any, Iterable, Iterator
 
 from werkzeug.routing import BuildError
 
@@ -54,8 +59,28 @@ def open_tier(dataset_dict: DataDict) -> str:
     return policy.tier_of(dataset_dict)
 
 
+_AUTHORITY = contextvars.ContextVar("govshare_dcat_authority_feed", default=False)
+
+
+@contextlib.contextmanager
+def for_authority() -> Iterator[None]:
+    """Serialise for the supervising authority inside this block: every
+    entry, closed ones too, with its data as it is (the caller has checked
+    that the requester is the authority)."""
+    token = _AUTHORITY.set(True)
+    try:
+        yield
+    finally:
+        _AUTHORITY.reset(token)
+
+
+def authority_feed() -> bool:
+    """Is the feed being written the supervising authority's?"""
+    return _AUTHORITY.get()
+
+
 def is_published(dataset_dict: DataDict) -> bool:
-    return open_tier(dataset_dict) != CLOSED
+    return authority_feed() or open_tier(dataset_dict) != CLOSED
 
 
 def application_url(dataset_dict: DataDict) -> str:

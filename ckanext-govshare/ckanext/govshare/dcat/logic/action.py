@@ -87,8 +87,12 @@ def _serialize_catalog(context: Context, data_dict: DataDict) -> str:
     """ckanext-dcat's catalog actions, with closed datasets filtered out of
     the search (and, should one slip through, out of the results), and with
     the paging links percent-encoded (ckanext-dcat 2.4 writes a query with a
-    space into an invalid URI, which fails the whole response)."""
-    data_dict = publication.catalog_request(data_dict)
+    space into an invalid URI, which fails the whole response). In the
+    authority's feed (:func:`publication.for_authority`) nothing is left out."""
+    if publication.authority_feed():
+        data_dict = {**data_dict, "profiles": publication.profiles(data_dict.get("profiles"))}
+    else:
+        data_dict = publication.catalog_request(data_dict)
     query = _search_ckan_datasets(context, data_dict)
     paging = {key: requote_uri(value) if isinstance(value, str) else value
               for key, value in _pagination_info(query, data_dict).items()}
@@ -121,6 +125,18 @@ def dcat_datasets_list(up_func: Action, context: Context,
             for dataset in results if publication.is_published(dataset)]
 
 
+@tk.side_effect_free
+def govshare_authority_catalog_show(context: Context, data_dict: DataDict) -> str:
+    """The whole catalog for the supervising authority (sysadmins): every
+    entry, closed (``dct:accessRights`` ``NON_PUBLIC``) and not yet
+    published ones included, distributions with their real URLs. Takes the
+    parameters of ``dcat_catalog_show``; the public feeds are unchanged.
+    """
+    tk.check_access("govshare_authority_catalog_show", context, data_dict)
+    with publication.for_authority():
+        return _serialize_catalog(context, data_dict)
+
+
 #: chained action → the ckanext-dcat plugin that defines the action.
 _CHAINS: dict[str, tuple[str, ChainedAction]] = {
     "dcat_dataset_show": ("dcat", dcat_dataset_show),
@@ -130,8 +146,11 @@ _CHAINS: dict[str, tuple[str, ChainedAction]] = {
 }
 
 
-def get_actions() -> dict[str, ChainedAction]:
+def get_actions() -> dict[str, Any]:
     """The chains whose ckanext-dcat plugin is loaded (CKAN refuses to chain
-    an action that does not exist)."""
-    return {name: action for name, (plugin, action) in _CHAINS.items()
-            if p.plugin_loaded(plugin)}
+    an action that does not exist), and the authority's feed with ckanext-dcat."""
+    actions: dict[str, Any] = {name: action for name, (plugin, action) in _CHAINS.items()
+                               if p.plugin_loaded(plugin)}
+    if p.plugin_loaded("dcat"):
+        actions["govshare_authority_catalog_show"] = govshare_authority_catalog_show
+    return actions

@@ -379,6 +379,17 @@ def _as_date(value: dt.date) -> dt.date:
 
 
 # ----------------------------------------------------------- days in China time
+#: the days any date given to the portal may be (form fields, API
+#: parameters): wide enough for the records a government catalogues,
+#: far enough inside Python's calendar (years 1 to 9999) that adding a
+#: term, a day or a time zone to one never leaves it
+DATE_RANGE = (dt.date(1800, 1, 1), dt.date(2199, 12, 31))
+
+
+def in_date_range(day: dt.date) -> bool:
+    return DATE_RANGE[0] <= _as_date(day) <= DATE_RANGE[1]
+
+
 def parse_date(value: Any) -> dt.date | None:
     """A date from what a form, an extra or a stored dict holds: a date, a
     datetime (its date), or text starting ``YYYY-MM-DD``; None for anything

@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import missing
 from ckan.types import Context, FlattenDataDict, FlattenErrorDict, FlattenKey, Validator
 
-from ckanext.govshare.catalog.logic.validators import parse_bool
+from ckanext.govshare.catalog.logic.validators import govshare_date_in_range, parse_bool
 
 #: a mainland mobile number (+86 optional) or a landline with area code and
 #: optional extension: 13812345678, +86 138 1234 5678, 0571-88888888-123
@@ -56,17 +56,21 @@ def int_between(low: int, high_option: str) -> Validator:
 
 
 def iso_date(value: Any) -> Any:
-    """A date given as ``YYYY-MM-DD``."""
+    """A date given as ``YYYY-MM-DD``, inside the portal's date range."""
     if value is missing or value is None or value == "":
         return value
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise tk.Invalid(tk._("Enter a date as YYYY-MM-DD")) from None
+    else:
         raise tk.Invalid(tk._("Enter a date as YYYY-MM-DD"))
+    return govshare_date_in_range(day, {})
 
 
 def string_list(value: Any) -> Any:

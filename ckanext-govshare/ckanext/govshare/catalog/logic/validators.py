@@ -25,6 +25,7 @@ reads another field reads its submitted value and normalises it itself.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Callable
 
@@ -344,8 +345,22 @@ def govshare_temporal_coverage_order(key: FlattenKey, data: FlattenDataDict,
         _add_error(errors, end_key, tk._("The temporal coverage cannot end before it starts"))
 
 
+def govshare_date_in_range(value: Any, context: Context) -> Any:
+    """A date (or date and time) inside :data:`workdays.DATE_RANGE`; after a
+    validator that parsed it (CKAN's ``isodate``). A year near 9999 passes
+    CKAN's parser, then overflows wherever a day or a term is added."""
+    if not isinstance(value, dt.date):  # not parsed: the parser before said so
+        return value
+    if not workdays.in_date_range(value):
+        first, last = workdays.DATE_RANGE
+        raise tk.Invalid(tk._("Enter a date between {first} and {last}").format(
+            first=first.isoformat(), last=last.isoformat()))
+    return value
+
+
 def get_validators() -> dict[str, Callable[..., Any]]:
     return {
+        "govshare_date_in_range": govshare_date_in_range,
         "govshare_unified_social_credit_code": govshare_unified_social_credit_code,
         "govshare_resource_code": govshare_resource_code,
         "govshare_open_tier": govshare_open_tier,

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import rdflib.plugin
+import rdflib.serializer
+from dateutil.parser import parse as parse_datetime
 from requests.utils import requote_uri
 
 import ckan.plugins as p
@@ -25,8 +28,36 @@ from ckanext.dcat import converters
 from ckanext.dcat.exceptions import RDFProfileException
 from ckanext.dcat.logic import _pagination_info, _search_ckan_datasets
 from ckanext.dcat.processors import RDFSerializer
+from ckanext.dcat.utils import url_to_rdflib_format
 
+from ckanext.govshare.catalog.logic.validators import govshare_date_in_range
 from ckanext.govshare.dcat import publication
+
+
+def _check_request(data_dict: DataDict) -> None:
+    """``format`` and ``modified_since`` as ckanext-dcat can use them: it
+    hands them to rdflib and dateutil unchecked, and an unknown format, a
+    list or a year past 9999 fails there (a 500)."""
+    fmt = data_dict.get("format")
+    if fmt not in (None, ""):
+        try:
+            if not isinstance(fmt, str):
+                raise rdflib.plugin.PluginException(fmt)
+            rdflib.plugin.get(url_to_rdflib_format(fmt), rdflib.serializer.Serializer)
+        except rdflib.plugin.PluginException:
+            raise tk.ValidationError({"format": [tk._(
+                "Unknown format: use xml, ttl, jsonld or n3")]}) from None
+    since = data_dict.get("modified_since")
+    if since not in (None, ""):
+        try:
+            if not isinstance(since, str):
+                raise TypeError(since)
+            govshare_date_in_range(parse_datetime(since), {})
+        except (ValueError, OverflowError, TypeError):
+            raise tk.ValidationError({"modified_since": [tk._(
+                "Enter a date as YYYY-MM-DD")]}) from None
+        except tk.Invalid as error:
+            raise tk.ValidationError({"modified_since": [error.error]}) from None
 
 
 @tk.chained_action
@@ -41,6 +72,7 @@ def dcat_dataset_show(up_func: Action, context: Context, data_dict: DataDict) ->
     :param profiles: RDF profiles to use (GovShare's is always added last)
     :type profiles: list of strings
     """
+    _check_request(data_dict)
     dataset = tk.get_action("package_show")(
         {"ignore_auth": True}, {"id": tk.get_or_bust(data_dict, "id")})
     if not publication.is_published(dataset):
@@ -89,6 +121,7 @@ def _serialize_catalog(context: Context, data_dict: DataDict) -> str:
     the paging links percent-encoded (ckanext-dcat 2.4 writes a query with a
     space into an invalid URI, which fails the whole response). In the
     authority's feed (:func:`publication.for_authority`) nothing is left out."""
+    _check_request(data_dict)
     if publication.authority_feed():
         data_dict = {**data_dict, "profiles": publication.profiles(data_dict.get("profiles"))}
     else:
@@ -120,6 +153,7 @@ def dcat_datasets_list(up_func: Action, context: Context,
     :type modified_since: string
     """
     tk.check_access("dcat_datasets_list", context, data_dict)
+    _check_request(data_dict)
     results = _search_ckan_datasets(context, publication.catalog_request(data_dict))["results"]
     return [converters.ckan_to_dcat(publication.publishable(dataset))
             for dataset in results if publication.is_published(dataset)]

@@ -54,7 +54,7 @@ def package_update(next_auth: AuthFunction, context: Context,
     package = context.get("package")
     if not isinstance(package, model.Package):
         reference = (data_dict or {}).get("id") or (data_dict or {}).get("name")
-        package = model.Package.get(reference) if reference else None
+        package = model.Package.get(reference) if isinstance(reference, str) else None
     if package is None or package.type != PRODUCT_TYPE:
         return next_auth(context, data_dict)
     user = context_user(context)

@@ -15,9 +15,11 @@ member of another organization), with the ids, names and queries that would
 bring them out. Nothing the caller did not send may come back: the closed
 dataset's title, notes, name, id, tag, resource format, resource names and ids,
 its files, preview and activities, nor the conditional dataset's link URL and
-file. The few surfaces that cannot be probed this way are listed once, in
-``NOT_PROBED``, with the reason; a test fails when one of them disappears, so
-the list stays true. Anything newly registered is probed without anyone
+file, nor anything of an unconditional entry that is not yet published
+(submitted for review, review on: :mod:`ckanext.govshare.publication`). The
+few surfaces that cannot be probed this way are listed once, in ``NOT_PROBED``,
+with the reason; a test fails when one of them disappears, so the list stays
+true. Anything newly registered is probed without anyone
 adding it here.
 
 The probes go through the actions and the app as the callers would, with
@@ -46,9 +48,10 @@ from ckan.lib import helpers as core_helpers
 from ckan.tests import factories as ckan_factories
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
 
-from .conftest import World, build_world, file_bytes, link_url
+from .conftest import World, build_world, file_bytes, link_url, make_dataset
 
 #: The callers that see neither closed metadata nor conditional data.
 OUTSIDERS = ("anonymous", "stranger", "other_org_member")
@@ -58,12 +61,16 @@ NEEDLE = "zqx"
 CLOSED_TAG = "zqxclosedtag"
 CLOSED_FORMAT = "ZQXFMT"
 CLOSED_NOTES = "zqx-closed-notes-5e7b"
+UNPUBLISHED_TITLE = "待审核的目录 zqx-unpublished-3d8a"
+UNPUBLISHED_LINK = "http://files.example.org/unpublished/zqx-unpublished-link.csv"
 
 #: The plugins of test.ini, the previews and every DCAT endpoint, so that
 #: their actions and routes are enumerated too.
-pytestmark = pytest.mark.ckan_config(
-    "ckan.plugins", " ".join(tk.aslist(config.get("ckan.plugins"))
-                             + ["image_view", "dcat_json_interface"]))
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", " ".join(tk.aslist(config.get("ckan.plugins"))
+                                                     + ["image_view", "dcat_json_interface"])),
+    pytest.mark.ckan_config(options.PUBLICATION_REVIEW, True),
+]
 
 #: Surfaces not probed, each with the reason. Everything else registered is
 #: (template helpers: those a template calls without handing them data).
@@ -96,7 +103,20 @@ def world(module_db) -> Probe:
                             object=dataset["id"], object_type="package", capacity="public")
     closed = helpers.call_action("package_show", context=admin, id=closed["id"])
     activities = helpers.call_action("package_activity_list", context=admin, id=closed["id"])
-    return Probe(base=base, closed=closed, odd=odd, group=group, activities=activities)
+    with pytest.MonkeyPatch.context() as patch:  # the marks apply to tests, not to this
+        patch.setitem(config, options.PUBLICATION_REVIEW, True)
+        unpublished = make_dataset(
+            policy.UNCONDITIONAL, name="tier-unpublished-zqx", title=UNPUBLISHED_TITLE,
+            owner_org=base.owner_org["id"], tags=[{"name": "tiermark"}],
+            resources=[{"url": UNPUBLISHED_LINK, "name": "unpublished link",
+                        "format": "CSV"}])
+        helpers.call_action("member_create", context=admin, id=group["id"],
+                            object=unpublished["id"], object_type="package",
+                            capacity="public")
+        helpers.call_action("govshare_publication_submit", context=admin,
+                            id=unpublished["id"])
+    return Probe(base=base, closed=closed, odd=odd, group=group, activities=activities,
+                 unpublished=unpublished)
 
 
 def closed_markers(world: Probe) -> dict[str, str]:
@@ -121,6 +141,14 @@ def closed_markers(world: Probe) -> dict[str, str]:
         markers[f"closed {kind} name"] = resource["name"]
     for activity in world["activities"]:
         markers[f"closed activity {activity['activity_type']}"] = activity["id"]
+    unpublished = world["unpublished"]
+    markers.update({
+        "unpublished title": UNPUBLISHED_TITLE,
+        "unpublished name": unpublished["name"],
+        "unpublished id": unpublished["id"],
+        "unpublished link": UNPUBLISHED_LINK,
+        "unpublished resource id": unpublished["resources"][0]["id"],
+    })
     return markers
 
 
@@ -169,6 +197,9 @@ def targets(world: Probe) -> dict[str, dict[str, Any]]:
         "closed dataset by id": dataset(closed["id"]),
         "closed dataset by name": dataset(closed["name"]),
         "conditional dataset": dataset(conditional["id"]),
+        "unpublished dataset": dataset(world["unpublished"]["id"]),
+        "unpublished resource": {"id": world["unpublished"]["resources"][0]["id"],
+                                 "resource_id": world["unpublished"]["resources"][0]["id"]},
         "closed link": {"id": link["id"], "resource_id": link["id"]},
         "closed upload": {"id": upload["id"], "resource_id": upload["id"]},
         "conditional upload": {"id": base.uploads[policy.CONDITIONAL]["id"],
@@ -248,7 +279,8 @@ def route_values(world: Probe, rule: Any) -> dict[str, list[str]]:
     conditional = base.datasets[policy.CONDITIONAL]
     activity = world["activities"][0]["id"]
     ids = {
-        "dataset": [closed["name"], closed["id"], conditional["name"], activity],
+        "dataset": [closed["name"], closed["id"], conditional["name"], activity,
+                    world["unpublished"]["name"]],
         "organization": [base.owner_org["name"]],
         "group": [world["group"]["name"]],
         "user": [base.user("sysadmin")],
@@ -376,6 +408,10 @@ def test_the_probes_find_what_members_see(world, app, monkeypatch):
                    for _target, sent, text in probe_action(app, name, "member", world)), name
     home = app.get("/", headers=base.headers("member")).get_data(as_text=True)
     assert any("closed title" in hit for hit in found(world, home, "/"))
+    searched = [text for _target, sent, text in probe_action(app, "package_search", "member",
+                                                             world)]
+    assert any("unpublished title" in hit for text in searched
+               for hit in found(world, text, ""))
     with app.flask_app.test_request_context(headers=base.headers("member")):
         app.flask_app.preprocess_request()
         featured = json.dumps(core_helpers.helper_functions["get_featured_organizations"](),

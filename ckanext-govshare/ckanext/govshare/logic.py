@@ -48,6 +48,17 @@ def given_id(data_dict: DataDict, *keys: str) -> str:
     return value
 
 
+def deciding_own_case(user: Optional[model.User], author_id: Optional[str],
+                      may_otherwise_decide: bool) -> bool:
+    """Nobody decides their own case (an application they made, an entry
+    they submitted for publication): is ``user`` the author, trying a move
+    that their role in the organization (or as sysadmin) would otherwise
+    let them make? The one definition the applications and the publication
+    review both ask."""
+    return bool(user is not None and author_id and user.id == author_id
+                and may_otherwise_decide)
+
+
 def merged(*tables: dict[str, Any]) -> dict[str, Any]:
     """The capabilities' action (or auth) tables as the one table a plugin
     registers. Two chained functions of the same name are chained in turn

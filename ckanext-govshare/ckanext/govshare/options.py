@@ -20,6 +20,9 @@ WORKDAYS_TIMEZONE = "ckanext.govshare.workdays.timezone"
 CATALOG_REVIEW_CHANGE_WORKING_DAYS = "ckanext.govshare.catalog_review.change_working_days"
 CATALOG_REVIEW_DATASET_TYPES = "ckanext.govshare.catalog_review.dataset_types"
 
+# publication/
+PUBLICATION_REVIEW = "ckanext.govshare.publication.review"
+
 # dcat/
 DCAT_PUBLISHER_NAME = "ckanext.govshare.dcat.publisher_name"
 DCAT_PUBLISHER_URI = "ckanext.govshare.dcat.publisher_uri"

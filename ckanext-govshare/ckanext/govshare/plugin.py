@@ -51,6 +51,10 @@ from ckanext.govshare.products import index as product_index
 from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
+from ckanext.govshare.publication import hooks as publication_hooks
+from ckanext.govshare.publication import views as publication_views
+from ckanext.govshare.publication.logic import action as publication_action
+from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.tiers import helpers as tier_helpers
 from ckanext.govshare.tiers import hooks as tier_hooks
@@ -72,6 +76,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **labelling_helpers.get_helpers(),
                              **link_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
+                             **publication_views.get_helpers(),
                              **tier_helpers.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
                                    application_report_action.get_actions(),
@@ -82,7 +87,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    dcat_action.get_actions(),
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
-                                   product_action.get_actions()))
+                                   product_action.get_actions(),
+                                   publication_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
                                           audit_auth.get_auth_functions(),
@@ -90,13 +96,15 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
                                           product_auth.get_auth_functions(),
-                                          dcat_auth.get_auth_functions()))
+                                          dcat_auth.get_auth_functions(),
+                                          publication_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints(),
                                 *labelling_views.get_blueprints(),
-                                *dcat_views.get_blueprints()])
+                                *dcat_views.get_blueprints(),
+                                *publication_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
@@ -125,6 +133,9 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         pkg_dict = product_index.before_dataset_index(pkg_dict)
         pkg_dict = catalog_review_index.before_dataset_index(pkg_dict)
         return catalog_index.before_dataset_index(pkg_dict)
+
+    def after_dataset_create(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        publication_hooks.after_dataset_create(context, pkg_dict)
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> None:
         tier_hooks.after_dataset_show(context, pkg_dict)

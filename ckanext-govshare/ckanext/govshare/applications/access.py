@@ -9,6 +9,7 @@ from typing import Optional
 import ckan.authz as authz
 import ckan.model as model
 
+from ckanext.govshare import logic as own_case
 from ckanext.govshare.applications import workflow
 from ckanext.govshare.tiers import policy
 
@@ -70,8 +71,9 @@ def deciding_own_case(user: Optional[model.User], applicant_id: str, org_id: str
                       move_name: str) -> bool:
     """Is ``user`` the applicant, trying a move that their role in the
     organization (or as sysadmin) would otherwise let them make?"""
-    return bool(user is not None and user.id == applicant_id
-                and workflow.actor_of(move_name) in _organization_roles(user, org_id))
+    return own_case.deciding_own_case(
+        user, applicant_id,
+        user is not None and workflow.actor_of(move_name) in _organization_roles(user, org_id))
 
 
 def may_see_personal_data(viewer_roles: set[str]) -> bool:

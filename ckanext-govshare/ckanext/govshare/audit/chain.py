@@ -32,14 +32,16 @@ import ckan.model as model
 
 from ckanext.govshare.database import roles
 
-#: tables the portal's role may only append to and read
-AUDIT_TABLES = ("govshare_application_event",)
+#: tables the portal's role may only append to and read (publication events
+#: are append-only too, though not chained: :mod:`ckanext.govshare.publication`)
+AUDIT_TABLES = ("govshare_application_event", "govshare_publication_event")
 #: the triggers that keep the trail append-only and chained, on their tables
 TRIGGERS = (
     ("govshare_application_event", "govshare_application_event_append_only"),
     ("govshare_application_event", "govshare_application_event_chain"),
     ("govshare_grant", "govshare_grant_issued"),
     ("govshare_grant", "govshare_grant_changed"),
+    ("govshare_publication_event", "govshare_publication_event_append_only"),
 )
 #: what the portal's role must not be able to do to an audit table
 FORBIDDEN_PRIVILEGES = ("UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")

@@ -6,6 +6,12 @@ publisher using the web UI. Loading is idempotent: organizations, groups and
 datasets that already exist (by name) are skipped; an existing dataset only
 gets the catalog resources it lacks (matched by resource name).
 
+Every dataset goes through the review before publication
+(:mod:`ckanext.govshare.publication`) as an agency's would: the site user
+submits it, and a reviewer of its own (``govshare-demo-reviewer``, made an
+admin of each demo organization) publishes it with the checklist, so the demo
+is open to the public after loading and its trail says who did what.
+
 Existence checks read the database (``model.Group.get`` / ``model.Package.get``)
 and nothing here calls ``package_search``, so loading works whatever state the
 search engine is in (CKAN still indexes each dataset as it is written).
@@ -22,6 +28,7 @@ import dataclasses
 import datetime
 import logging
 import os
+import secrets
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -35,6 +42,9 @@ from ckan import model
 
 
 log = logging.getLogger(__name__)
+
+#: the user who publishes the demo (nobody reviews their own submission)
+DEMO_REVIEWER = "govshare-demo-reviewer"
 
 DEMO_DIR = Path(__file__).resolve().parent
 CATALOG_PATH = DEMO_DIR / "catalog.yaml"
@@ -284,6 +294,7 @@ class DemoLoader:
         self.site_url = site_url or tk.config.get("ckan.site_url") or "http://127.0.0.1:5000"
         self.report = LoadReport()
         self._user: str | None = None
+        self._reviewer_orgs: set[str] = set()
 
     # -- plumbing
     @property
@@ -296,6 +307,35 @@ class DemoLoader:
     def context(self, **extra: Any) -> dict[str, Any]:
         # A fresh context per call: actions store objects in it.
         return {"user": self.user, "use_cache": False, **extra}
+
+    def _reviewer(self, org_id: str) -> str:
+        """The demo's reviewer, an admin of ``org_id``."""
+        admin = {"ignore_auth": True, "user": self.user}
+        if model.User.get(DEMO_REVIEWER) is None:
+            tk.get_action("user_create")(dict(admin), {
+                "name": DEMO_REVIEWER, "email": f"{DEMO_REVIEWER}@govshare.example",
+                "fullname": tk._("Demo catalog reviewer"),
+                "password": secrets.token_urlsafe(24)})
+        if org_id not in self._reviewer_orgs:
+            tk.get_action("organization_member_create")(dict(admin), {
+                "id": org_id, "username": DEMO_REVIEWER, "role": "admin"})
+            self._reviewer_orgs.add(org_id)
+        return DEMO_REVIEWER
+
+    def _publish(self, pkg_id: str) -> None:
+        """Submit the dataset (as the site user) and publish it (as the demo's
+        reviewer), unless it is published already."""
+        from ckanext.govshare.publication import workflow
+
+        shown = tk.get_action("govshare_publication_show")(self.context(), {"id": pkg_id})
+        if shown["state"] == workflow.PUBLISHED:
+            return
+        if shown["state"] != workflow.SUBMITTED:
+            tk.get_action("govshare_publication_submit")(self.context(), {"id": pkg_id})
+        reviewer = self._reviewer(shown["owner_org"])
+        tk.get_action("govshare_publication_decide")(
+            {"user": reviewer}, {"id": pkg_id, "decision": workflow.PUBLISH,
+                                 **{name: True for name in workflow.CHECKLIST_FIELDS}})
 
     def _fail(self, what: str, error: Exception) -> None:
         model.Session.rollback()
@@ -431,6 +471,10 @@ class DemoLoader:
                     continue
                 if self._create_resource(pkg_id, ds["name"], res):
                     added += 1
+            try:
+                self._publish(pkg_id)
+            except Exception as e:
+                self._fail(_("dataset {name}").format(name=ds["name"]), e)
             self.report.skipped["resources"] += skipped
             if status == "created":
                 line = tk.ungettext("created  {name}  {title}  ({count} resource created)",

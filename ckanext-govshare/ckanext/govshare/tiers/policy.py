@@ -10,6 +10,10 @@ Every dataset carries ``open_tier`` (无条件开放 / 有条件开放 / 不予�
   organization and sysadmins only (through the permission labels of
   :mod:`.labels`, exactly like a private dataset).
 
+A dataset that is not published (review before publication,
+:mod:`ckanext.govshare.publication`) is labelled exactly like a closed one,
+whatever its tier: only its organization's members and sysadmins see it.
+
 A dataset without ``open_tier`` (older datasets, datasets created without the
 catalog schema) is treated as ``unconditional``. A value that is none of the
 three is treated as ``closed``, so that a typo never opens data.
@@ -34,6 +38,9 @@ import ckan.lib.plugins as lib_plugins
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
+
+from ckanext.govshare.publication import state as publication
+from ckanext.govshare.publication.model import publication_table
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +102,13 @@ def tier_of(obj: Union[dict[str, Any], model.Package, None]) -> str:
     return normalise_tier(value)
 
 
-#: dataset id -> (metadata_modified, stored tier value). Every change of a
-#: dataset through the API moves metadata_modified (and this process also
-#: forgets the entry, see :func:`forget_tier`), so an entry is never stale; it
-#: saves a query on every package_show, whose auth asks for the dataset's
-#: labels. Bounded: emptied when it grows past _TIER_CACHE_SIZE.
-_tier_cache: dict[str, tuple[Any, Optional[str]]] = {}
+#: dataset id -> (metadata_modified, stored tier value, publication state).
+#: Every change of a dataset through the API, and every publication move,
+#: moves metadata_modified (and this process also forgets the entry, see
+#: :func:`forget_tier`), so an entry is never stale; it saves a query on
+#: every package_show, whose auth asks for the dataset's labels. Bounded:
+#: emptied when it grows past _TIER_CACHE_SIZE.
+_tier_cache: dict[str, tuple[Any, Optional[str], Optional[str]]] = {}
 _TIER_CACHE_SIZE = 50_000
 
 
@@ -111,22 +119,39 @@ def forget_tier(package_id: str) -> None:
 
 def _model_tier_value(pkg: model.Package) -> Optional[str]:
     """The stored tier of a dataset object: from its extras when they are
-    loaded (and maybe being changed), else from the cache or one small query
-    rather than loading every extra."""
+    loaded (and maybe being changed), else from :func:`_stored_values`."""
     state = sa.inspect(pkg)
     if not state.persistent or "_extras" not in state.unloaded:
         return pkg.extras.get(TIER_FIELD)
+    return _stored_values(pkg)[0]
+
+
+def _model_published(pkg: model.Package) -> bool:
+    """Whether a dataset object is published (always, with review off)."""
+    if not publication.review_on():
+        return True
+    if not sa.inspect(pkg).persistent:
+        return False
+    return publication.is_published(_stored_values(pkg)[1])
+
+
+def _stored_values(pkg: model.Package) -> tuple[Optional[str], Optional[str]]:
+    """(stored tier value, publication state) of a dataset, from the cache or
+    one small query rather than loading every extra."""
     cached = _tier_cache.get(pkg.id)
     if cached is not None and cached[0] == pkg.metadata_modified:
-        return cached[1]
+        return cached[1], cached[2]
     extra = model.package_extra_table
-    value = model.Session.execute(
-        sa.select(extra.c.value).where(extra.c.package_id == pkg.id,
-                                       extra.c.key == TIER_FIELD)).scalar()
+    tier_value = (sa.select(extra.c.value)
+                  .where(extra.c.package_id == pkg.id, extra.c.key == TIER_FIELD)
+                  .scalar_subquery())
+    state_value = (sa.select(publication_table.c.state)
+                   .where(publication_table.c.package_id == pkg.id).scalar_subquery())
+    row = model.Session.execute(sa.select(tier_value, state_value)).one()
     if len(_tier_cache) >= _TIER_CACHE_SIZE:
         _tier_cache.clear()
-    _tier_cache[pkg.id] = (pkg.metadata_modified, value)
-    return value
+    _tier_cache[pkg.id] = (pkg.metadata_modified, row[0], row[1])
+    return row[0], row[1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,22 +165,32 @@ class PackageFacts:
     private: bool = False
     state: str = "active"
     creator_user_id: Optional[str] = None
+    #: reviewed and published (:mod:`ckanext.govshare.publication`)
+    published: bool = True
 
     @classmethod
     def from_model(cls, pkg: model.Package) -> "PackageFacts":
         return cls(id=pkg.id, name=pkg.name, owner_org=pkg.owner_org,
                    tier=tier_of(pkg), private=bool(pkg.private),
-                   state=pkg.state or "active", creator_user_id=pkg.creator_user_id)
+                   state=pkg.state or "active", creator_user_id=pkg.creator_user_id,
+                   published=_model_published(pkg))
 
     @classmethod
-    def from_dict(cls, pkg_dict: dict[str, Any]) -> "PackageFacts":
+    def from_dict(cls, pkg_dict: dict[str, Any],
+                  published: Optional[bool] = None) -> "PackageFacts":
+        """The facts of a dataset dict; ``published`` is looked up in the
+        database unless given (scrubbing, which needs only the tier, says True)."""
         private = pkg_dict.get("private")
         if isinstance(private, str):
             private = private.lower() == "true"
-        return cls(id=pkg_dict.get("id") or "", name=pkg_dict.get("name") or "",
+        package_id = pkg_dict.get("id") or ""
+        if published is None:
+            published = (not publication.review_on()
+                         or publication.is_published(publication.state_of(package_id)))
+        return cls(id=package_id, name=pkg_dict.get("name") or "",
                    owner_org=pkg_dict.get("owner_org"), tier=tier_of(pkg_dict),
                    private=bool(private), state=pkg_dict.get("state") or "active",
-                   creator_user_id=pkg_dict.get("creator_user_id"))
+                   creator_user_id=pkg_dict.get("creator_user_id"), published=published)
 
 
 def member_label(org_id: str) -> str:
@@ -171,10 +206,11 @@ def collaborator_label(package_id: str) -> str:
 def dataset_labels(facts: PackageFacts) -> list[str]:
     """The permission labels of a dataset (see :mod:`.labels`).
 
-    CKAN's defaults, except that a closed dataset is labelled like a private
-    one but for its organization's members only (no collaborator label).
+    CKAN's defaults, except that a closed dataset, and one not yet published,
+    is labelled like a private one but for its organization's members only
+    (no collaborator label).
     """
-    closed = facts.tier == CLOSED
+    closed = facts.tier == CLOSED or not facts.published
     if facts.state == "active" and not facts.private and not closed:
         return ["public"]
     labels = []
@@ -412,7 +448,7 @@ def scrub_package(caller: Caller, pkg_dict: dict[str, Any],
     """
     if caller.privileged:
         return pkg_dict
-    facts = facts or PackageFacts.from_dict(pkg_dict)
+    facts = facts or PackageFacts.from_dict(pkg_dict, published=True)
     if facts.tier != CONDITIONAL:
         return pkg_dict
     url: Optional[str] = None
@@ -450,15 +486,18 @@ def facts_for_ids(ids: Iterable[str]) -> dict[str, PackageFacts]:
         return {}
     pkg = model.package_table
     extra = model.package_extra_table
+    pub = publication_table
     rows = model.Session.execute(
         sa.select(pkg.c.id, pkg.c.name, pkg.c.owner_org, pkg.c.private, pkg.c.state,
-                  pkg.c.creator_user_id, extra.c.value)
+                  pkg.c.creator_user_id, extra.c.value, pub.c.state.label("pub_state"))
         .select_from(pkg.outerjoin(extra, sa.and_(extra.c.package_id == pkg.c.id,
-                                                  extra.c.key == TIER_FIELD)))
+                                                  extra.c.key == TIER_FIELD))
+                     .outerjoin(pub, pub.c.package_id == pkg.c.id))
         .where(pkg.c.id.in_(ids)))
     return {
         r.id: PackageFacts(id=r.id, name=r.name, owner_org=r.owner_org,
                            tier=normalise_tier(r.value), private=bool(r.private),
-                           state=r.state or "active", creator_user_id=r.creator_user_id)
+                           state=r.state or "active", creator_user_id=r.creator_user_id,
+                           published=publication.is_published(r.pub_state))
         for r in rows
     }

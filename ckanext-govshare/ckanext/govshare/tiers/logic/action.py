@@ -28,6 +28,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
 
+from ckanext.govshare.publication import state as publication
 from ckanext.govshare.tiers import policy
 
 # search index fields that hold resource URLs or whole dataset dicts
@@ -115,7 +116,7 @@ def current_package_list_with_resources(original_action: Action, context: Contex
 def package_list(original_action: Action, context: Context,
                  data_dict: DataDict) -> list[str]:
     """The names (ids with API v2) of the site's public, active datasets that
-    are not closed.
+    are not closed and are published.
 
     :param limit: if given, the list of datasets will be broken into pages of
         at most ``limit`` datasets per page and only one page will be returned
@@ -138,7 +139,8 @@ def package_list(original_action: Action, context: Context,
             ["", policy.UNCONDITIONAL, policy.CONDITIONAL]),
     ))
     query = (sa.select(col)
-             .where(package.c.state == "active", package.c.private.is_(False), not_closed)
+             .where(package.c.state == "active", package.c.private.is_(False), not_closed,
+                    publication.published_clause(package.c.id))
              .order_by(col))
     if data_dict.get("limit"):
         query = query.limit(data_dict["limit"])

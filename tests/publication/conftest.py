@@ -51,11 +51,18 @@ def bring_to(agency: types.SimpleNamespace, entry: dict[str, Any], state: str) -
     """Move ``entry`` (a draft) to ``state`` through the actions."""
     if state == wf.DRAFT:
         return helpers.call_action("govshare_publication_show", id=entry["id"])
+    if state == wf.CHANGE_SUBMITTED:  # conditional while a draft, then opened wider
+        helpers.call_action("package_patch", context=ctx(agency.editor), id=entry["id"],
+                            open_tier="conditional", open_tier_reason="涉及企业经营信息",
+                            open_tier_basis="《公共数据开放条例》第十二条")
     helpers.call_action("govshare_publication_submit", context=ctx(agency.editor),
                         id=entry["id"])
-    if state == wf.PUBLISHED:
+    if state in (wf.PUBLISHED, wf.CHANGE_SUBMITTED):
         helpers.call_action("govshare_publication_decide", context=ctx(agency.admin),
                             id=entry["id"], decision=wf.PUBLISH, **CHECKLIST)
+    if state == wf.CHANGE_SUBMITTED:  # an edit that widens access
+        helpers.call_action("package_patch", context=ctx(agency.editor), id=entry["id"],
+                            open_tier="unconditional")
     elif state == wf.RETURNED:
         helpers.call_action("govshare_publication_decide", context=ctx(agency.admin),
                             id=entry["id"], decision=wf.RETURN, reason="缺少数据项说明")

@@ -20,6 +20,8 @@ from ckanext.govshare import views_common
 from ckanext.govshare.publication import access, state as publication_state, workflow
 
 publication = Blueprint("govshare_publication", __name__)
+#: the states a reviewer decides (the inbox)
+AWAITING = (workflow.SUBMITTED, workflow.CHANGE_SUBMITTED)
 
 
 def get_blueprints() -> list[Blueprint]:
@@ -42,7 +44,7 @@ def govshare_publication_banner(pkg: dict[str, Any]) -> Optional[dict[str, Any]]
             views_common.context(), {"id": pkg["id"]})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return None
-    if shown["published"]:
+    if shown["published"] and shown["state"] != workflow.CHANGE_SUBMITTED:
         return None
     user = tk.current_user if tk.current_user.is_authenticated else None
     roles = access.roles(user, shown["owner_org"])  # type: ignore[arg-type]
@@ -80,8 +82,8 @@ def inbox(id: str) -> Any:
         entry["own"] = bool(user and entry["submitted_by"] == user.id)  # type: ignore[union-attr]
     return tk.render("govshare/publication/inbox.html", {
         "group_dict": org, "group_type": org.get("type", "organization"),
-        "submitted": [e for e in listing["results"] if e["state"] == workflow.SUBMITTED],
-        "others": [e for e in listing["results"] if e["state"] != workflow.SUBMITTED],
+        "submitted": [e for e in listing["results"] if e["state"] in AWAITING],
+        "others": [e for e in listing["results"] if e["state"] not in AWAITING],
         "reviews": reviews, "checklist": workflow.checklist_view(),
         "review_on": publication_state.review_on(),
     })

@@ -7,6 +7,11 @@ a catalog entry is reviewed, confidentiality included, before it is opened.
 * ``returned`` → ``submitted`` (an editor, after fixing what the reason says)
 * ``submitted`` → ``published`` | ``returned`` (a reviewer: an admin of the
   organization or a sysadmin, never the one who submitted it)
+* ``change_submitted`` → ``published`` (a reviewer publishes the change, or
+  returns it with a reason and the entry stays as approved): a published
+  entry whose editor made a change that widens access (:mod:`.widening`).
+  It is not stored: the entry stays ``published`` with its approved values
+  while a ``submit_change`` event awaits a decision.
 
 Only ``published`` entries are visible outside their organization (the
 permission labels of :func:`ckanext.govshare.tiers.policy.dataset_labels`).
@@ -23,6 +28,7 @@ DRAFT = "draft"
 SUBMITTED = "submitted"
 PUBLISHED = "published"
 RETURNED = "returned"
+CHANGE_SUBMITTED = "change_submitted"
 
 
 def N_(message: str) -> str:
@@ -41,6 +47,7 @@ STATE_INFO: dict[str, StateInfo] = {
     SUBMITTED: StateInfo(N_("Awaiting review"), "bg-primary"),
     PUBLISHED: StateInfo(N_("Published"), "bg-success"),
     RETURNED: StateInfo(N_("Returned"), "bg-warning text-dark"),
+    CHANGE_SUBMITTED: StateInfo(N_("Change awaiting review"), "bg-info text-dark"),
 }
 STATES = tuple(STATE_INFO)
 
@@ -58,6 +65,8 @@ DECISIONS = (PUBLISH, RETURN)
 OWN_CASE_REFUSED = "own_case_refused"
 #: recorded when a dataset is created (its first state)
 CREATE = "create"
+#: recorded when an edit of a published entry widens access (held for review)
+SUBMIT_CHANGE = "submit_change"
 
 #: the checklist a reviewer confirms before publishing (field name, msgid)
 CHECKLIST: tuple[tuple[str, str], ...] = (
@@ -83,6 +92,8 @@ MOVES: tuple[Move, ...] = (
     Move(SUBMIT, RETURNED, SUBMITTED, EDITOR),
     Move(PUBLISH, SUBMITTED, PUBLISHED, REVIEWER, needs_checklist=True),
     Move(RETURN, SUBMITTED, RETURNED, REVIEWER, needs_reason=True),
+    Move(PUBLISH, CHANGE_SUBMITTED, PUBLISHED, REVIEWER, needs_checklist=True),
+    Move(RETURN, CHANGE_SUBMITTED, PUBLISHED, REVIEWER, needs_reason=True),
 )
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import sqlalchemy as sa
+
 import ckan.lib.plugins as lib_plugins
 import ckan.lib.search as search
 import ckan.model as model
@@ -16,7 +18,7 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare.logic import context_user, given_id, validate
-from ckanext.govshare.publication import access, state as publication_state, workflow
+from ckanext.govshare.publication import access, state as publication_state, widening, workflow
 from ckanext.govshare.publication.logic import schema
 from ckanext.govshare.publication.model import Publication, PublicationEvent, utcnow
 from ckanext.govshare.tiers import hooks as tier_hooks
@@ -29,7 +31,68 @@ def get_actions() -> dict[str, Any]:
         "govshare_publication_decide": govshare_publication_decide,
         "govshare_publication_list": govshare_publication_list,
         "govshare_publication_show": govshare_publication_show,
+        "package_update": package_update,
     }
+
+
+#: context key of the reviewer's update that applies an approved change
+APPLYING_CHANGE = "govshare_publication_applying_change"
+_DECISIONS_OF_CHANGES = (workflow.PUBLISH, workflow.RETURN)
+
+
+def pending_change(package_id: str) -> dict[str, Any]:
+    """The widening values awaiting review: those of the ``submit_change``
+    events after the last decision, later ones over earlier ones."""
+    events = (model.Session.query(PublicationEvent.move, PublicationEvent.details)
+              .filter(PublicationEvent.package_id == package_id,
+                      PublicationEvent.move.in_((workflow.SUBMIT_CHANGE,
+                                                 *_DECISIONS_OF_CHANGES)))
+              .order_by(PublicationEvent.id).all())
+    pending: dict[str, Any] = {}
+    for move, details in events:
+        if move == workflow.SUBMIT_CHANGE:
+            pending.update((details or {}).get("fields") or {})
+        else:
+            pending = {}
+    return pending
+
+
+def effective_state(row: Publication) -> str:
+    """The state the move table reads: ``change_submitted`` for a published
+    entry with a change awaiting review."""
+    if row.state == workflow.PUBLISHED and pending_change(row.package_id):
+        return workflow.CHANGE_SUBMITTED
+    return row.state
+
+
+@tk.chained_action
+def package_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``package_update``; on a published entry with review on, the
+    values that widen access (:mod:`ckanext.govshare.publication.widening`)
+    are kept as approved and held for review, everything else is saved."""
+    reference = data_dict.get("id") or data_dict.get("name") if isinstance(
+        data_dict, dict) else None
+    package = model.Package.get(reference) if isinstance(reference, str) else None
+    row = Publication.get(package.id) if package is not None else None
+    if (context.get(APPLYING_CHANGE) or not publication_state.review_on() or row is None
+            or row.state != workflow.PUBLISHED):
+        return up_func(context, data_dict)
+    current = tk.get_action("package_show")(
+        {"ignore_auth": True, "use_cache": False}, {"id": package.id})
+    held = widening.held_values(current, data_dict)
+    if not held:
+        return up_func(context, data_dict)
+    kept = {**data_dict, **{field: current.get(field) for field in held}}
+    outer_defers = context.get("defer_commit")
+    result = up_func({**context, "defer_commit": True}, kept)
+    user = context_user(context)
+    row = Publication.get_for_update(package.id)
+    row.submitted_by, row.submitted_at = (user.id if user else None), utcnow()
+    record(package.id, package.owner_org, workflow.SUBMIT_CHANGE, row.submitted_by,
+           workflow.PUBLISHED, workflow.PUBLISHED, details={"fields": held})
+    if not outer_defers:
+        model.repo.commit()
+    return result
 
 
 def _package(reference: str) -> model.Package:
@@ -76,10 +139,11 @@ def as_dict(row: Publication, package: Optional[model.Package] = None) -> dict[s
     return out
 
 
-def _state_error(row: Publication, move_name: str) -> tk.ValidationError:
+def _state_error(row: Publication, move_name: str,
+                 state: Optional[str] = None) -> tk.ValidationError:
     return tk.ValidationError({"state": [tk._(
         "This entry is {state}: it cannot be moved by '{move}' (only from: {allowed})"
-    ).format(state=workflow.state_label(row.state), move=move_name,
+    ).format(state=workflow.state_label(state or row.state), move=move_name,
              allowed=", ".join(workflow.state_label(s) for s in workflow.sources_of(move_name)))]})
 
 
@@ -159,10 +223,11 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
                     context)
     row = _locked(package)
     _refuse_own_case(context, package, row, data["decision"])
-    move = workflow.find_move(data["decision"], row.state)
+    source = effective_state(row)
+    move = workflow.find_move(data["decision"], source)
     if move is None:
         model.Session.rollback()
-        raise _state_error(row, data["decision"])
+        raise _state_error(row, data["decision"], source)
     errors: dict[str, list[str]] = {}
     if move.needs_reason and not data["reason"]:
         errors["reason"] = [tk._("Missing value: say what the editors must change")]
@@ -174,13 +239,21 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
         model.Session.rollback()
         raise tk.ValidationError(errors)
     user = context_user(context)
-    source = row.state
+    change = pending_change(package.id) if source == workflow.CHANGE_SUBMITTED else {}
     row.state = move.target
     row.reason = data["reason"] or None if move.needs_reason else None
     row.decided_by, row.decided_at = (user.id if user else None), utcnow()
     checklist = {name: bool(data.get(name)) for name in workflow.CHECKLIST_FIELDS}
+    details: dict[str, Any] = {"checklist": checklist}
+    if change:
+        details["fields"] = change
     record(package.id, package.owner_org, move.name, row.decided_by, source, row.state,
-           reason=data["reason"] or None, details={"checklist": checklist})
+           reason=data["reason"] or None, details=details)
+    if change and move.name == workflow.PUBLISH:
+        # the approved change, saved as the reviewer (one transaction with the event)
+        tk.get_action("package_patch")(
+            {"user": user.name if user else "", "ignore_auth": True,
+             APPLYING_CHANGE: True, "defer_commit": True}, {"id": package.id, **change})
     _apply(package, row)
     return as_dict(row, package)
 
@@ -200,7 +273,22 @@ def govshare_publication_show(context: Context, data_dict: DataDict) -> dict[str
     events = (model.Session.query(PublicationEvent)
               .filter(PublicationEvent.package_id == package.id)
               .order_by(PublicationEvent.id).all())
-    return {**as_dict(row, package), "events": [e.as_dict() for e in events]}
+    return {**as_dict(row, package), "state": effective_state(row),
+            "pending_change": pending_change(package.id),
+            "events": [e.as_dict() for e in events]}
+
+
+def _with_pending_change(org_id: str) -> list[str]:
+    """The organization's datasets with a widening change awaiting review."""
+    event = PublicationEvent
+    last_decision = (sa.select(sa.func.max(event.id))
+                     .where(event.package_id == sa.literal_column("e.package_id"),
+                            event.move.in_(_DECISIONS_OF_CHANGES)).scalar_subquery())
+    e = sa.orm.aliased(event, name="e")
+    return list(model.Session.execute(
+        sa.select(e.package_id).distinct()
+        .where(e.owner_org == org_id, e.move == workflow.SUBMIT_CHANGE,
+               e.id > sa.func.coalesce(last_decision, 0))).scalars())
 
 
 @tk.side_effect_free
@@ -224,13 +312,24 @@ def govshare_publication_list(context: Context, data_dict: DataDict) -> dict[str
              .outerjoin(pub, pub.package_id == model.Package.id)
              .filter(model.Package.owner_org == org.id, model.Package.state != "deleted"))
     wanted = data.get("state")
+    changed = _with_pending_change(org.id)
     if wanted == workflow.DRAFT:  # no row is a draft too
         query = query.filter((pub.state == workflow.DRAFT) | (pub.state.is_(None)))
+    elif wanted == workflow.CHANGE_SUBMITTED:
+        query = query.filter(pub.package_id.in_(changed))
+    elif wanted == workflow.PUBLISHED:
+        query = query.filter(pub.state == wanted, pub.package_id.notin_(changed))
     elif wanted:
         query = query.filter(pub.state == wanted)
     else:
-        query = query.filter((pub.state != workflow.PUBLISHED) | (pub.state.is_(None)))
+        query = query.filter((pub.state != workflow.PUBLISHED) | (pub.state.is_(None))
+                             | pub.package_id.in_(changed))
     rows = query.order_by(pub.submitted_at.asc().nullslast(), model.Package.name).all()
-    results = [as_dict(row or Publication(package_id=pkg.id, owner_org=pkg.owner_org,
-                                          state=workflow.DRAFT), pkg) for pkg, row in rows]
+    results = []
+    for pkg, row in rows:
+        entry = as_dict(row or Publication(package_id=pkg.id, owner_org=pkg.owner_org,
+                                           state=workflow.DRAFT), pkg)
+        if pkg.id in changed:
+            entry["state"] = workflow.CHANGE_SUBMITTED
+        results.append(entry)
     return {"organization": org.id, "count": len(results), "results": results}

@@ -264,3 +264,12 @@ class TestPages:
         app.get(page, query_string={"status": "late"}, headers=auth(catalog.editor),
                 status=400)
 
+
+    def test_the_supervisors_report_counts_them(self, app, catalog):
+        body = app.get(url_for("govshare_application_report.report_page"),
+                       headers=auth(catalog.sysadmin)).body
+        table = body.split('id="govshare-catalog-update-report"')[1].split("</table>")[0]
+        assert "目录数据更新情况" in body
+        row = table.split(catalog.org["title"])[1].split("</tr>")[0]
+        assert [cell.strip() for cell in row.split("<td>")[1:]] == [
+            "2</td>", "1</td>", "1</td>"]

@@ -19,6 +19,8 @@ WORKDAYS_TIMEZONE = "ckanext.govshare.workdays.timezone"
 # catalog_review/
 CATALOG_REVIEW_CHANGE_WORKING_DAYS = "ckanext.govshare.catalog_review.change_working_days"
 CATALOG_REVIEW_DATASET_TYPES = "ckanext.govshare.catalog_review.dataset_types"
+CATALOG_REVIEW_UPDATE_REMINDER_WORKING_DAYS = \
+    "ckanext.govshare.catalog_review.update_reminder_working_days"
 
 # publication/
 PUBLICATION_REVIEW = "ckanext.govshare.publication.review"

@@ -284,12 +284,18 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: Markup(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
-def render_body(kind: str, values: dict[str, Any]) -> str:
+def render_template(template: str, values: dict[str, Any]) -> str:
+    """A plain-text mail body from ``template`` (trailing spaces and runs of
+    blank lines left by the template's blocks removed)."""
     from ckan.lib.base import render
 
-    text = render(TEMPLATE.format(kind=notices.base_kind(kind)), _plain(values))
+    text = render(template, _plain(values))
     text = "\n".join(line.rstrip() for line in str(text).splitlines())
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def render_body(kind: str, values: dict[str, Any]) -> str:
+    return render_template(TEMPLATE.format(kind=notices.base_kind(kind)), values)
 
 
 def compose(notice: Notice, application: Application) -> list[Mail]:

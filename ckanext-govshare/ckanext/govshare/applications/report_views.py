@@ -70,8 +70,11 @@ def report_page() -> Any:
         key=lambda o: (o["title"] or o["name"]))
     wanted = filters.get("organization")
     selected = next((o["name"] for o in organizations if wanted in (o["id"], o["name"])), "")
+    # the catalog's update deadlines beside the applications (catalog_review)
+    catalog_updates = tk.get_action("govshare_catalog_update_counts")(context, {})
     body = tk.render("govshare/applications/report.html", {
         "report": result, "filters": filters, "organizations": organizations,
+        "catalog_updates": catalog_updates,
         "selected_organization": selected, "columns": column_titles(),
         "errors": errors, "error_summary": error_summary,
     })

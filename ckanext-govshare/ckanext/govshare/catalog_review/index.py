@@ -21,6 +21,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.govshare import options
 from ckanext.govshare.catalog_review import updates
 
+_PAGE = 1000
+
 STATUS_FIELD = "update_status"
 DUE_FIELD = "update_due_date"
 
@@ -42,3 +44,23 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     if state.due is not None:
         pkg_dict[DUE_FIELD] = solr_date(state.due)
     return pkg_dict
+
+
+def _site_context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": site_user, "ignore_auth": True}
+
+
+def search_docs(fq: str, fields: str = "id") -> list[dict[str, Any]]:
+    """``fields`` of every dataset the index has for ``fq`` (private ones
+    too)."""
+    docs: list[dict[str, Any]] = []
+    start = 0
+    while True:
+        result = tk.get_action("package_search")(_site_context(), {
+            "fq": fq, "fl": fields, "rows": _PAGE, "start": start,
+            "include_private": True, "sort": "id asc"})
+        docs.extend(result["results"])
+        start += _PAGE
+        if start >= result["count"] or not result["results"]:
+            return docs

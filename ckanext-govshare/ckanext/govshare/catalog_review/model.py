@@ -83,3 +83,22 @@ class CatalogChange(tk.BaseModel):  # type: ignore[misc, valid-type]
             cls.package_id == package_id, cls.answered_at.is_(None),
         ).update({"answered_at": when or datetime.datetime.utcnow(),
                   "answered_by": user_id}, synchronize_session=False)
+
+
+class UpdateNotice(tk.BaseModel):  # type: ignore[misc, valid-type]
+    """A mail about a catalog entry's update deadline, in the outbox until
+    sent: a ``reminder`` to the entry's contact before the due date, an
+    ``overdue`` notice to the organization's admins after it. One of each
+    kind per entry and due date (a unique index), so the tick may run as
+    often as it likes. Created by the migration ``b2d4f6a8c0e3``."""
+    __tablename__ = "govshare_catalog_update_notice"
+
+    id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
+    package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    due_date: Mapped[datetime.date] = sa.Column(sa.Date, nullable=False)
+    created_at: Mapped[datetime.datetime] = sa.Column(
+        sa.DateTime, nullable=False, default=datetime.datetime.utcnow)
+    sent_at: Mapped[Optional[datetime.datetime]] = sa.Column(sa.DateTime)
+    attempts: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
+    last_error: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)

@@ -10,41 +10,25 @@ The tick asks the index for the entries still indexed ``on_time`` whose
 facet, the filter and the supervision figures say ``overdue``. Entries that
 were updated since are indexed by that update already; nothing else moves
 an entry out of ``overdue`` or ``not_attached``.
+
+**Reminders and escalation** (:mod:`.reminders`): the entry's contact is
+reminded before the due date, the organization's admins are told after it,
+once per entry and due date, by mail through the outbox and CKAN's worker.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Optional
+from typing import Optional
 
-import ckan.plugins.toolkit as tk
+import ckan.model as model
 
 from ckanext.govshare import workdays
-from ckanext.govshare.catalog_review import updates
-from ckanext.govshare.catalog_review.index import DUE_FIELD, STATUS_FIELD, solr_date
+from ckanext.govshare.catalog_review import reminders, updates
+from ckanext.govshare.catalog_review.index import (
+    DUE_FIELD, STATUS_FIELD, search_docs, solr_date)
 
 log = logging.getLogger(__name__)
-
-_PAGE = 1000
-
-
-def _site_context() -> dict[str, Any]:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    return {"user": site_user, "ignore_auth": True}
-
-
-def search_ids(fq: str) -> list[str]:
-    """The ids of every dataset the index has for ``fq`` (private ones too)."""
-    ids: list[str] = []
-    start = 0
-    while True:
-        result = tk.get_action("package_search")(_site_context(), {
-            "fq": fq, "fl": "id", "rows": _PAGE, "start": start,
-            "include_private": True, "sort": "id asc"})
-        ids.extend(row["id"] for row in result["results"])
-        start += _PAGE
-        if start >= result["count"] or not result["results"]:
-            return ids
 
 
 def reindex_newly_overdue(today: dt.date) -> int:
@@ -53,20 +37,29 @@ def reindex_newly_overdue(today: dt.date) -> int:
     from ckan.lib import search
 
     yesterday = today - dt.timedelta(days=1)
-    ids = search_ids(f'+{STATUS_FIELD}:"{updates.ON_TIME}" '
-                     f'+{DUE_FIELD}:[* TO {solr_date(yesterday)}]')
+    ids = [doc["id"] for doc in search_docs(
+        f'+{STATUS_FIELD}:"{updates.ON_TIME}" +{DUE_FIELD}:[* TO {solr_date(yesterday)}]')]
     for package_id in ids:
         search.rebuild(package_id)
     return len(ids)
 
 
-def tick(today: Optional[dt.date] = None) -> dict[str, int]:
-    """Re-index the entries that became overdue (see the module's
-    docstring).
+def tick(now: Optional[dt.datetime] = None) -> dict[str, int]:
+    """Re-index the entries that became overdue, write the reminders and
+    overdue notices due (:mod:`.reminders`), find the unsent ones to retry;
+    commit once and hand the notices to the worker.
 
-    :returns: ``reindexed``
+    :returns: ``reindexed``, ``reminders``, ``overdue`` and ``requeued``
     """
-    today = today or workdays.local_today()
+    now = now or dt.datetime.utcnow()
+    today = workdays.local_date(now)
     counts = {"reindexed": reindex_newly_overdue(today)}
+    reminders_written = reminders.remind(today, now)
+    overdue = reminders.escalate(now)
+    requeued = reminders.unsent(now)   # (not the ones just written)
+    model.repo.commit()
+    reminders.dispatch([*reminders_written, *overdue, *requeued])
+    counts.update(reminders=len(reminders_written), overdue=len(overdue),
+                  requeued=len(requeued))
     log.info("Catalog tick: %s", counts)
     return counts

@@ -75,6 +75,7 @@ def updates_page(id: str) -> Any:
         "group_dict": org, "group_type": org.get("type", "organization"),
         "listing": listing, "status": status,
         "statuses": [(value, updates.status_label(value)) for value in updates.STATUSES],
+        "reminder_days": tk.config.get(options.CATALOG_REVIEW_UPDATE_REMINDER_WORKING_DAYS),
     })
 
 

@@ -378,11 +378,16 @@ def govshare_catalog_update_counts(context: Context, data_dict: DataDict) -> dic
 def govshare_catalog_tick(context: Context, data_dict: DataDict) -> dict[str, int]:
     """The catalog's clock (cron): index again the entries whose update has
     become overdue since they were indexed, so that the ``update_status``
-    facet and the supervision figures stay true. Idempotent.
+    facet and the supervision figures stay true; remind each entry's contact
+    ``ckanext.govshare.catalog_review.update_reminder_working_days`` (3)
+    working days before its update is due and tell the organization's admins
+    once it is overdue, once per due date, by mail through CKAN's worker;
+    queue again the mails that could not be sent. Idempotent.
 
     Sysadmins only.
 
-    :returns: ``reindexed``
+    :returns: ``reindexed``, ``reminders`` and ``overdue`` (notices written),
+        ``requeued`` (unsent notices queued again)
     :rtype: dictionary
     """
     tk.check_access("govshare_catalog_tick", context, data_dict)

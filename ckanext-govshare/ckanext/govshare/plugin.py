@@ -51,6 +51,10 @@ from ckanext.govshare.products import index as product_index
 from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
+from ckanext.govshare.personal_data import helpers as personal_data_helpers
+from ckanext.govshare.personal_data import jobs as personal_data_jobs
+from ckanext.govshare.personal_data.logic import action as personal_data_action
+from ckanext.govshare.personal_data.logic import auth as personal_data_auth
 from ckanext.govshare.publication import hooks as publication_hooks
 from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
@@ -76,6 +80,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **labelling_helpers.get_helpers(),
                              **link_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
+                             **personal_data_helpers.get_helpers(),
                              **publication_views.get_helpers(),
                              **tier_helpers.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
@@ -87,6 +92,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    dcat_action.get_actions(),
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
+                                   personal_data_action.get_actions(),
                                    product_action.get_actions(),
                                    publication_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
@@ -95,6 +101,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
+                                          personal_data_auth.get_auth_functions(),
                                           product_auth.get_auth_functions(),
                                           dcat_auth.get_auth_functions(),
                                           publication_auth.get_auth_functions()))
@@ -156,6 +163,13 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     def before_resource_update(self, context: Any, current: dict[str, Any],
                                resource: dict[str, Any]) -> None:
         catalog_review_hooks.mark_resource_change(context)
+
+    # an upload created or replaced is scanned for personal data (a job)
+    def after_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
+        personal_data_jobs.after_resource_change(context, resource)
+
+    def after_resource_update(self, context: Any, resource: dict[str, Any]) -> None:
+        personal_data_jobs.after_resource_change(context, resource)
 
     def before_resource_delete(self, context: Any, resource: dict[str, Any],
                                resources: list[dict[str, Any]]) -> None:

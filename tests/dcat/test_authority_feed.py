@@ -12,9 +12,10 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT
 
+from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
 from tests.dcat.conftest import parse
-from tests.tiers.conftest import ROLES, TIERS, World, build_world, link_url
+from tests.tiers.conftest import ROLES, TIERS, World, build_world, link_url, make_dataset
 
 ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 RIGHTS = {policy.UNCONDITIONAL: "PUBLIC", policy.CONDITIONAL: "RESTRICTED",
@@ -69,6 +70,19 @@ def test_the_public_feed_is_unchanged_for_the_authority(world, app):
     assert dataset_ref(world, policy.CLOSED) not in listed
     assert dataset_ref(world, policy.CONDITIONAL) in listed
     assert link_url(policy.CONDITIONAL) not in graph.serialize(format="turtle")
+
+
+@pytest.mark.ckan_config(options.PUBLICATION_REVIEW, True)
+def test_an_entry_not_yet_published_is_in_the_authority_feed_only(world, app):
+    draft = make_dataset(policy.UNCONDITIONAL, owner_org=world.owner_org["id"],
+                         title="待审核的目录 draftmark")
+    ref = URIRef(f"http://test.ckan.net/dataset/{draft['id']}")
+    sysadmin = world.headers("sysadmin")
+    public = app.get("/catalog.ttl", headers=sysadmin).get_data(as_text=True)
+    assert "draftmark" not in public
+    assert app.get(f"/dataset/{draft['name']}.ttl", headers=sysadmin).status_code == 404
+    graph = parse(app.get("/authority/catalog.ttl", headers=sysadmin).get_data())
+    assert (ref, DCAT.distribution, None) in graph or (None, DCAT.dataset, ref) in graph
 
 
 def test_an_unknown_format_is_not_found(world, app):

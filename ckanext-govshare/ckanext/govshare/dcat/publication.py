@@ -30,6 +30,7 @@ from werkzeug.routing import BuildError
 import ckan.plugins.toolkit as tk
 from ckan.types import DataDict
 
+from ckanext.govshare.publication import state as publication_state
 from ckanext.govshare.tiers import policy
 
 UNCONDITIONAL = policy.UNCONDITIONAL
@@ -80,7 +81,15 @@ def authority_feed() -> bool:
 
 
 def is_published(dataset_dict: DataDict) -> bool:
-    return authority_feed() or open_tier(dataset_dict) != CLOSED
+    """May the public feeds carry the entry? Not a closed one, nor one not
+    yet published (review before publication), whoever asks, sysadmins
+    included; the authority's feed carries everything."""
+    if authority_feed():
+        return True
+    if open_tier(dataset_dict) == CLOSED:
+        return False
+    return publication_state.is_published(
+        publication_state.state_of(dataset_dict["id"]) if dataset_dict.get("id") else None)
 
 
 def application_url(dataset_dict: DataDict) -> str:

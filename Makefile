@@ -11,7 +11,8 @@ export PYTHON ?= python3
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
-	@echo "                 (DEMO=0 skips the demo catalog, WORKER=0 the jobs worker, PORT=5001 another port)"
+	@echo "                 (DEMO=0 skips the demo catalog, WORKER=0 the jobs worker, PORT=5001 another port,"
+	@echo "                 DEBUGGER=1 turns on the Werkzeug debugger)"
 	@echo "make test        set up the test database and run pytest (PYTEST_ARGS='-k x -x' to narrow)"
 	@echo "make install     only create .venv and install the pinned dependencies"
 	@echo "make services    only make sure PostgreSQL, Redis, the roles and both databases exist"

@@ -4,7 +4,9 @@
 # checks first.
 #
 # Environment: DEMO=0 skips loading the demo catalog; PORT (default 5000);
-# WORKER=0 starts no worker; WORKER_QUEUES (default "default govshare").
+# WORKER=0 starts no worker; WORKER_QUEUES (default "default govshare");
+# DEBUGGER=1 turns on the Werkzeug debugger (off by default: its console
+# runs code on the server).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 INI="config/development.ini"
@@ -13,6 +15,7 @@ PORT="${PORT:-5000}"
 DEMO="${DEMO:-1}"
 WORKER="${WORKER:-1}"
 WORKER_QUEUES="${WORKER_QUEUES:-default govshare}"
+DEBUGGER="${DEBUGGER:-0}"
 SYSADMIN_FILE="var/sysadmin.txt"
 SYSADMIN_NAME="admin"
 SYSADMIN_EMAIL="admin@govshare.example.org"
@@ -100,4 +103,8 @@ ${_B}GovShare is starting on http://$HOST:$PORT${_N}
 
 EOF
 
-"$CKAN" -c "$INI" run -H "$HOST" -p "$PORT" </dev/null
+# `ckan run` starts the Werkzeug debugger unless told not to, whatever the
+# ini's `debug` says
+run_options=()
+[ "$DEBUGGER" = 1 ] || run_options+=(--disable-debugger)
+"$CKAN" -c "$INI" run -H "$HOST" -p "$PORT" "${run_options[@]}" </dev/null

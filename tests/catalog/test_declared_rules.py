@@ -159,6 +159,7 @@ class TestMachineReadable:
             "save": "go-metadata", "id": ""},
             headers={"Authorization": agency["token"]}, follow_redirects=False)
         assert response.status_code == 400
+        assert "可机器读取格式" in response.get_data(as_text=True)  # the rule, on the page
         shown = helpers.call_action("package_show", id=draft["id"])
         assert shown["state"] == "draft" and len(shown["resources"]) == 1
 

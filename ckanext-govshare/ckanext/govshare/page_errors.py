@@ -40,6 +40,22 @@ def _handler(app: Any) -> Any:
     def handle(error: Exception) -> Any:
         http_error = next(http for logic_error, http in HTTP_ERRORS.items()
                           if isinstance(error, logic_error))
-        # CKAN's own handler of that status renders its error page
-        return app.handle_http_exception(http_error())
+        # CKAN's own handler of that status renders its error page; a
+        # validation error says which field breaks which rule
+        description = None
+        if isinstance(error, tk.ValidationError):
+            description = "; ".join(dict.fromkeys(_messages(error.error_dict))) or None
+        return app.handle_http_exception(http_error(description))
     return handle
+
+
+def _messages(errors: Any) -> list[str]:
+    """Every message of a (nested: resources, repeating fields) error dict."""
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):
+        return [m for key, value in errors.items() if key != "__type"
+                for m in _messages(value)]
+    if isinstance(errors, (list, tuple)):
+        return [m for value in errors for m in _messages(value)]
+    return []

@@ -62,8 +62,14 @@ def main() -> None:
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("ckan").setLevel(logging.WARNING)
 
+    import ckan.plugins.toolkit as tk
     from ckan.tests.helpers import CKANTestApp
 
+    from ckanext.govshare import options
+
+    # the targets are created published, as the suite's are (test.ini keeps
+    # review off), so that an application can be filed for them
+    tk.config[options.PUBLICATION_REVIEW] = False
     with flask_app.test_request_context():
         targets = fuzzing.make_targets()
     actions = fuzzing.fuzzed_actions()

@@ -160,7 +160,8 @@ def misshapen(action: str, key: str, value: Any) -> Optional[str]:
         return tk._("Give text") if check is _text else tk._("Give text or a list of texts")
     if check is not None or value is None:
         return None
-    if key == "id" or key.endswith("_id"):
+    if key in ("id", "owner_org") or key.endswith("_id"):
+        # (owner_org: package_create looks the organization up with it)
         return None if isinstance(value, str) else tk._("Give the id as text")
     if key in ("name", "type"):
         return None if isinstance(value, str) else tk._("Give text")

@@ -357,3 +357,36 @@ class TestCKANPagesInChinese:
         for english in ("Dataset description:", "Data last updated", "Skip to main content",
                         "Search Datasets..."):
             assert english in body
+
+
+# --------------------------------------------------------------------------- (f)
+# CKAN's scripts start only once /api/i18n/<the page's language> answers
+# (ckanext/govshare/js_translations.py)
+def _script_locale(body: str) -> str:
+    """What CKAN's client.js asks for: the page's ``<html lang>`` with its
+    first ``-`` made ``_`` (``locale.replace('-', '_')``)."""
+    lang = re.search(r'<html lang="([^"]+)"', body).group(1)
+    return lang.replace("-", "_", 1)
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.ckan_config("ckan.locale_default", "zh_Hans_CN")
+@pytest.mark.ckan_config("ckan.locales_offered", "zh_Hans_CN en")
+class TestScriptTranslations:
+    @pytest.mark.parametrize("prefix, locale, cancel", [
+        ("", "zh_Hans_CN", "取消"), ("/en", "en", None)])
+    def test_the_locale_a_page_asks_for_is_served(self, app, prefix, locale, cancel):
+        asked = _script_locale(app.get(prefix + "/dataset/").body)
+        response = app.get(f"/api/i18n/{asked}")
+        assert response.status_code == 200, response.body
+        translations = response.json
+        if cancel:  # the confirmation dialog's button (confirm-action.js)
+            assert translations[""]["lang"] == locale
+            assert translations["Cancel"] == [None, cancel]
+
+    @pytest.mark.parametrize("name", ["zh_Hans_CN", "zh-Hans-CN", "ZH_hans-cn"])
+    def test_any_spelling_of_the_locale(self, app, name):
+        assert app.get(f"/api/i18n/{name}").json[""]["lang"] == "zh_Hans_CN"
+
+    def test_an_unknown_locale_is_still_refused(self, app):
+        assert app.get("/api/i18n/xx_Yyyy-ZZ").status_code == 400

@@ -10,6 +10,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.govshare import cli
 from ckanext.govshare import content_policy
 from ckanext.govshare import core_messages
+from ckanext.govshare import js_translations
 from ckanext.govshare import page_errors
 from ckanext.govshare import request_guard
 from ckanext.govshare.applications import grants as application_grants
@@ -197,10 +198,10 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IMiddleware: no download route serves data without access; no API
     # request CKAN would answer with a 500 gets that far; no page lets a
-    # logic error become a 500
+    # logic error become a 500; CKAN's scripts get their translations
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return page_errors.install(
-            request_guard.install(tier_views.make_middleware(app, config)))
+        return js_translations.install(page_errors.install(
+            request_guard.install(tier_views.make_middleware(app, config))))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -134,13 +135,14 @@ class TestFormats:
             "records.item.contact.mobile": {"mobile": {"count": 1, "samples": ["138****5678"]}},
             "records.item.id": {"id_number": {"count": 1, "samples": ["110***********002X"]}}}
 
-    def test_csv_quoted_cells_over_several_lines_and_blocks(self, monkeypatch):
-        monkeypatch.setattr(scan, "BLOCK", 64)  # many blocks, each ended at a line's end
-        rows = ["编号,备注"] + [f"{i},第{i}行" for i in range(50)]
-        rows.insert(20, '99,"第一行\n电话 13812345678\n第三行"')
-        report = scan.scan(io.BytesIO("\n".join(rows).encode()), "CSV")
-        assert report.columns == {"备注": {"mobile": {"count": 1, "samples": ["138****5678"]}}}
-        assert report.cells == 2 + 51 * 2
+    def test_csv_quoted_cells_over_several_lines_and_blocks(self, tmp_path):
+        path, rows = csv_across_blocks(tmp_path)
+        assert path.stat().st_size > 3 * scan.BLOCK  # several blocks, each ended at a line's end
+        with open(path, "rb") as stream:
+            report = scan.scan(stream, "CSV")
+        assert report.columns == {"备注": {"mobile": {
+            "count": 5, "samples": ["138****0001", "138****0002", "138****0003"]}}}
+        assert report.cells == 2 + rows * 2
 
     def test_samples_are_few_and_distinct(self):
         rows = "电话\n" + "".join(f"1381234{i:04d}\n" for i in range(100))
@@ -152,3 +154,53 @@ class TestFormats:
         assert not scan.scannable("PDF") and scan.scannable("geojson")
         with pytest.raises(KeyError):
             scan.scan(io.BytesIO(b""), "PDF")
+
+
+def csv_across_blocks(tmp_path) -> tuple[Path, int]:
+    """A CSV file of several MB (columns 编号, 备注) that the scanner reads in
+    blocks of ``scan.BLOCK`` bytes, each extended to the end of its last line,
+    with a mobile number in 备注 at each block boundary: on the first line of
+    a block, in a quoted cell whose lines are in two blocks, on a line the
+    boundary cuts through, on the line that starts at the boundary. Returns
+    the file and its number of rows below the header."""
+    out = bytearray("编号,备注\n".encode())
+    rows = 0
+
+    def add(text: str) -> int:
+        nonlocal rows
+        rows += 1
+        start = len(out)
+        out.extend(f"{rows},{text}\n".encode())
+        return start
+
+    def fill_to(position: int) -> None:  # rows with nothing to find, up to ``position``
+        while position - len(out) > 200:
+            add(f"第{rows}行，" + "备注文字" * 6)
+        add("x" * (position - len(out) - len(f"{rows + 1},\n")))
+        assert len(out) == position
+
+    def line_end(position: int) -> int:  # where a block extended to its line's end stops
+        return out.index(b"\n", position) + 1
+
+    boundary = scan.BLOCK
+    # the boundary within a quoted cell's first line: its next lines (the
+    # number) open the next block, the cell goes on from one to the other
+    fill_to(boundary - 5)
+    add('"第一行\n电话 13800000001\n第三行"')
+    first_line = line_end(boundary)
+    assert out[first_line:].startswith("电话".encode())
+    # through the number itself: the block is read on to the line's end
+    boundary = first_line + scan.BLOCK
+    fill_to(boundary - 16)
+    number = out.index(b"13800000002", add("电话 13800000002"))
+    assert number < boundary < number + 11
+    # at a line's start: that line ends this block, the next opens the next
+    boundary = line_end(boundary) + scan.BLOCK
+    fill_to(boundary)
+    add("电话 13800000003")
+    assert line_end(boundary) == add("电话 13800000004")
+    fill_to(line_end(boundary) + scan.BLOCK // 2)
+    add("电话 13800000005")  # the last line, in the last block
+    path = tmp_path / "across-blocks.csv"
+    path.write_bytes(out)
+    return path, rows

@@ -96,6 +96,26 @@ ensure_system_packages() {
 }
 
 # ---------------------------------------------------------------------------
+# Chromium, for the browser journeys (tests/browser): Debian's package,
+# driven by the PyPI package playwright (requirements/dev.txt), which
+# downloads no browser of its own
+
+CHROMIUM="${GOVSHARE_CHROMIUM:-/usr/bin/chromium}"
+
+ensure_chromium() {
+    step "Chromium ($CHROMIUM)"
+    if [ -x "$CHROMIUM" ]; then
+        ok "installed"
+        return
+    fi
+    [ "$CHROMIUM" = /usr/bin/chromium ] \
+        || die "GOVSHARE_CHROMIUM=$CHROMIUM is not an executable"
+    apt_install chromium
+    [ -x "$CHROMIUM" ] || die "the chromium package installed no $CHROMIUM"
+    ok "installed"
+}
+
+# ---------------------------------------------------------------------------
 # PostgreSQL
 
 pg_up() {

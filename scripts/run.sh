@@ -24,6 +24,7 @@ WORKER_LOG="var/log/worker.log"
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" govshare
+ensure_chromium
 mkdir -p var/storage var/log
 
 ckan_db_upgrade "$INI"

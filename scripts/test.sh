@@ -8,6 +8,7 @@ INI="config/test.ini"
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" govshare_test
+ensure_chromium
 mkdir -p var/test-storage
 ckan_db_upgrade "$INI"
 

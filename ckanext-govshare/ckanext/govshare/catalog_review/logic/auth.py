@@ -60,32 +60,40 @@ def govshare_catalog_change_list(context: Context, data_dict: DataDict) -> AuthR
                    tk._("Only members of the organization may see its change records"))
 
 
+def _agency_may(context: Context, data_dict: DataDict, of: str, permission: str,
+                message: str) -> AuthResult:
+    """Whether the user holds ``permission`` in the organization of
+    ``data_dict["id"]``: that organization (``of="organization"``) or the one
+    owning that dataset (``of="dataset"``)."""
+    if of == "dataset":
+        org_id = _package(data_dict, "id").owner_org
+    else:
+        org_id = _organization(data_dict, "id").id
+    return _result(_can(context, org_id, permission), message)
+
+
 def govshare_catalog_review_mark(context: Context, data_dict: DataDict) -> AuthResult:
-    package = _package(data_dict, "id")
-    return _result(_can(context, package.owner_org, "update_dataset"),
-                   tk._("Only editors and admins of the dataset's organization "
-                        "may mark it reviewed"))
+    return _agency_may(context, data_dict, "dataset", "update_dataset",
+                       tk._("Only editors and admins of the dataset's organization "
+                            "may mark it reviewed"))
 
 
 def govshare_catalog_review_list(context: Context, data_dict: DataDict) -> AuthResult:
-    org = _organization(data_dict, "id")
-    return _result(_can(context, org.id, "update_dataset"),
-                   tk._("Only editors and admins of the organization may see "
-                        "its review list"))
+    return _agency_may(context, data_dict, "organization", "update_dataset",
+                       tk._("Only editors and admins of the organization may see "
+                            "its review list"))
 
 
 def govshare_catalog_update_show(context: Context, data_dict: DataDict) -> AuthResult:
-    package = _package(data_dict, "id")
-    return _result(_can(context, package.owner_org, "read"),
-                   tk._("Only members of the dataset's organization may see its "
-                        "update deadline"))
+    return _agency_may(context, data_dict, "dataset", "read",
+                       tk._("Only members of the dataset's organization may see its "
+                            "update deadline"))
 
 
 def govshare_catalog_update_list(context: Context, data_dict: DataDict) -> AuthResult:
-    org = _organization(data_dict, "id")
-    return _result(_can(context, org.id, "update_dataset"),
-                   tk._("Only editors and admins of the organization may see "
-                        "its update deadlines"))
+    return _agency_may(context, data_dict, "organization", "update_dataset",
+                       tk._("Only editors and admins of the organization may see "
+                            "its update deadlines"))
 
 
 def govshare_catalog_update_counts(context: Context, data_dict: DataDict) -> AuthResult:

@@ -47,48 +47,42 @@ def catalog_change_list_schema(
 
 
 @validator_args
-def catalog_review_mark_schema(
+def dataset_id_schema(
         not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
         package_id_or_name_exists: Validator,
         convert_package_name_or_id_to_id: Validator) -> Schema:
+    """``id``: a dataset, by id or name (marking it reviewed, its update deadline)."""
     return {
         "id": [not_missing, not_empty, unicode_safe, package_id_or_name_exists,
                convert_package_name_or_id_to_id],
     }
 
 
+catalog_review_mark_schema = dataset_id_schema
+catalog_update_show_schema = dataset_id_schema
+
+
 @validator_args
-def catalog_review_list_schema(
+def organization_list_schema(
         not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
         group_id_or_name_exists: Validator,
-        convert_group_name_or_id_to_id: Validator,
-        default: ValidatorFactory) -> Schema:
+        convert_group_name_or_id_to_id: Validator) -> Schema:
+    """``id``: an organization, by id or name, whose entries are listed."""
     return {
         "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
                convert_group_name_or_id_to_id],
-        "include_pending": [default(False), v.strict_boolean],
     }
 
 
 @validator_args
-def catalog_update_show_schema(
-        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
-        package_id_or_name_exists: Validator,
-        convert_package_name_or_id_to_id: Validator) -> Schema:
-    return {
-        "id": [not_missing, not_empty, unicode_safe, package_id_or_name_exists,
-               convert_package_name_or_id_to_id],
-    }
+def catalog_review_list_schema(default: ValidatorFactory) -> Schema:
+    return {**organization_list_schema(),
+            "include_pending": [default(False), v.strict_boolean]}
 
 
 @validator_args
 def catalog_update_list_schema(
-        not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
-        ignore_empty: Validator, one_of: ValidatorFactory,
-        group_id_or_name_exists: Validator,
-        convert_group_name_or_id_to_id: Validator) -> Schema:
-    return {
-        "id": [not_missing, not_empty, unicode_safe, group_id_or_name_exists,
-               convert_group_name_or_id_to_id],
-        "status": [ignore_empty, unicode_safe, one_of(list(updates.STATUSES))],
-    }
+        ignore_empty: Validator, unicode_safe: Validator,
+        one_of: ValidatorFactory) -> Schema:
+    return {**organization_list_schema(),
+            "status": [ignore_empty, unicode_safe, one_of(list(updates.STATUSES))]}

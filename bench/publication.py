@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,13 +26,6 @@ from tests import factories as govshare_factories  # noqa: E402
 DATABASE = "govshare_bench_publication"
 
 
-def throughput(call, n: int) -> float:
-    started = time.perf_counter()
-    for _ in range(n):
-        call()
-    return n / (time.perf_counter() - started)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=int, default=200)
@@ -41,35 +33,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=11)
-    _env.ensure_database(DATABASE)
-    app = _env.load_ckan()
+    app, admin = _env.site(DATABASE, redis_db=11)
     flask_app = app._wsgi_app
 
     import ckan.plugins.toolkit as tk
 
     from ckanext.govshare import options
 
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    admin = {"user": site_user, "ignore_auth": True}
     with flask_app.test_request_context():
-        try:
-            org = tk.get_action("organization_show")(dict(admin), {"id": "bench-pub-org"})
-        except tk.ObjectNotFound:
-            org = tk.get_action("organization_create")(dict(admin), {
-                "name": "bench-pub-org", "title": "发布审核基准机构",
-                "unified_social_credit_code": govshare_factories.credit_code(434343),
-                "review_contact": "基准测试", "review_contact_email": "review@bench.example"})
+        org = _env.agency(admin, "bench-pub-org", "发布审核基准机构",
+                          govshare_factories.credit_code(434343))
         tk.config[options.PUBLICATION_REVIEW] = False  # created published, as before review
-        ids = []
-        for n in range(args.datasets):
-            name = f"bench-pub-{n:04d}"
-            try:
-                ids.append(tk.get_action("package_show")(dict(admin), {"id": name})["id"])
-            except tk.ObjectNotFound:
-                ids.append(tk.get_action("package_create")(dict(admin, return_id_only=True), {
-                    "name": name, "title": f"发布审核基准数据集 {n}", "owner_org": org["id"],
-                    "notes": "公交 线路 站点", **govshare_factories.catalog_fields()}))
+        ids = [_env.ensure(admin, "package", {
+            "name": f"bench-pub-{n:04d}", "title": f"发布审核基准数据集 {n}",
+            "owner_org": org["id"], "notes": "公交 线路 站点",
+            **govshare_factories.catalog_fields()})["id"] for n in range(args.datasets)]
 
     anonymous = {"user": "", "ignore_auth": False}
     position = [0]
@@ -87,8 +65,8 @@ def main() -> None:
 
     def measure() -> dict[str, float]:
         show(), search()  # warm up
-        return {"package_show": throughput(show, args.calls),
-                "package_search": throughput(search, max(1, args.calls // 5))}
+        return {"package_show": _env.throughput(show, args.calls),
+                "package_search": _env.throughput(search, max(1, args.calls // 5))}
 
     on: dict[str, float] = {}
     off: dict[str, float] = {}

@@ -35,13 +35,6 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def throughput(call, n: int) -> float:
-    started = time.perf_counter()
-    for _ in range(n):
-        call()
-    return n / (time.perf_counter() - started)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -49,9 +42,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=12)
-    _env.ensure_database(DATABASE)
-    app = _env.load_ckan()
+    app, admin = _env.site(DATABASE, redis_db=12)
     flask_app = app._wsgi_app
 
     import ckan.plugins as plugins
@@ -59,37 +50,21 @@ def main() -> None:
     from ckan.tests.helpers import CKANTestApp
     from werkzeug.datastructures import FileStorage
 
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    admin = {"user": site_user, "ignore_auth": True}
     big = _env.ROOT / "var" / f"bench-{args.size_mb}mb.bin"
     _env.make_file(big, args.size_mb * 2**20)
 
     with flask_app.test_request_context():
-        try:
-            user = tk.get_action("user_show")(dict(admin), {"id": "bench-member"})
-        except tk.ObjectNotFound:
-            user = tk.get_action("user_create")(dict(admin), {
-                "name": "bench-member", "email": "member@bench.example",
-                "password": "bench-member-password-1"})
-        try:
-            org = tk.get_action("organization_show")(dict(admin), {"id": "bench-tiers-org"})
-        except tk.ObjectNotFound:
-            credit_code = govshare_factories.credit_code
-
-            org = tk.get_action("organization_create")(dict(admin), {
-                "name": "bench-tiers-org", "title": "基准测试机构",
-                "unified_social_credit_code": credit_code(424242),
-                "review_contact": "基准测试", "review_contact_email": "review@bench.example",
-                "users": [{"name": "bench-member", "capacity": "member"}]})
-        try:
-            dataset = tk.get_action("package_show")(dict(admin), {"id": "bench-conditional"})
-        except tk.ObjectNotFound:
-            catalog_fields = govshare_factories.catalog_fields  # the schema's required fields
-
-            dataset = tk.get_action("package_create")(dict(admin), {
-                "name": "bench-conditional", "title": "有条件开放基准数据集",
-                "notes": "基准测试用的有条件开放数据集。", "owner_org": org["id"],
-                **catalog_fields(open_tier="conditional")})
+        user = _env.ensure(admin, "user", {
+            "name": "bench-member", "email": "member@bench.example",
+            "password": "bench-member-password-1"})
+        org = _env.agency(admin, "bench-tiers-org", "基准测试机构",
+                          govshare_factories.credit_code(424242),
+                          users=[{"name": "bench-member", "capacity": "member"}])
+        dataset = _env.ensure(admin, "package", {
+            "name": "bench-conditional", "title": "有条件开放基准数据集",
+            "notes": "基准测试用的有条件开放数据集。", "owner_org": org["id"],
+            # the schema's required fields
+            **govshare_factories.catalog_fields(open_tier="conditional")})
         resources = dataset.get("resources") or []
         if not resources:
             with open(big, "rb") as stream:
@@ -112,8 +87,8 @@ def main() -> None:
 
         def measure() -> dict[str, float]:
             show(), show_resource()  # warm up
-            return {"package_show": throughput(show, args.calls),
-                    "resource_show": throughput(show_resource, args.calls)}
+            return {"package_show": _env.throughput(show, args.calls),
+                    "resource_show": _env.throughput(show_resource, args.calls)}
 
         # alternate on/off rounds and keep each mode's best, so a busy
         # moment of the machine does not count against one side

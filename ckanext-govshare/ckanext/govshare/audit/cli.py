@@ -1,4 +1,5 @@
-"""``ckan govshare audit verify|heads``: check the audit trail's hash chains.
+"""``ckan govshare audit verify|heads``: check the audit trails' hash chains
+(applications and grants; the publication review).
 
 ::
 
@@ -25,9 +26,23 @@ from ckanext.govshare.audit.logic.schema import DEFAULT_CHAINS
 from ckanext.govshare.cli import request_context, site_context
 
 
+def _trail_label(trail: str) -> str:
+    return {chain.APPLICATIONS.name: tk._("Applications and grants"),
+            chain.PUBLICATION.name: tk._("Publication review")}[trail]
+
+
+def _broken_line(item: dict[str, Any]) -> str:
+    if item["trail"] == chain.PUBLICATION.name:
+        line = tk._("Dataset {id}, publication event {seq}: {message}")
+    else:
+        line = tk._("Application {id}, event {seq}: {message}")
+    return line.format(id=item["chain_id"], seq=item["seq"] or "-", message=item["message"])
+
+
 @click.group(short_help="The audit trail: check its hash chains")
 def audit() -> None:
-    """The audit trail of applications and grants (append-only, hash-chained)."""
+    """The audit trails of applications and grants and of the publication
+    review (append-only, hash-chained)."""
 
 
 @audit.command(short_help="Check every hash chain; exit 1 if one is broken")
@@ -37,35 +52,57 @@ def audit() -> None:
               type=click.IntRange(1, 1000), help="Chains checked per call.")
 @click.pass_context
 def verify(ctx: click.Context, heads_file: Optional[TextIO], batch: int) -> None:
-    """Walk every application's chain of events, recompute each hash and
-    report the first broken link of each broken chain (a changed, deleted,
-    slipped-in or back-dated event; an application or grant changed without
-    an event), and whether the trail is protected (its triggers on, the
-    portal's database role only allowed to insert and read). Progress goes to
-    stderr, the findings to stdout; exit status 1 when anything is wrong."""
+    """Walk every chain of events of both trails (one per application, one
+    per dataset's publication review), recompute each hash and report the
+    first broken link of each broken chain (a changed, deleted, slipped-in
+    or back-dated event; an application, a grant or a publication state
+    changed without an event), and whether the trails are protected (their
+    triggers on, the portal's database role only allowed to insert and
+    read). Progress goes to stderr, the findings to stdout; exit status 1
+    when anything is wrong."""
     with request_context(ctx):
         action = tk.get_action("govshare_audit_verify")
-        query: dict[str, Any] = {"limit": batch}
+        kept = None
         if heads_file is not None:
-            query["heads"] = chain.read_heads(heads_file)
-        page = action(site_context(), query)
-        findings = [w["message"] for w in page["weaknesses"]]
-        broken, chains, events = list(page["broken"]), page["chains"], page["events"]
-        with click.progressbar(length=page["total"], label=tk._("Checking the audit trail"),
+            try:
+                kept = chain.read_heads(heads_file)
+            except (ValueError, KeyError, TypeError) as error:
+                raise click.BadParameter(tk._("Not a chain head kept from 'audit heads': "
+                                              "{line}").format(line=error),
+                                         param_hint="--heads")
+        first = {}
+        for trail in chain.TRAILS:
+            query: dict[str, Any] = {"trail": trail, "limit": batch}
+            if kept is not None:
+                query["heads"] = kept
+            first[trail] = action(site_context(), query)
+        findings = [w["message"] for page in first.values() for w in page["weaknesses"]]
+        broken: list[dict[str, Any]] = []
+        summaries = []
+        with click.progressbar(length=sum(page["total"] for page in first.values()),
+                               label=tk._("Checking the audit trail"),
                                show_pos=True, file=sys.stderr) as bar:
-            bar.update(page["chains"])
-            while page["next"]:
-                page = action(site_context(), {"after": page["next"], "limit": batch})
-                broken += page["broken"]
-                chains, events = chains + page["chains"], events + page["events"]
+            for trail, page in first.items():
+                found, chains, events = list(page["broken"]), page["chains"], page["events"]
                 bar.update(page["chains"])
+                while page["next"]:
+                    page = action(site_context(), {"trail": trail, "after": page["next"],
+                                                   "limit": batch})
+                    found += page["broken"]
+                    chains, events = chains + page["chains"], events + page["events"]
+                    bar.update(page["chains"])
+                broken += found
+                summaries.append(tk._("{trail}: {summary}").format(
+                    trail=_trail_label(trail),
+                    summary=tk._("{chains} chains, {events} events checked: {broken} broken")
+                    .format(chains=chains, events=events,
+                            broken=len({b["chain_id"] for b in found}))))
         for message in findings:
             click.echo(tk._("Not protected: {message}").format(message=message))
         for item in broken:
-            click.echo(tk._("Application {id}, event {seq}: {message}").format(
-                id=item["application_id"], seq=item["seq"] or "-", message=item["message"]))
-        click.echo(tk._("{chains} chains, {events} events checked: {broken} broken").format(
-            chains=chains, events=events, broken=len({b["application_id"] for b in broken})))
+            click.echo(_broken_line(item))
+        for summary in summaries:
+            click.echo(summary)
         if broken or findings:
             ctx.exit(1)
 
@@ -75,17 +112,18 @@ def verify(ctx: click.Context, heads_file: Optional[TextIO], batch: int) -> None
               type=click.IntRange(1, 1000), help="Chains read per call.")
 @click.pass_context
 def heads(ctx: click.Context, batch: int) -> None:
-    """Print the last link of every chain (application id, place, hash), one
-    JSON object a line, to keep outside the database: 'audit verify --heads
-    FILE' later finds any chain rewritten since, even with its hashes
-    computed again."""
+    """Print the last link of every chain of both trails (application id or,
+    for the publication review, dataset id; place; hash), one JSON object a
+    line, to keep outside the database: 'audit verify --heads FILE' later
+    finds any chain rewritten since, even with its hashes computed again."""
     with request_context(ctx):
         action = tk.get_action("govshare_audit_heads")
-        query: dict[str, Any] = {"limit": batch}
-        while True:
-            page = action(site_context(), query)
-            for head in page["heads"]:
-                click.echo(json.dumps(head))
-            if not page["next"]:
-                break
-            query["after"] = page["next"]
+        for trail in chain.TRAILS:
+            query: dict[str, Any] = {"trail": trail, "limit": batch}
+            while True:
+                page = action(site_context(), query)
+                for head in page["heads"]:
+                    click.echo(json.dumps(head))
+                if not page["next"]:
+                    break
+                query["after"] = page["next"]

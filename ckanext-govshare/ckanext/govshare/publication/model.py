@@ -5,7 +5,10 @@
   draft (fail safe: nothing is opened by accident).
 * ``govshare_publication_event``: every step, append-only (a trigger refuses
   UPDATE and DELETE; the portal's role may only insert and read it:
-  :data:`ckanext.govshare.audit.chain.AUDIT_TABLES`).
+  :data:`ckanext.govshare.audit.chain.AUDIT_TABLES`) and hash-chained, one
+  chain per dataset: the database fills ``seq``, ``recorded_at``,
+  ``prev_hash`` and ``hash`` in (migration ``f3a8c1d5b9e2``;
+  :data:`ckanext.govshare.audit.chain.PUBLICATION`).
 """
 from __future__ import annotations
 
@@ -53,8 +56,15 @@ class PublicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     owner_org: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
-    recorded_at: Mapped[dt.datetime] = sa.Column(
-        sa.DateTime, nullable=False, server_default=sa.text("(now() AT TIME ZONE 'utc')"))
+    # filled in by the database on INSERT, whatever is given: the place in
+    # the dataset's chain, when the row was written, the hash of the event
+    # before and this event's own hash
+    seq: Mapped[int] = sa.Column(sa.Integer, server_default=sa.FetchedValue())
+    recorded_at: Mapped[dt.datetime] = sa.Column(sa.DateTime,
+                                                 server_default=sa.FetchedValue())
+    prev_hash: Mapped[Optional[str]] = sa.Column(sa.UnicodeText,
+                                                 server_default=sa.FetchedValue())
+    hash: Mapped[str] = sa.Column(sa.UnicodeText, server_default=sa.FetchedValue())
     actor_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     move: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     from_state: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)

@@ -1,5 +1,6 @@
-"""Checking the audit trail: ``govshare_audit_verify`` walks the hash chains
-a page at a time (``ckan govshare audit verify`` pages through them with a
+"""Checking the audit trails: ``govshare_audit_verify`` walks the hash
+chains of one trail (:data:`ckanext.govshare.audit.chain.TRAILS`) a page at
+a time (``ckan govshare audit verify`` pages through every trail with a
 progress bar); ``govshare_audit_heads`` lists the chains' last links for an
 operator to keep elsewhere and check against later."""
 from __future__ import annotations
@@ -10,14 +11,17 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare.applications import workflow
+from ckanext.govshare.publication import workflow as publication_workflow
 from ckanext.govshare.audit import chain
 from ckanext.govshare.audit.logic import schema
 from ckanext.govshare.audit.logic.validators import head_list
 from ckanext.govshare.logic import validate
 
 
-def _message(problem: str, facts: dict[str, Any]) -> str:
-    """What a broken link or a weakness means, in the caller's language."""
+def _message(problem: str, facts: dict[str, Any],
+             trail: chain.Trail = chain.APPLICATIONS) -> str:
+    """What a broken link (of ``trail``) or a weakness means, in the
+    caller's language."""
     messages = {
         chain.MISSING: tk._("Event {expected} of the chain is missing (the next one is "
                             "number {found}): an event was deleted"),
@@ -46,45 +50,66 @@ def _message(problem: str, facts: dict[str, Any]) -> str:
                                "{table}: it may only insert and read (run \"ckan govshare "
                                "db upgrade\")"),
     }
+    if trail is chain.PUBLICATION:
+        messages.update({
+            chain.NO_EVENTS: tk._("The dataset has a publication state but no events: its "
+                                  "trail was deleted"),
+            chain.NO_PUBLICATION: tk._("The chain's dataset has no publication state any "
+                                       "more: it was deleted"),
+            chain.STATE_DIFFERS: tk._("The last event leaves the dataset {recorded}, but it "
+                                      "is {actual}: an event was deleted or the publication "
+                                      "state was changed outside the review"),
+        })
     facts = {**facts, "privileges": ", ".join(facts.get("privileges", ()))}
     return messages[problem].format(**facts)
 
 
+#: each trail's states, as shown
+_STATE_LABELS = {chain.APPLICATIONS.name: workflow.state_label,
+                 chain.PUBLICATION.name: publication_workflow.state_label}
+
+
 def _break_dict(found: chain.Break) -> dict[str, Any]:
+    trail = chain.TRAILS[found.trail]
     facts = {**found.facts, "seq": found.seq}
     if found.problem == chain.STATE_DIFFERS:
-        facts.update(recorded=workflow.state_label(facts["recorded"]),
-                     actual=workflow.state_label(facts["actual"]))
-    return {"application_id": found.application_id, "problem": found.problem,
-            "seq": found.seq, "event_id": found.event_id,
-            "message": _message(found.problem, facts)}
+        label = _STATE_LABELS[trail.name]
+        facts.update(recorded=label(facts["recorded"]), actual=label(facts["actual"]))
+    return {"trail": trail.name, "chain_id": found.chain_id, trail.key: found.chain_id,
+            "problem": found.problem, "seq": found.seq, "event_id": found.event_id,
+            "message": _message(found.problem, facts, trail)}
 
 
 @tk.side_effect_free
 def govshare_audit_verify(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Check the audit trail's hash chains (one per application), a page at a
-    time: for each broken chain, its first broken link. The first page
-    (without ``after``) also reports what would let the trail be changed
-    without a trace (a trigger disabled, the portal's database role allowed
-    more than to insert and read) and the number of chains.
+    """Check one audit trail's hash chains, a page at a time: for each
+    broken chain, its first broken link. The first page (without ``after``)
+    also reports what would let the trail be changed without a trace (a
+    trigger disabled, the portal's database role allowed more than to
+    insert and read) and the number of chains.
 
     Sysadmins only.
 
-    :param after: check the chains of the applications after this id
+    :param trail: ``applications`` (default: a chain per application, grants
+        included) or ``publication`` (a chain per dataset: its review before
+        publication)
+    :type trail: string
+    :param after: check the chains after this application (dataset) id
         (the ``next`` of the page before)
     :type after: string
     :param limit: at most this many chains (default 500)
     :type limit: int
     :param heads: chain heads kept from ``govshare_audit_heads``
-        (``application_id``, ``seq``, ``hash``): each must still be in its
-        chain as it was
+        (``application_id`` or ``package_id``, ``seq``, ``hash``): each of
+        this trail must still be in its chain as it was (the others are
+        left out)
     :type heads: list of dictionaries
 
-    :returns: ``chains`` and ``events`` checked, ``broken`` (each with
-        ``application_id``, ``seq``, ``event_id``, ``problem`` and
-        ``message``), ``next`` (None after the last page); on the first page
-        also ``total`` and ``weaknesses`` (each with ``problem`` and
-        ``message``)
+    :returns: ``trail``, ``chains`` and ``events`` checked, ``broken`` (each
+        with ``trail``, ``chain_id`` and the same as ``application_id`` or
+        ``package_id``, ``seq``, ``event_id``, ``problem`` and ``message``),
+        ``next`` (None after the last page); on the first page also
+        ``total`` and ``weaknesses`` (each with ``problem`` and ``message``)
     :rtype: dictionary
     """
     tk.check_access("govshare_audit_verify", context, data_dict)
@@ -96,20 +121,21 @@ def govshare_audit_verify(context: Context, data_dict: DataDict) -> dict[str, An
             raise tk.ValidationError({"heads": [error.error]})
     data = validate({k: v for k, v in data_dict.items() if k != "heads"},
                     schema.audit_page_schema(), context)
+    trail = chain.TRAILS[data["trail"]]
     after = data.get("after")
-    ids = chain.chain_ids(after, data["limit"])
-    result = chain.verify(ids)
+    ids = chain.chain_ids(trail, after, data["limit"])
+    result = chain.verify(trail, ids)
     broken = [_break_dict(b) for b in result.breaks]
     if heads is not None:
-        broken += [_break_dict(b) for b in chain.check_heads(heads)]
+        broken += [_break_dict(b) for b in chain.check_heads(trail, heads)]
     page: dict[str, Any] = {
-        "chains": result.chains, "events": result.events, "broken": broken,
-        "next": ids[-1] if len(ids) == data["limit"] else None,
+        "trail": trail.name, "chains": result.chains, "events": result.events,
+        "broken": broken, "next": ids[-1] if len(ids) == data["limit"] else None,
     }
     if not after:
-        page["total"] = chain.count_chains()
+        page["total"] = chain.count_chains(trail)
         page["weaknesses"] = [{"problem": w.problem, "message": _message(w.problem, w.facts)}
-                              for w in chain.safeguards()]
+                              for w in chain.safeguards(trail)]
     return page
 
 
@@ -122,18 +148,22 @@ def govshare_audit_heads(context: Context, data_dict: DataDict) -> dict[str, Any
 
     Sysadmins only.
 
-    :param after: the chains of the applications after this id
+    :param trail: ``applications`` (default) or ``publication``
+    :type trail: string
+    :param after: the chains after this application (dataset) id
     :type after: string
     :param limit: at most this many (default 500)
     :type limit: int
 
-    :returns: ``heads`` (``application_id``, ``seq``, ``hash``) and ``next``
+    :returns: ``trail``, ``heads`` (``application_id``, or ``package_id`` for
+        the publication trail, ``seq``, ``hash``) and ``next``
     :rtype: dictionary
     """
     tk.check_access("govshare_audit_heads", context, data_dict)
     data = validate(data_dict, schema.audit_page_schema(), context)
-    ids = chain.chain_ids(data.get("after"), data["limit"])
-    return {"heads": chain.heads(ids),
+    trail = chain.TRAILS[data["trail"]]
+    ids = chain.chain_ids(trail, data.get("after"), data["limit"])
+    return {"trail": trail.name, "heads": chain.heads(trail, ids),
             "next": ids[-1] if len(ids) == data["limit"] else None}
 
 

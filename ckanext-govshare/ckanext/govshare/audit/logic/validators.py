@@ -5,18 +5,23 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.audit import chain
+
 
 def head_list(value: Any) -> list[dict[str, Any]]:
-    """Kept chain heads: a list of ``{"application_id", "seq", "hash"}``."""
-    message = tk._('Give a list of {"application_id": …, "seq": …, "hash": …}')
+    """Kept chain heads: a list of ``{"application_id", "seq", "hash"}``
+    (applications' chains) or ``{"package_id", "seq", "hash"}`` (the
+    publication review's: :data:`ckanext.govshare.audit.chain.TRAILS`)."""
+    message = tk._('Give a list of {"application_id" or "package_id": …, "seq": …, '
+                   '"hash": …}')
     if not isinstance(value, list):
         raise tk.Invalid(message)
     heads = []
     for item in value:
-        if not (isinstance(item, dict) and isinstance(item.get("application_id"), str)
+        trail = chain.trail_of(item) if isinstance(item, dict) else None
+        if not (trail is not None and isinstance(item.get(trail.key), str)
                 and isinstance(item.get("seq"), int) and not isinstance(item["seq"], bool)
                 and isinstance(item.get("hash"), str)):
             raise tk.Invalid(message)
-        heads.append({"application_id": item["application_id"], "seq": item["seq"],
-                      "hash": item["hash"]})
+        heads.append({trail.key: item[trail.key], "seq": item["seq"], "hash": item["hash"]})
     return heads

@@ -1,0 +1,277 @@
+"""Browser journeys: the portal served over real HTTP, driven by Chromium.
+
+* ``live_server``: the harness's app (``tests/harness.py``: whichever
+  environment the running test has loaded) served by werkzeug on
+  ``127.0.0.1`` and a free port, in a thread of the test process, so the
+  pages read and write the worker's own database, Redis database and
+  storage, and a test's factories are seen at once. The browser reaches it
+  by the site's configured name (``ckan.site_url``, mapped to that port),
+  so the addresses CKAN writes into its pages lead back to it.
+* ``browser``: Debian's ``chromium`` (``/usr/bin/chromium``, or
+  ``GOVSHARE_CHROMIUM``) driven by PyPI's ``playwright``, one per test
+  session (a worker); ``make test`` installs both, so a missing browser
+  fails the journeys rather than skipping them.
+* ``visitor``/``open_visitor``: a fresh browser context per test (Chinese
+  by default, English under ``/en/``, a 390×844 phone), logged in through
+  the real login form once per user and session (the cookies are reused).
+  Every page a visitor opens is checked: CKAN's scripts started (its
+  ``/api/i18n/…`` request answered 200 and its modules initialised), no
+  script error, nothing refused by the Content-Security-Policy.
+
+``GOVSHARE_HEADED=1`` shows the browser (``GOVSHARE_SLOWMO=250`` slows it
+down); a failing journey leaves a screenshot in ``var/browser-failures``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import harness
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GOVSHARE_CHROMIUM", "/usr/bin/chromium")
+#: what this machine needs (no sandbox as root; no connection to Google's
+#: services, which the closed network refuses)
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update",
+               "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = ROOT / "var" / "browser-failures"
+#: ms a visitor waits for a page, an element or CKAN's scripts
+TIMEOUT = 10_000
+
+#: every ``securitypolicyviolation`` of a page, kept where the checks read it
+#: (an init script runs before the page's own, outside its policy)
+WATCH_POLICY = """
+window.__govshareViolations = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__govshareViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+});
+"""
+#: CKAN's modules have started: ``ckan.module.initialize`` runs only once
+#: ``/api/i18n/<locale>`` answered (main.js), and every page has modules
+#: (the footer's language selector)
+MODULES_STARTED = """() => !!(window.ckan && ckan.module && ckan.i18n
+  && Object.keys(ckan.module.instances).length > 0)"""
+
+
+# ------------------------------------------------------------ the server
+class LiveServer:
+    def __init__(self) -> None:
+        from werkzeug.serving import make_server
+
+        from ckan.common import config
+
+        self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self.address = f"127.0.0.1:{self.server.server_port}"
+        # the browser asks for the site by the name CKAN writes into its
+        # pages (ckan.site_url: the scripts' API root, the policy's 'self')
+        self.url = config["ckan.site_url"].rstrip("/")
+        site = urlsplit(self.url)
+        self.resolver_rule = f"MAP {site.hostname}:{site.port or 80} {self.address}"
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       name="govshare-live-server", daemon=True)
+
+    @staticmethod
+    def _dispatch(environ: dict[str, Any], start_response: Callable) -> Any:
+        # the app of the environment the running test loaded
+        return harness.ENVIRONMENT.app.app(environ, start_response)
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    server = LiveServer().start()
+    yield server
+    server.stop()
+
+
+# ------------------------------------------------------------ the browser
+@pytest.fixture(scope="session")
+def browser(live_server) -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"no browser at {CHROMIUM}: 'make test' installs Debian's chromium "
+                    "(or set GOVSHARE_CHROMIUM)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    headed = os.environ.get("GOVSHARE_HEADED") == "1"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=not headed,
+            slow_mo=float(os.environ.get("GOVSHARE_SLOWMO", 0)),
+            args=[*LAUNCH_ARGS, f"--host-resolver-rules={live_server.resolver_rule}"])
+        yield browser
+        browser.close()
+
+
+class PageProblems(AssertionError):
+    pass
+
+
+class Visitor:
+    """One browser context: a person using the portal in one language on
+    one screen. ``go`` opens a page, ``page`` is Playwright's page."""
+
+    def __init__(self, context: Any, base_url: str, lang: str = "") -> None:
+        self.context = context
+        self.base_url = base_url
+        self.prefix = f"/{lang}" if lang else ""
+        self.page = context.new_page()
+        self.page.set_default_timeout(TIMEOUT)
+        self.problems: list[str] = []
+        self.i18n_answers: list[tuple[str, int]] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        self.page.on("response", self._response)
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{self.prefix}{path}"
+
+    def _own(self, url: str) -> bool:
+        return url.startswith(self.base_url)
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        # loads from other sites are refused by the test's routes
+        where = (message.location or {}).get("url") or ""
+        if "Failed to load resource" in message.text and where and not self._own(where):
+            return
+        self.problems.append(f"console error: {message.text} ({where})")
+
+    def _response(self, response: Any) -> None:
+        if "/api/i18n/" in response.url:
+            self.i18n_answers.append((urlsplit(response.url).path, response.status))
+            if response.status != 200:
+                self.problems.append(f"{response.url} answered {response.status}")
+        elif response.request.resource_type == "document" and self._own(response.url) \
+                and response.request.frame == self.page.main_frame:
+            policy = response.headers.get("content-security-policy", "")
+            if not re.search(r"script-src 'self'( 'nonce-[^']+')?;", policy):
+                self.problems.append(f"{response.url}: unexpected policy {policy!r}")
+
+    # --------------------------------------------------------------- pages
+    def go(self, path: str) -> "Visitor":
+        """Open ``path`` (in the visitor's language) and wait for CKAN's
+        scripts."""
+        self.page.goto(self.url(path))
+        return self.ready()
+
+    def ready(self) -> "Visitor":
+        """The page's scripts have started and nothing went wrong so far."""
+        deadline = time.monotonic() + TIMEOUT / 1000
+        # polled here, so that a failed request ends the wait at once
+        while not self.problems and not self.page.evaluate(MODULES_STARTED):
+            if time.monotonic() > deadline:
+                raise PageProblems(f"CKAN's modules did not start on {self.page.url} "
+                                   f"(i18n answers: {self.i18n_answers})")
+            self.page.wait_for_timeout(20)
+        self.check()
+        return self
+
+    def check(self) -> None:
+        violations = self.page.evaluate("() => window.__govshareViolations || []")
+        problems = self.problems + [f"refused by the policy: {v}" for v in violations]
+        if problems:
+            raise PageProblems(f"{self.page.url}:\n  " + "\n  ".join(problems))
+
+    def translate(self, msgid: str) -> str:
+        """A message as CKAN's scripts translate it on this page."""
+        return self.page.evaluate("(m) => ckan.i18n._(m)", msgid)
+
+
+@pytest.fixture()
+def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visitor]]:
+    """``open_visitor(lang="", user=None, phone=False)``: a new context
+    (logged in as ``user``: a dict with ``name`` and ``password``)."""
+    contexts: list[tuple[Any, Visitor]] = []
+
+    def open_(lang: str = "", user: Optional[dict[str, Any]] = None,
+              phone: bool = False) -> Visitor:
+        state = _login_state(browser, live_server, user) if user else None
+        context = _new_context(browser, live_server, phone=phone, storage_state=state)
+        visitor = Visitor(context, live_server.url, lang)
+        contexts.append((context, visitor))
+        return visitor
+
+    yield open_
+    failed = getattr(request.node, "rep_call", None)
+    for number, (context, visitor) in enumerate(contexts):
+        if failed is not None and failed.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
+            try:
+                visitor.page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"),
+                                        full_page=True)
+            except Exception:  # a screenshot must not hide the failure
+                pass
+        context.close()
+
+
+@pytest.fixture()
+def visitor(open_visitor) -> Visitor:
+    """An anonymous visitor in Chinese on a desktop screen."""
+    return open_visitor()
+
+
+def _new_context(browser: Any, live_server: LiveServer, phone: bool = False,
+                 storage_state: Any = None) -> Any:
+    options: dict[str, Any] = {"viewport": PHONE if phone else DESKTOP,
+                               "storage_state": storage_state,
+                               "locale": "zh-CN"}
+    if phone:
+        options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
+    context = browser.new_context(**options)
+    context.add_init_script(WATCH_POLICY)
+    # nothing leaves the machine (avatars from Gravatar, say): refused at once
+    context.route(re.compile(r"^(?!" + re.escape(live_server.url) + r"/).*"),
+                  lambda route: route.abort())
+    return context
+
+
+_LOGINS: dict[tuple[str, str], Any] = {}
+
+
+def _login_state(browser: Any, live_server: LiveServer, user: dict[str, Any]) -> Any:
+    """The cookies of ``user`` logged in through the login form, once per
+    session and user."""
+    key = (user["name"], user["id"])
+    if key not in _LOGINS:
+        context = _new_context(browser, live_server)
+        visitor = Visitor(context, live_server.url)
+        try:
+            visitor.go("/user/login")
+            visitor.page.fill("#field-login", user["name"])
+            visitor.page.fill("#field-password", user["password"])
+            with visitor.page.expect_navigation():
+                visitor.page.click("form[action*='login'] button[type=submit]")
+            visitor.ready()
+            assert "/user/login" not in visitor.page.url, f"{user['name']} could not log in"
+            _LOGINS[key] = context.storage_state()
+        finally:
+            context.close()
+    return _LOGINS[key]
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """``rep_call`` on the test item: the fixtures' teardown knows whether
+    the test failed (for the screenshot)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

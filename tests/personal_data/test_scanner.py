@@ -53,6 +53,19 @@ class TestDetectors:
         assert kinds("0571-87654321") == []        # a landline
         assert kinds("138123456789") == []         # 12 digits: part of something longer
 
+    def test_a_mobile_number_glued_to_a_word_is_a_code(self):
+        # the demo's special-equipment registration numbers (起17330100017(23))
+        # have a mobile number's shape; a contact label before one does not
+        assert kinds("起17330100017(23)") == []
+        assert kinds("锅炉登记17330100017") == []
+        assert kinds("联系电话13812345678") == ["mobile"]
+        assert kinds("手机号13812345678") == ["mobile"]
+        assert kinds("联系方式13812345678") == ["mobile"]
+        assert kinds("张三，13812345678") == ["mobile"]
+        assert kinds("张三 13812345678") == ["mobile"]
+        # ID numbers and cards carry a check character: glued or not, found
+        assert kinds("身份证" + ID_NUMBER) == ["id_number"]
+
     def test_bank_cards_by_luhn(self):
         good = card()
         bad = good[:-1] + str((int(good[-1]) + 1) % 10)

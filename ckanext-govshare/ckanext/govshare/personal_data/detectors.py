@@ -5,7 +5,11 @@
   character (python-stdnum's ``cn.ric``); a random 18-digit number without
   the right check character is not a hit;
 * ``mobile``: a mainland mobile number, 11 digits starting 13–19 (an
-  optional +86 / 86 in front);
+  optional +86 / 86 in front), standing on its own: not glued to a Chinese
+  character before it unless that is a contact label (电话13812345678,
+  手机号13812345678). Codes such as a registration number 起17330100017(23)
+  have the shape of a mobile number and no check character to tell them
+  apart; what stands before them does;
 * ``bank_card``: 16 to 19 digits with a valid Luhn check digit, that is not
   an ID number nor a unified social credit code (organizations' codes are
   not personal data, and one in ten passes Luhn);
@@ -35,6 +39,9 @@ KINDS = (ID_NUMBER, MOBILE, BANK_CARD, EMAIL)
 _NUMBER_RE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?\d(?:[- ]?\d){10,18}[Xx]?(?![0-9A-Za-z])")
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+#: contact labels a mobile number may follow without a space (the words
+#: end where the number starts)
+MOBILE_LABELS = ("电话", "手机", "手机号", "号码", "联系方式")
 #: text without eleven digits in a row, digits grouped as in "138 1234 5678"
 #: or "6222 0202 …", or an @ has nothing to find (dates, amounts and codes
 #: are passed over at the cost of one search)
@@ -70,13 +77,25 @@ def classify_number(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def glued_to_a_word(cell: str, start: int) -> bool:
+    """Whether the number starting at ``start`` is part of a word or code: a
+    Chinese character right before it that does not end a contact label."""
+    if start == 0 or not _is_han(cell[start - 1]):
+        return False
+    return not cell[:start].endswith(MOBILE_LABELS)
+
+
 def find(cell: str) -> Iterator[tuple[str, str]]:
     """Every ``(kind, value)`` of personal data in ``cell``."""
     if not QUICK_RE.search(cell):
         return
     for match in _NUMBER_RE.finditer(cell):
         hit = classify_number(match.group(0))
-        if hit:
+        if hit and not (hit[0] == MOBILE and glued_to_a_word(cell, match.start())):
             yield hit
     if "@" in cell:
         for match in _EMAIL_RE.finditer(cell):

@@ -17,7 +17,9 @@ from flask import Blueprint
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import views_common
-from ckanext.govshare.publication import access, state as publication_state, workflow
+from ckanext.govshare.publication import access, held_resources, workflow
+from ckanext.govshare.publication import state as publication_state
+from ckanext.scheming import helpers as scheming_helpers
 
 publication = Blueprint("govshare_publication", __name__)
 #: the states a reviewer decides (the inbox)
@@ -49,9 +51,27 @@ def govshare_publication_banner(pkg: dict[str, Any]) -> Optional[dict[str, Any]]
     user = tk.current_user if tk.current_user.is_authenticated else None
     roles = access.roles(user, shown["owner_org"])  # type: ignore[arg-type]
     return {**shown, "state_view": workflow.state_view(shown["state"]),
+            "pending_labels": _field_labels(pkg.get("type"), shown["pending_change"])
+            + [_held_label(entry) for entry in shown["pending_resources"]],
             "may_submit": any(m.name == workflow.SUBMIT
                               for m in workflow.moves_for(shown["state"], roles)),
             "reviews": workflow.REVIEWER in roles}
+
+
+def _field_labels(package_type: Any, fields: dict[str, Any]) -> list[str]:
+    """The labels the dataset form gives the fields (their names otherwise)."""
+    schema = scheming_helpers.scheming_get_dataset_schema(package_type or "dataset") or {}
+    labels = {field["field_name"]: scheming_helpers.scheming_language_text(field.get("label"))
+              for field in schema.get("dataset_fields") or []}
+    return [labels.get(name) or name for name in fields]
+
+
+def _held_label(entry: dict[str, Any]) -> str:
+    name = entry["resource"].get("name") or (entry.get("file") or {}).get("filename") \
+        or entry["resource"].get("url") or entry["id"]
+    if entry["change"] == held_resources.CREATE:
+        return tk._("new resource {name}").format(name=name)
+    return tk._("new file or link of {name}").format(name=name)
 
 
 def _organization(id: str) -> dict[str, Any]:

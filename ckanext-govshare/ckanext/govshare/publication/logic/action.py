@@ -18,7 +18,11 @@ import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
 from ckanext.govshare.logic import context_user, given_id, validate
-from ckanext.govshare.publication import access, state as publication_state, widening, workflow
+from ckanext.govshare.personal_data import jobs as personal_data_jobs
+from ckanext.govshare.personal_data import review as personal_data_review
+from ckanext.govshare.catalog_review import hooks as catalog_review_hooks
+from ckanext.govshare.publication import access, held_resources, widening, workflow
+from ckanext.govshare.publication import state as publication_state
 from ckanext.govshare.publication.logic import schema
 from ckanext.govshare.publication.model import Publication, PublicationEvent, utcnow
 from ckanext.govshare.tiers import hooks as tier_hooks
@@ -32,67 +36,180 @@ def get_actions() -> dict[str, Any]:
         "govshare_publication_list": govshare_publication_list,
         "govshare_publication_show": govshare_publication_show,
         "package_update": package_update,
+        "resource_create": resource_create,
+        "resource_update": resource_update,
     }
 
 
 #: context key of the reviewer's update that applies an approved change
 APPLYING_CHANGE = "govshare_publication_applying_change"
+#: key of a resource dict that was held for review, not saved
+HELD_FOR_REVIEW = "govshare_held_for_review"
 _DECISIONS_OF_CHANGES = (workflow.PUBLISH, workflow.RETURN)
 
 
-def pending_change(package_id: str) -> dict[str, Any]:
-    """The widening values awaiting review: those of the ``submit_change``
-    events after the last decision, later ones over earlier ones."""
+def _pending(package_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The change awaiting review: the widening values and the held
+    resources (by id) of the ``submit_change`` events after the last
+    decision, later ones over earlier ones."""
     events = (model.Session.query(PublicationEvent.move, PublicationEvent.details)
               .filter(PublicationEvent.package_id == package_id,
                       PublicationEvent.move.in_((workflow.SUBMIT_CHANGE,
                                                  *_DECISIONS_OF_CHANGES)))
               .order_by(PublicationEvent.id).all())
-    pending: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    resources: dict[str, dict[str, Any]] = {}
     for move, details in events:
         if move == workflow.SUBMIT_CHANGE:
-            pending.update((details or {}).get("fields") or {})
+            fields.update((details or {}).get("fields") or {})
+            resources.update((held["id"], held) for held in (details or {}).get("resources") or [])
         else:
-            pending = {}
-    return pending
+            fields, resources = {}, {}
+    return fields, resources
+
+
+def pending_change(package_id: str) -> dict[str, Any]:
+    """The widening values awaiting review."""
+    return _pending(package_id)[0]
+
+
+def pending_resources(package_id: str) -> list[dict[str, Any]]:
+    """The new and replaced resources awaiting review
+    (:mod:`..held_resources`)."""
+    return list(_pending(package_id)[1].values())
 
 
 def effective_state(row: Publication) -> str:
     """The state the move table reads: ``change_submitted`` for a published
     entry with a change awaiting review."""
-    if row.state == workflow.PUBLISHED and pending_change(row.package_id):
+    if row.state == workflow.PUBLISHED and any(_pending(row.package_id)):
         return workflow.CHANGE_SUBMITTED
     return row.state
+
+
+def _under_review(context: Context, package: Optional[model.Package]) -> bool:
+    """Whether an edit of ``package`` may widen access only through review:
+    review on, the entry published, and not the approval being applied."""
+    if context.get(APPLYING_CHANGE) or not publication_state.review_on() or package is None:
+        return False
+    row = Publication.get(package.id)
+    return row is not None and row.state == workflow.PUBLISHED
+
+
+def _package_of(reference: Any) -> Optional[model.Package]:
+    return model.Package.get(reference) if isinstance(reference, str) and reference else None
+
+
+def _hold_change(context: Context, package: model.Package, fields: dict[str, Any],
+                 resources: list[dict[str, Any]]) -> None:
+    """Record the held part of an edit (in the caller's transaction)."""
+    user = context_user(context)
+    row = Publication.get_for_update(package.id)
+    row.submitted_by, row.submitted_at = (user.id if user else None), utcnow()
+    details: dict[str, Any] = {"fields": fields}
+    if resources:
+        details["resources"] = resources
+    record(package.id, package.owner_org, workflow.SUBMIT_CHANGE, row.submitted_by,
+           workflow.PUBLISHED, workflow.PUBLISHED, details=details)
+
+
+def _validate_whole(context: Context, package: model.Package, data_dict: dict[str, Any],
+                    held: list[dict[str, Any]]) -> None:
+    """Validate the edit as if nothing were held, so that a held resource is
+    as valid as a saved one; on errors the held files go."""
+    plugin = lib_plugins.lookup_package_plugin(package.type)
+    schema_ = context.get("schema") or plugin.update_package_schema()
+    _data, errors = lib_plugins.plugin_validate(
+        plugin, {**context, "package": package}, data_dict, schema_, "package_update")
+    if errors:
+        held_resources.discard(held)
+        model.Session.rollback()
+        raise tk.ValidationError(errors)
 
 
 @tk.chained_action
 def package_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
     """CKAN's ``package_update``; on a published entry with review on, the
     values that widen access (:mod:`ckanext.govshare.publication.widening`)
-    are kept as approved and held for review, everything else is saved."""
-    reference = data_dict.get("id") or data_dict.get("name") if isinstance(
-        data_dict, dict) else None
-    package = model.Package.get(reference) if isinstance(reference, str) else None
-    row = Publication.get(package.id) if package is not None else None
-    if (context.get(APPLYING_CHANGE) or not publication_state.review_on() or row is None
-            or row.state != workflow.PUBLISHED):
+    are kept as approved and held for review, new and replaced resources of
+    an open entry are held (:mod:`..held_resources`), everything else is
+    saved."""
+    package = _package_of((data_dict.get("id") or data_dict.get("name"))
+                          if isinstance(data_dict, dict) else None)
+    if not _under_review(context, package):
         return up_func(context, data_dict)
+    assert package is not None
     current = tk.get_action("package_show")(
         {"ignore_auth": True, "use_cache": False}, {"id": package.id})
     held = widening.held_values(current, data_dict)
-    if not held:
+    proposed: dict[str, Any] = dict(data_dict)
+    held_list: list[dict[str, Any]] = []
+    if isinstance(data_dict.get("resources"), list) and held_resources.is_open(package):
+        saved, held_list, whole = held_resources.hold(package, data_dict["resources"])
+        if held_list:
+            _validate_whole(context, package, {**data_dict, "resources": whole}, held_list)
+            proposed["resources"] = saved
+    if not held and not held_list:
         return up_func(context, data_dict)
-    kept = {**data_dict, **{field: current.get(field) for field in held}}
+    kept = {**proposed, **{field: current.get(field) for field in held}}
     outer_defers = context.get("defer_commit")
-    result = up_func({**context, "defer_commit": True}, kept)
-    user = context_user(context)
-    row = Publication.get_for_update(package.id)
-    row.submitted_by, row.submitted_at = (user.id if user else None), utcnow()
-    record(package.id, package.owner_org, workflow.SUBMIT_CHANGE, row.submitted_by,
-           workflow.PUBLISHED, workflow.PUBLISHED, details={"fields": held})
+    try:
+        result = up_func({**context, "defer_commit": True}, kept)
+    except tk.ValidationError:
+        held_resources.discard(held_list)
+        raise
+    _hold_change(context, package, held, held_list)
     if not outer_defers:
         model.repo.commit()
     return result
+
+
+def _hold_resource(context: Context, package: model.Package,
+                   resource: dict[str, Any]) -> dict[str, Any]:
+    """Hold one new or replaced resource (``resource_create`` and
+    ``resource_update`` of an open published entry): validated with the
+    entry, recorded, not saved. Returns what the caller proposed, marked."""
+    _saved, held, whole = held_resources.hold(package, [resource], whole_edit=True)
+    pkg_dict = tk.get_action("package_show")(
+        {**context, "for_update": True, "use_cache": False}, {"id": package.id})
+    others = [r for r in pkg_dict.get("resources") or [] if r.get("id") != held[0]["id"]]
+    try:
+        _validate_whole(context, package, {**pkg_dict, "resources": [*others, *whole]}, held)
+    except tk.ValidationError as error:
+        # as resource_create does: the resource's own errors, not the list's
+        errors = error.error_dict.get("resources")
+        raise tk.ValidationError(errors[-1] if isinstance(errors, list) and errors
+                                 else error.error_dict)
+    catalog_review_hooks.mark_resource_change(context)
+    _hold_change(context, package, {}, held)
+    model.repo.commit()
+    return {**held[0]["resource"], "package_id": package.id, HELD_FOR_REVIEW: True}
+
+
+@tk.chained_action
+def resource_create(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``resource_create``; a new resource of an open published
+    entry is held for review (returned with ``govshare_held_for_review``)."""
+    package = _package_of(data_dict.get("package_id") if isinstance(data_dict, dict) else None)
+    if not _under_review(context, package) or not held_resources.is_open(package):
+        return up_func(context, data_dict)
+    tk.check_access("resource_create", context, data_dict)
+    return _hold_resource(context, package, dict(data_dict))
+
+
+@tk.chained_action
+def resource_update(up_func: Any, context: Context, data_dict: DataDict) -> Any:
+    """CKAN's ``resource_update``; a new file or link for a resource of an
+    open published entry is held for review with the rest of the edit (the
+    approved resource stays as it is until then)."""
+    stored = (model.Resource.get(data_dict["id"]) if isinstance(data_dict, dict)
+              and isinstance(data_dict.get("id"), str) else None)
+    package = stored.package if stored is not None and stored.state != "deleted" else None
+    if (not _under_review(context, package) or not held_resources.is_open(package)
+            or not held_resources.replaces_data(stored, data_dict)):
+        return up_func(context, data_dict)
+    tk.check_access("resource_update", context, data_dict)
+    return _hold_resource(context, package, dict(data_dict))
 
 
 def _package(reference: str) -> model.Package:
@@ -221,6 +338,9 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("govshare_publication_decide", context, {"id": package.id})
     data = validate(dict(data_dict, id=package.id), schema.publication_decide_schema(),
                     context)
+    if data["decision"] == workflow.PUBLISH:
+        # before the lock: a scan commits its report
+        personal_data_review.scan_unscanned(package.id)
     row = _locked(package)
     _refuse_own_case(context, package, row, data["decision"])
     source = effective_state(row)
@@ -235,11 +355,16 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
         for name, _label in workflow.CHECKLIST:
             if not data.get(name):
                 errors[name] = [tk._("Confirm this before publishing")]
+    change, held = (_pending(package.id) if source == workflow.CHANGE_SUBMITTED
+                    else ({}, {}))
+    if move.name == workflow.PUBLISH and not errors:
+        blocking = _personal_data_blocks(package, change, list(held.values()))
+        if blocking:
+            errors["personal_data_checked"] = blocking
     if errors:
         model.Session.rollback()
         raise tk.ValidationError(errors)
     user = context_user(context)
-    change = pending_change(package.id) if source == workflow.CHANGE_SUBMITTED else {}
     row.state = move.target
     row.reason = data["reason"] or None if move.needs_reason else None
     row.decided_by, row.decided_at = (user.id if user else None), utcnow()
@@ -247,15 +372,69 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
     details: dict[str, Any] = {"checklist": checklist}
     if change:
         details["fields"] = change
+    if held:
+        details["resources"] = list(held)
     record(package.id, package.owner_org, move.name, row.decided_by, source, row.state,
            reason=data["reason"] or None, details=details)
-    if change and move.name == workflow.PUBLISH:
-        # the approved change, saved as the reviewer (one transaction with the event)
-        tk.get_action("package_patch")(
-            {"user": user.name if user else "", "ignore_auth": True,
-             APPLYING_CHANGE: True, "defer_commit": True}, {"id": package.id, **change})
+    if (change or held) and move.name == workflow.PUBLISH:
+        _apply_change(package, user, change, list(held.values()))
     _apply(package, row)
+    held_resources.discard(list(held.values()))
     return as_dict(row, package)
+
+
+def _personal_data_blocks(package: model.Package, change: dict[str, Any],
+                          held: list[dict[str, Any]]) -> list[str]:
+    """Why the entry may not be opened as far as personal data goes (one
+    line per file), when what is published is open: its files not scanned,
+    unreadable, or with hits no reviewer confirmed; held new files with
+    hits (the editors desensitise them: return the change)."""
+    tier = (policy.normalise_tier(change[policy.TIER_FIELD]) if policy.TIER_FIELD in change
+            else policy.tier_of(package))
+    if tier == policy.CLOSED:
+        return []
+    names = {r.id: r.name or r.id for r in package.resources}
+    lines = [personal_data_review.explain(names.get(rid, rid), why)
+             for rid, why in personal_data_review.blocking_resources(package.id).items()
+             if rid not in {h["id"] for h in held if h.get("file")}]
+    for entry in held:
+        if entry.get("file"):
+            why = personal_data_review.held_file_status(
+                held_resources.path_of(entry["file"]), entry["resource"].get("format")
+                or entry["file"]["filename"].rpartition(".")[2])
+            if why:
+                lines.append(personal_data_review.explain(
+                    entry["resource"].get("name") or entry["file"]["filename"], why))
+    return lines
+
+
+def _apply_change(package: model.Package, user: Optional[model.User],
+                  fields: dict[str, Any], held: list[dict[str, Any]]) -> None:
+    """Save the approved change as the reviewer, in the decision's
+    transaction: the widening values, the held resources with their files
+    (through CKAN's uploader), then queue the new files' scans."""
+    context: dict[str, Any] = {"user": user.name if user else "", "ignore_auth": True,
+                               APPLYING_CHANGE: True, "defer_commit": True}
+    patch: dict[str, Any] = {"id": package.id, **fields}
+    if held:
+        current = tk.get_action("package_show")(
+            {**context, "for_update": True, "use_cache": False}, {"id": package.id})
+        by_id = {entry["id"]: entry for entry in held}
+        resources = [held_resources.as_update(by_id.pop(r["id"]), r) if r["id"] in by_id
+                     else r for r in current.get("resources") or []]
+        patch["resources"] = resources + [held_resources.as_update(entry, None)
+                                          for entry in by_id.values()]
+    try:
+        tk.get_action("package_patch")(context, patch)
+    finally:
+        for resource in patch.get("resources") or []:
+            if resource.get("upload") is not None:
+                resource["upload"].stream.close()
+    for entry in held:
+        if entry.get("file"):
+            personal_data_jobs.after_resource_change(context, {
+                "id": entry["id"], "url_type": "upload",
+                "format": entry["resource"].get("format")})
 
 
 @tk.side_effect_free
@@ -275,6 +454,7 @@ def govshare_publication_show(context: Context, data_dict: DataDict) -> dict[str
               .order_by(PublicationEvent.id).all())
     return {**as_dict(row, package), "state": effective_state(row),
             "pending_change": pending_change(package.id),
+            "pending_resources": pending_resources(package.id),
             "events": [e.as_dict() for e in events]}
 
 

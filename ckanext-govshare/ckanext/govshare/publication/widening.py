@@ -13,8 +13,8 @@ and the tests read:
 * ``desensitised`` from no to yes on an entry that declared personal data
   (declaring personal data and its desensitisation at once does not widen).
 
-Resources are not held yet: a new or replaced resource of a published open
-entry is visible at once.
+New and replaced resources of a published open entry are held too, by
+:mod:`.held_resources`.
 """
 from __future__ import annotations
 

@@ -259,7 +259,7 @@ def _login_state(browser: Any, live_server: LiveServer, user: dict[str, Any]) ->
             visitor.page.fill("#field-login", user["name"])
             visitor.page.fill("#field-password", user["password"])
             with visitor.page.expect_navigation():
-                visitor.page.click("form[action*='login'] button[type=submit]")
+                visitor.page.click("form:has(#field-login) button[type=submit]")
             visitor.ready()
             assert "/user/login" not in visitor.page.url, f"{user['name']} could not log in"
             _LOGINS[key] = context.storage_state()

@@ -63,6 +63,8 @@ CLOSED_FORMAT = "ZQXFMT"
 CLOSED_NOTES = "zqx-closed-notes-5e7b"
 UNPUBLISHED_TITLE = "待审核的目录 zqx-unpublished-3d8a"
 UNPUBLISHED_LINK = "http://files.example.org/unpublished/zqx-unpublished-link.csv"
+HELD_NAME = "待审核的新资源 zqx-held-5c1e"
+HELD_LINK = "http://files.example.org/held/zqx-held-link.csv"
 
 #: The plugins of test.ini, the previews and every DCAT endpoint, so that
 #: their actions and routes are enumerated too.
@@ -115,8 +117,13 @@ def world(module_db) -> Probe:
                             capacity="public")
         helpers.call_action("govshare_publication_submit", context=admin,
                             id=unpublished["id"])
+        # a new resource of a published open entry, held for review
+        held = helpers.call_action(
+            "resource_create", context=admin, package_id=base.datasets[policy.UNCONDITIONAL]["id"],
+            url=HELD_LINK, name=HELD_NAME, format="CSV")
+        assert held["govshare_held_for_review"] is True
     return Probe(base=base, closed=closed, odd=odd, group=group, activities=activities,
-                 unpublished=unpublished)
+                 unpublished=unpublished, held=held)
 
 
 def closed_markers(world: Probe) -> dict[str, str]:
@@ -148,6 +155,9 @@ def closed_markers(world: Probe) -> dict[str, str]:
         "unpublished id": unpublished["id"],
         "unpublished link": UNPUBLISHED_LINK,
         "unpublished resource id": unpublished["resources"][0]["id"],
+        "held resource name": HELD_NAME,
+        "held resource link": HELD_LINK,
+        "held resource id": world["held"]["id"],
     })
     return markers
 
@@ -200,6 +210,7 @@ def targets(world: Probe) -> dict[str, dict[str, Any]]:
         "unpublished dataset": dataset(world["unpublished"]["id"]),
         "unpublished resource": {"id": world["unpublished"]["resources"][0]["id"],
                                  "resource_id": world["unpublished"]["resources"][0]["id"]},
+        "held resource": {"id": world["held"]["id"], "resource_id": world["held"]["id"]},
         "closed link": {"id": link["id"], "resource_id": link["id"]},
         "closed upload": {"id": upload["id"], "resource_id": upload["id"]},
         "conditional upload": {"id": base.uploads[policy.CONDITIONAL]["id"],

@@ -12,7 +12,13 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT
 
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories as ckan_factories
+from ckan.tests import helpers
+
 from ckanext.govshare import options
+from ckanext.govshare.supervision import access
 from ckanext.govshare.tiers import policy
 from tests.dcat.conftest import parse
 from tests.tiers.conftest import ROLES, TIERS, World, build_world, link_url, make_dataset
@@ -88,3 +94,59 @@ def test_an_entry_not_yet_published_is_in_the_authority_feed_only(world, app):
 def test_an_unknown_format_is_not_found(world, app):
     res = app.get("/authority/catalog.docx", headers=world.headers("sysadmin"))
     assert res.status_code == 404
+
+
+class TestSupervisors:
+    """A sysadmin designates supervisors (supervision/): they harvest what
+    the authority harvests, with no organization role, until revoked."""
+
+    @pytest.fixture()
+    def supervisor(self, world):
+        user = ckan_factories.User()
+        token = helpers.call_action("api_token_create", context={"user": user["name"]},
+                                    user=user["name"], name="harvester")["token"]
+        return user, {"Authorization": token}
+
+    def test_a_designated_supervisor_harvests_everything_until_revoked(
+            self, world, app, supervisor):
+        user, headers = supervisor
+        assert app.get("/authority/catalog.ttl", headers=headers).status_code == 403
+        granted = helpers.call_action(
+            "govshare_supervisor_grant", context=world.context("sysadmin"),
+            user=user["name"], reason="市数据局监督科，市政府办公室文件指定")
+        assert granted["grant"]["granted_by"] == world.user("sysadmin")
+        res = app.get("/authority/catalog.ttl", headers=headers)
+        assert res.status_code == 200
+        graph = parse(res.get_data())
+        for tier in TIERS:
+            assert (dataset_ref(world, tier), DCT.accessRights,
+                    URIRef(ACCESS + RIGHTS[tier])) in graph
+        assert link_url(policy.CLOSED) in res.get_data(as_text=True)
+        listed = helpers.call_action("govshare_supervisor_list",
+                                     context=world.context("sysadmin"))
+        assert user["name"] in {entry["user"] for entry in listed}
+        # a supervisor reads; the capability grants no organization role
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_action("package_show",
+                                context={"user": user["name"], "ignore_auth": False},
+                                id=world.datasets[policy.CLOSED]["id"])
+        helpers.call_action("govshare_supervisor_revoke", context=world.context("sysadmin"),
+                            user=user["name"])
+        assert app.get("/authority/catalog.ttl", headers=headers).status_code == 403
+
+    @pytest.mark.parametrize("role", ["anonymous", "stranger", "member"])
+    def test_only_sysadmins_designate_supervisors(self, world, supervisor, role):
+        user, _headers = supervisor
+        for action in ("govshare_supervisor_grant", "govshare_supervisor_revoke",
+                       "govshare_supervisor_list"):
+            with pytest.raises(tk.NotAuthorized):
+                helpers.call_action(action, context=world.context(role), user=user["name"],
+                                    reason="自己给自己授权")
+        assert not access.is_supervisor(model.User.get(user["name"]))
+
+    def test_a_reason_is_required(self, world, supervisor):
+        user, _headers = supervisor
+        with pytest.raises(tk.ValidationError) as refused:
+            helpers.call_action("govshare_supervisor_grant", context=world.context("sysadmin"),
+                                user=user["name"], reason="  ")
+        assert "reason" in refused.value.error_dict

@@ -61,6 +61,8 @@ from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
 from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
+from ckanext.govshare.supervision.logic import action as supervision_action
+from ckanext.govshare.supervision.logic import auth as supervision_auth
 from ckanext.govshare.tiers import helpers as tier_helpers
 from ckanext.govshare.tiers import hooks as tier_hooks
 from ckanext.govshare.tiers import labels as tier_labels
@@ -95,7 +97,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    link_action.get_actions(),
                                    personal_data_action.get_actions(),
                                    product_action.get_actions(),
-                                   publication_action.get_actions()))
+                                   publication_action.get_actions(),
+                                   supervision_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
                                           audit_auth.get_auth_functions(),
@@ -105,7 +108,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           personal_data_auth.get_auth_functions(),
                                           product_auth.get_auth_functions(),
                                           dcat_auth.get_auth_functions(),
-                                          publication_auth.get_auth_functions()))
+                                          publication_auth.get_auth_functions(),
+                                          supervision_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),

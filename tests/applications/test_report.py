@@ -276,6 +276,15 @@ class TestAuth:
         assert app.get(url, headers=auth(agency.sysadmin)).json["success"] is True
 
     @pytest.mark.parametrize("endpoint", ["report_page", "report_csv", "report_json"])
+    def test_a_designated_supervisor_sees_it(self, app, agency, endpoint):
+        helpers.call_action("govshare_supervisor_grant", user=agency.stranger["name"],
+                            reason="市政府办公室指定的监督人员")
+        url = url_for(f"govshare_application_report.{endpoint}")
+        assert app.get(url, headers=auth(agency.stranger)).status_code == 200
+        helpers.call_action("govshare_supervisor_revoke", user=agency.stranger["name"])
+        app.get(url, headers=auth(agency.stranger), status=403)
+
+    @pytest.mark.parametrize("endpoint", ["report_page", "report_csv", "report_json"])
     def test_pages_refuse_others_with_403(self, app, agency, endpoint):
         url = url_for(f"govshare_application_report.{endpoint}")
         app.get(url, headers=auth(agency.admin), status=403)

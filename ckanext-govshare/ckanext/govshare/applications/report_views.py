@@ -1,4 +1,4 @@
-"""The supervisor's report pages (sysadmins): thin wrappers around
+"""The supervisor's report pages (sysadmins and designated supervisors): thin wrappers around
 ``govshare_application_report``.
 
 * ``/ckan-admin/applications/report``: the table, with the filters
@@ -36,7 +36,7 @@ def _filters() -> dict[str, str]:
 
 
 def _not_allowed() -> Any:
-    return tk.abort(403, tk._("Only sysadmins may see the applications report"))
+    return tk.abort(403, tk._("Only the supervising authority may see the applications report"))
 
 
 def _run(filters: dict[str, str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.govshare.applications import access, workflow
 from ckanext.govshare.logic import context_user, given_id
+from ckanext.govshare.supervision import access as supervision
 from ckanext.govshare.applications.model import Application, Grant
 
 
@@ -101,8 +102,9 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> AuthResult:
 
 
 def govshare_application_report(context: Context, data_dict: DataDict) -> AuthResult:
-    # sysadmins only (CKAN lets them through before this is asked)
-    return _result(False, tk._("Only sysadmins may see the applications report"))
+    # sysadmins pass before this is asked; supervisors they designated too
+    return _result(supervision.is_supervisor(context_user(context)),
+                   tk._("Only the supervising authority may see the applications report"))
 
 
 def govshare_application_tick(context: Context, data_dict: DataDict) -> AuthResult:

@@ -6,6 +6,7 @@ unconditionally open entry. Through the API and the forms; a refusal is a
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 
 from ckan.lib.helpers import url_for
 from ckan.tests import helpers
@@ -150,16 +151,21 @@ class TestMachineReadable:
 
     def test_finishing_the_form_with_only_a_pdf_is_refused(self, app, agency):
         """Finishing the two-step form makes the entry active: refused with
-        the rule (CKAN's view does not catch it: a 400 page), and the entry
-        stays a draft with its PDF."""
+        the rule at the format field of the form (catalog/resource_form.py;
+        CKAN's view does not catch it), and the entry stays a draft with its
+        PDF, said to be saved."""
         assert post_form(app, agency).status_code == 302
         draft = helpers.call_action("package_show", id="public-parking-lots")
         response = app.post(url_for("dataset_resource.new", id=draft["id"]), data={
             "url": "http://example.com/a.pdf", "format": "PDF", "name": "A",
             "save": "go-metadata", "id": ""},
             headers={"Authorization": agency["token"]}, follow_redirects=False)
-        assert response.status_code == 400
-        assert "可机器读取格式" in response.get_data(as_text=True)  # the rule, on the page
+        assert response.status_code == 200
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        field = page.select_one("#field-format").find_parent(class_="form-group")
+        assert "可机器读取格式" in field.get_text()  # the rule, at the format field
+        summary = page.select_one(".error-explanation").get_text()
+        assert "可机器读取格式" in summary and "已保存" in summary
         shown = helpers.call_action("package_show", id=draft["id"])
         assert shown["state"] == "draft" and len(shown["resources"]) == 1
 

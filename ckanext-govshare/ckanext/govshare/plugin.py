@@ -26,6 +26,7 @@ from ckanext.govshare.audit.logic import action as audit_action
 from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
+from ckanext.govshare.catalog import resource_form as catalog_resource_form
 from ckanext.govshare.catalog.logic import validators as catalog_validators
 from ckanext.govshare.catalog_review import facets as catalog_review_facets
 from ckanext.govshare.catalog_review import helpers as catalog_review_helpers
@@ -202,10 +203,11 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IMiddleware: no download route serves data without access; no API
     # request CKAN would answer with a 500 gets that far; no page lets a
-    # logic error become a 500; CKAN's scripts get their translations
+    # logic error become a 500 (the dataset form's last step shows the rule
+    # at its field); CKAN's scripts get their translations
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return js_translations.install(page_errors.install(
-            request_guard.install(tier_views.make_middleware(app, config))))
+        return js_translations.install(page_errors.install(catalog_resource_form.install(
+            request_guard.install(tier_views.make_middleware(app, config)))))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

@@ -99,9 +99,18 @@ def create_worker_databases(ini_path: str, workers: int) -> None:
 
 
 def _read_ini(ini_path: str) -> dict[str, Any]:
+    """The ini's options with CKAN's environment overrides applied, as CKAN
+    applies them when it starts (``CKAN_SQLALCHEMY_URL`` …): a run pointed
+    at a database of its own copies that one for its workers, never the
+    ini's."""
     from ckan.cli import load_config
+    from ckan.config.environment import CONFIG_FROM_ENV_VARS
 
-    return load_config(ini_path)
+    conf = load_config(ini_path)
+    for option, variable in CONFIG_FROM_ENV_VARS.items():
+        if os.environ.get(variable):
+            conf[option] = os.environ[variable]
+    return conf
 
 
 # ------------------------------------------------------------ the database

@@ -23,6 +23,8 @@ down); a failing journey leaves a screenshot in ``var/browser-failures``.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import threading
@@ -46,7 +48,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "var" / "browser-failures"
 #: ms a visitor waits for a page, an element or CKAN's scripts
-TIMEOUT = 10_000
+TIMEOUT = 15_000
 
 #: every ``securitypolicyviolation`` of a page, kept where the checks read it
 #: (an init script runs before the page's own, outside its policy)
@@ -96,6 +98,8 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
+    # a failing journey's report shows its own problems, not every request
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = LiveServer().start()
     yield server
     server.stop()
@@ -169,8 +173,16 @@ class Visitor:
     def go(self, path: str) -> "Visitor":
         """Open ``path`` (in the visitor's language) and wait for CKAN's
         scripts."""
-        self.page.goto(self.url(path))
+        self.page.goto(self.url(path), wait_until="domcontentloaded")
         return self.ready()
+
+    @contextlib.contextmanager
+    def navigation(self) -> Iterator[None]:
+        """Around what sends the visitor to another page (a click, a form
+        sent by a script): waits for that page and its scripts."""
+        with self.page.expect_navigation(wait_until="domcontentloaded"):
+            yield
+        self.ready()
 
     def ready(self) -> "Visitor":
         """The page's scripts have started and nothing went wrong so far."""
@@ -258,9 +270,8 @@ def _login_state(browser: Any, live_server: LiveServer, user: dict[str, Any]) ->
             visitor.go("/user/login")
             visitor.page.fill("#field-login", user["name"])
             visitor.page.fill("#field-password", user["password"])
-            with visitor.page.expect_navigation():
+            with visitor.navigation():
                 visitor.page.click("form:has(#field-login) button[type=submit]")
-            visitor.ready()
             assert "/user/login" not in visitor.page.url, f"{user['name']} could not log in"
             _LOGINS[key] = context.storage_state()
         finally:

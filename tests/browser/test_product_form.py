@@ -49,9 +49,8 @@ def test_registering_a_product_with_two_sources(open_visitor, developer,
         page.fill(f"#field-sources-{index}-dataset", dataset)
         page.fill(f"#field-sources-{index}-obtained_date", "2026-11-30")
 
-    with page.expect_navigation():
+    with visitor.navigation():
         page.click("#dataset-edit button[name=save]")
-    visitor.ready()
     assert page.url.endswith(f"/data_product/{slug}")
     assert page.locator("article h1", has_text=title).is_visible()
     product = call_action("package_show", id=slug)

@@ -39,9 +39,8 @@ def test_uploading_a_file(open_visitor, agency):
     # CKAN's module names the resource after the file
     assert page.input_value("#field-name") == "stops-2026.csv"
     page.fill("#field-description", "全市公交站点，2026 年。")
-    with page.expect_navigation():
+    with visitor.navigation():
         page.click("#resource-edit button[value=go-dataset-complete]")   # 新增
-    visitor.ready()
 
     assert page.locator(".resource-item", has_text="stops-2026.csv").is_visible()
     resource = resources()["stops-2026.csv"]
@@ -73,9 +72,8 @@ def test_linking_a_url(open_visitor, agency, lang, phone):
     assert url_field.input_value() == ""
     page.keyboard.type(url)
     page.fill("#field-name", name)
-    with page.expect_navigation():
+    with visitor.navigation():
         page.click("#resource-edit button[value=go-dataset-complete]")
-    visitor.ready()
 
     assert page.locator(".resource-item", has_text=name).is_visible()
     assert resources()[name]["url"] == url

@@ -23,9 +23,8 @@ def headings(visitor) -> list[str]:
 
 
 def choose_order(visitor, label: str) -> None:
-    with visitor.page.expect_navigation():
+    with visitor.navigation():
         visitor.page.select_option("#field-order-by", label=label)
-    visitor.ready()
 
 
 @pytest.mark.usefixtures("catalog")
@@ -54,9 +53,8 @@ def test_changing_the_order_reorders_the_results(open_visitor, lang, phone,
 def choose_language(visitor, name: str) -> None:
     page = visitor.page
     page.click("#s2id_field-lang-select .select2-choice")
-    with page.expect_navigation():
+    with visitor.navigation():
         page.click(f".lang-dropdown .select2-results li:has-text('{name}')")
-    visitor.ready()
 
 
 @pytest.mark.usefixtures("catalog")

@@ -338,9 +338,16 @@ def html_rows(body: str) -> dict[str, tuple]:
     return found
 
 
-def csv_rows(content: str) -> dict[str, tuple]:
+#: the CSV's application figures; the catalog's update figures follow
+APPLICATION_COLUMNS = slice(2, 7)
+
+
+def csv_rows(content: str, columns: slice = APPLICATION_COLUMNS) -> dict[str, tuple]:
+    """Organization name ('' for the total) to the CSV's figures; only
+    organizations with applications in the period (the others' are 0)."""
     reader = list(csv.reader(io.StringIO(content)))
-    return {line[1]: tuple(line[2:]) for line in reader[1:]}
+    return {line[1]: tuple(line[columns]) for line in reader[1:]
+            if columns != APPLICATION_COLUMNS or line[2] != "0" or line[1] == ""}
 
 
 def as_text(row: tuple) -> tuple:
@@ -360,7 +367,11 @@ class TestPages:
         data = json.loads(app.get(url_for("govshare_application_report.report_json"),
                                   headers=headers).body)
 
-        assert data == expected
+        catalog = helpers.call_action("govshare_catalog_update_counts",
+                                      context={"user": agency.sysadmin["name"]})
+        assert data == {**expected, "catalog_updates": catalog}
+        assert csv_rows(download.body.lstrip("\ufeff"), slice(7, 10))[""] == tuple(
+            str(catalog["total"][key]) for key in ("on_time", "overdue", "not_attached"))
         wanted = {r["organization_name"]: as_text(figures(r))
                   for r in expected["organizations"]}
         wanted[""] = as_text(figures(expected["total"]))
@@ -378,9 +389,11 @@ class TestPages:
             'attachment; filename="govshare-applications-report-2026-12-15.csv"')
         lines = response.data.decode("utf-8-sig").splitlines()
         assert lines[0] == ("Organization,Organization URL name,Received,Answered on time,"
-                            "Answered late,Overdue now,Median working days to answer")
-        assert f"市统计局,{bureau.org['name']},3,2,0,1,3.0" in lines
-        assert lines[-1] == "All organizations,,10,4,1,2,4.0"
+                            "Answered late,Overdue now,Median working days to answer,"
+                            "Updated on time,Update overdue,No data attached")
+        assert any(line.startswith(f"市统计局,{bureau.org['name']},3,2,0,1,3.0,")
+                   for line in lines)
+        assert lines[-1].startswith("All organizations,,10,4,1,2,4.0,")
 
     def test_the_page_in_english(self, app, agency, bureau, applications):
         body = app.get("/en" + url_for("govshare_application_report.report_page"),
@@ -410,6 +423,8 @@ class TestPages:
             assert "since=2026-11-01" in link
         data = json.loads(app.get(links[1].replace("&amp;", "&"), headers=headers).body)
         assert figures(data["total"]) == (2, 1, 0, 1, 4.0)
+        assert {r["organization_name"] for r in data["catalog_updates"]["organizations"]} \
+            <= {bureau.org["name"]}
         download = app.get(links[0].replace("&amp;", "&"), headers=headers).body
         assert csv_rows(download.lstrip("\ufeff")) == {
             bureau.org["name"]: ("2", "1", "0", "1", "4.0"),

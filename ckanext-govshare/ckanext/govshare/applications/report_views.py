@@ -71,7 +71,7 @@ def report_page() -> Any:
     wanted = filters.get("organization")
     selected = next((o["name"] for o in organizations if wanted in (o["id"], o["name"])), "")
     # the catalog's update deadlines beside the applications (catalog_review)
-    catalog_updates = tk.get_action("govshare_catalog_update_counts")(context, {})
+    catalog_updates = _catalog_counts(filters.get("organization"))
     body = tk.render("govshare/applications/report.html", {
         "report": result, "filters": filters, "organizations": organizations,
         "catalog_updates": catalog_updates,
@@ -91,14 +91,22 @@ def report_csv() -> Any:
         return tk.abort(404, tk._("Organization not found"))
     except tk.ValidationError as e:
         return tk.abort(400, _summary(e))
+    catalog = _catalog_counts(_filters().get("organization"))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([tk._("Organization"), tk._("Organization URL name"),
-                     *column_titles()])
-    for row in result["organizations"]:
-        writer.writerow([_text(row["organization_title"]), row["organization_name"] or "",
-                         *_cells(row)])
-    writer.writerow([tk._("All organizations"), "", *_cells(result["total"])])
+                     *column_titles(), *catalog_column_titles()])
+    applications = {row["organization_id"]: row for row in result["organizations"]}
+    entries = {row["organization_id"]: row for row in catalog["organizations"]}
+    # every organization with applications in the period or catalog entries
+    names = {org_id: (row["organization_title"], row["organization_name"])
+             for org_id, row in {**entries, **applications}.items()}
+    for org_id in sorted(names, key=lambda i: (names[i][0] or "", i)):
+        title, name = names[org_id]
+        writer.writerow([_text(title or ""), name or "",
+                         *_cells(applications.get(org_id)), *_catalog_cells(entries.get(org_id))])
+    writer.writerow([tk._("All organizations"), "", *_cells(result["total"]),
+                     *_catalog_cells(catalog["total"])])
     filename = f"govshare-applications-report-{result['today']}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     content_type="text/csv; charset=utf-8",
@@ -116,8 +124,34 @@ def report_json() -> Any:
     except tk.ValidationError as e:
         return Response(json.dumps({"error": e.error_dict}, ensure_ascii=False), status=400,
                         content_type="application/json; charset=utf-8")
+    result = {**result, "catalog_updates": _catalog_counts(_filters().get("organization"))}
     return Response(json.dumps(result, ensure_ascii=False, indent=1),
                     content_type="application/json; charset=utf-8")
+
+
+def _catalog_counts(organization: str | None = None) -> dict[str, Any]:
+    """The catalog's update figures (as of today) beside the applications,
+    for one organization when the report is filtered to it."""
+    counts = tk.get_action("govshare_catalog_update_counts")(views_common.context(), {})
+    if not organization:
+        return counts
+    rows = [row for row in counts["organizations"]
+            if organization in (row["organization_id"], row["organization_name"])]
+    total = {key: sum(row[key] for row in rows) for key in (*CATALOG_FIGURES, "total")}
+    return {"organizations": rows, "total": total}
+
+
+def catalog_column_titles() -> list[str]:
+    """The catalog figures' headings (page and CSV), in :data:`CATALOG_FIGURES` order."""
+    return [tk._("Updated on time"), tk._("Update overdue"), tk._("No data attached")]
+
+
+#: the catalog figures of :func:`govshare_catalog_update_counts`, as columns
+CATALOG_FIGURES = ("on_time", "overdue", "not_attached")
+
+
+def _catalog_cells(row: dict[str, Any] | None) -> list[Any]:
+    return [(row or {}).get(key, 0) for key in CATALOG_FIGURES]
 
 
 def column_titles() -> list[str]:
@@ -135,7 +169,10 @@ def _text(value: str) -> str:
     return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
-def _cells(row: dict[str, Any]) -> list[Any]:
+def _cells(row: dict[str, Any] | None) -> list[Any]:
+    """An organization's application figures (none in the period: zeros)."""
+    row = row or {**dict.fromkeys(report_figures.FIGURES, 0),
+                  "median_answer_working_days": None}
     median = row["median_answer_working_days"]
     return [row[k] for k in report_figures.FIGURES[:-1]] + [
         "" if median is None else f"{median:.1f}"]

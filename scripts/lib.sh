@@ -102,15 +102,22 @@ ensure_system_packages() {
 
 CHROMIUM="${GOVSHARE_CHROMIUM:-/usr/bin/chromium}"
 
+# and a Chinese font, without which the browser draws the Chinese pages
+# (and their screenshots) as boxes
 ensure_chromium() {
-    step "Chromium ($CHROMIUM)"
-    if [ -x "$CHROMIUM" ]; then
-        ok "installed"
-        return
+    step "Chromium ($CHROMIUM) and a Chinese font"
+    local missing=()
+    if [ ! -x "$CHROMIUM" ]; then
+        [ "$CHROMIUM" = /usr/bin/chromium ] \
+            || die "GOVSHARE_CHROMIUM=$CHROMIUM is not an executable"
+        missing+=(chromium)
     fi
-    [ "$CHROMIUM" = /usr/bin/chromium ] \
-        || die "GOVSHARE_CHROMIUM=$CHROMIUM is not an executable"
-    apt_install chromium
+    if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+        missing+=(fonts-wqy-microhei)
+    fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
     [ -x "$CHROMIUM" ] || die "the chromium package installed no $CHROMIUM"
     ok "installed"
 }

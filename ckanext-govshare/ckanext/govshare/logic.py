@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
+import re
 from typing import Any, Optional
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
@@ -63,7 +67,8 @@ def merged(*tables: dict[str, Any]) -> dict[str, Any]:
     """The capabilities' action (or auth) tables as the one table a plugin
     registers. Two chained functions of the same name are chained in turn
     (the later one around the earlier), not one silently dropped; two plain
-    functions of the same name are a mistake."""
+    functions of the same name are a mistake. A chained action carries the
+    docstring of the action it chains (see :func:`_document_chained`)."""
     out: dict[str, Any] = {}
     for table in tables:
         for name, fn in table.items():
@@ -76,6 +81,9 @@ def merged(*tables: dict[str, Any]) -> dict[str, Any]:
             if kind is None or not getattr(inner, kind, False):
                 raise ValueError(f"{name} is defined twice")
             out[name] = _chain(fn, inner, kind)
+    for name, fn in out.items():
+        if getattr(fn, "chained_action", False):
+            _document_chained(name, fn)
     return out
 
 
@@ -84,8 +92,55 @@ def _chain(outer: Any, inner: Any, kind: str) -> Any:
     def both(next_fn: Any, context: Any, data_dict: Any = None) -> Any:
         return outer(functools.partial(inner, next_fn), context, data_dict)
 
+    both.__doc__ = "\n\n".join(inspect.cleandoc(f.__doc__) for f in (outer, inner) if f.__doc__)
+
     setattr(both, kind, True)
     for flag in ("side_effect_free", "auth_allow_anonymous_access", "auth_sysadmins_check"):
         if hasattr(outer, flag) or hasattr(inner, flag):
             setattr(both, flag, getattr(outer, flag, False) or getattr(inner, flag, False))
     return both
+
+
+CORE_ACTION_MODULES = ("get", "create", "update", "patch", "delete")
+_FIELD_LINE = re.compile(r"^:(param|type|returns?|rtype|raises)\b", re.M)
+
+
+def chained_docstring(name: str, govshare_doc: Optional[str]) -> str:
+    """The docstring of the chained action ``name`` as an API user needs it:
+    the chained action's own (CKAN's or another plugin's), with a paragraph
+    saying what GovShare adds before its fields. A GovShare docstring that
+    documents parameters itself replaces it."""
+    own = inspect.cleandoc(govshare_doc or "")
+    if _FIELD_LINE.search(own):
+        return own
+    base = inspect.cleandoc(_unchained_doc(name) or "")
+    note = "GovShare: " + (own or "this action is chained by GovShare.")
+    field = _FIELD_LINE.search(base)
+    if field is None:
+        return f"{base}\n\n{note}".strip()
+    return f"{base[:field.start()].rstrip()}\n\n{note}\n\n{base[field.start():]}"
+
+
+def _unchained_doc(name: str) -> Optional[str]:
+    """The docstring of the action GovShare's ``name`` chains: another
+    plugin's, else CKAN core's (the order of ``ckan.logic.get_action``)."""
+    for plugin in p.PluginImplementations(p.IActions):
+        if plugin.name == "govshare":
+            continue
+        fn = plugin.get_actions().get(name)
+        if fn is not None and not getattr(fn, "chained_action", False):
+            return fn.__doc__
+    for module in CORE_ACTION_MODULES:
+        fn = getattr(importlib.import_module(f"ckan.logic.action.{module}"), name, None)
+        if fn is not None:
+            return fn.__doc__
+    return None
+
+
+def _document_chained(name: str, fn: Any) -> None:
+    # CKAN registers a chained action as functools.partial(fn, previous),
+    # copying fn.__dict__ onto it; a partial's own __doc__ is the partial
+    # class's text, which help_show returned. "__doc__" in fn.__dict__ is
+    # what that copy carries over (a function's __doc__ attribute is not in
+    # its __dict__, so the function itself keeps its own docstring).
+    fn.__dict__["__doc__"] = chained_docstring(name, fn.__doc__)

@@ -47,6 +47,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "var" / "browser-failures"
+#: where CKAN logs the traceback of a 500 (its error handler)
+ERROR_LOGGER = "ckan.config.middleware.flask_app"
 #: ms a visitor waits for a page, an element or CKAN's scripts
 TIMEOUT = 15_000
 
@@ -66,6 +68,20 @@ MODULES_STARTED = """() => !!(window.ckan && ckan.module && ckan.i18n
 
 
 # ------------------------------------------------------------ the server
+class ServerErrors(logging.Handler):
+    """What CKAN logs as an error while serving (a 500's traceback), for the
+    journey's failure message."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # the traceback's last lines say what failed where
+        self.messages.append("\n    ".join(self.format(record).splitlines()[-6:]))
+
+
 class LiveServer:
     def __init__(self) -> None:
         from werkzeug.serving import make_server
@@ -81,9 +97,15 @@ class LiveServer:
         self.resolver_rule = f"MAP {site.hostname}:{site.port or 80} {self.address}"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        name="govshare-live-server", daemon=True)
+        self.errors = ServerErrors()
 
-    @staticmethod
-    def _dispatch(environ: dict[str, Any], start_response: Callable) -> Any:
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        # CKAN's logging configuration, read again whenever an app is
+        # built, disables the loggers made before it
+        logger = logging.getLogger(ERROR_LOGGER)
+        logger.disabled = False
+        if self.errors not in logger.handlers:
+            logger.addHandler(self.errors)
         # the app of the environment the running test loaded
         return harness.ENVIRONMENT.app.app(environ, start_response)
 
@@ -94,6 +116,7 @@ class LiveServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        logging.getLogger(ERROR_LOGGER).removeHandler(self.errors)
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +154,11 @@ class Visitor:
     """One browser context: a person using the portal in one language on
     one screen. ``go`` opens a page, ``page`` is Playwright's page."""
 
-    def __init__(self, context: Any, base_url: str, lang: str = "") -> None:
+    def __init__(self, context: Any, server: LiveServer, lang: str = "") -> None:
         self.context = context
-        self.base_url = base_url
+        self.server = server
+        self.base_url = server.url
+        self._errors_seen = len(server.errors.messages)
         self.prefix = f"/{lang}" if lang else ""
         self.page = context.new_page()
         self.page.set_default_timeout(TIMEOUT)
@@ -199,6 +224,8 @@ class Visitor:
     def check(self) -> None:
         violations = self.page.evaluate("() => window.__govshareViolations || []")
         problems = self.problems + [f"refused by the policy: {v}" for v in violations]
+        problems += [f"server error: {message}"
+                     for message in self.server.errors.messages[self._errors_seen:]]
         if problems:
             raise PageProblems(f"{self.page.url}:\n  " + "\n  ".join(problems))
 
@@ -217,7 +244,7 @@ def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visito
               phone: bool = False) -> Visitor:
         state = _login_state(browser, live_server, user) if user else None
         context = _new_context(browser, live_server, phone=phone, storage_state=state)
-        visitor = Visitor(context, live_server.url, lang)
+        visitor = Visitor(context, live_server, lang)
         contexts.append((context, visitor))
         return visitor
 
@@ -265,7 +292,7 @@ def _login_state(browser: Any, live_server: LiveServer, user: dict[str, Any]) ->
     key = (user["name"], user["id"])
     if key not in _LOGINS:
         context = _new_context(browser, live_server)
-        visitor = Visitor(context, live_server.url)
+        visitor = Visitor(context, live_server)
         try:
             visitor.go("/user/login")
             visitor.page.fill("#field-login", user["name"])

@@ -250,11 +250,13 @@ def test_our_catalog_translates_ckans_own_msgids(app):
 
     ours = _zh_catalog()
     msgids = (*core_messages.TEMPLATES, *core_messages.RESOURCE_FIELDS,
-              *core_messages.RESOURCE_VALUES)
+              *core_messages.RESOURCE_VALUES, *core_messages.UNTRANSLATED,
+              *core_messages.CORRECTED, *core_messages.ERROR_NAMES)
     with app.flask_app.test_request_context("/"):
         shown = {msgid: tk._(msgid) for msgid in msgids}
     assert shown == {msgid: ours[msgid] for msgid in msgids}
     assert shown["Follow"] == "关注"
+    assert shown["Log in"] == "登录" and shown["Register"] == "注册"
 
 
 @pytest.mark.usefixtures("with_plugins")
@@ -295,8 +297,7 @@ class TestCKANPagesInChinese:
     EVERY_PAGE = {"Skip to main content": "跳到主要内容", "Search Datasets...": "搜索数据集...",
                   "Powered by": "技术支持",
                   'aria-label="Toggle navigation"': 'aria-label="切换导航"',
-                  'aria-label="Breadcrumb"': 'aria-label="当前位置"',
-                  "CKAN Association": "CKAN 协会"}
+                  'aria-label="Breadcrumb"': 'aria-label="当前位置"'}
     ANONYMOUS = {'aria-label="Account"': 'aria-label="账户"'}
     LOGGED_IN = {'title="Profile settings"': 'title="个人资料设置"'}
 

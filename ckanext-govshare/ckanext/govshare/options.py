@@ -40,3 +40,8 @@ APPLICATION_MAIL_ATTEMPTS = "ckanext.govshare.application.mail_attempts"
 
 # labelling/
 LABELLING_RECORD_RECEIPTS = "ckanext.govshare.labelling.record_receipts"
+
+# portal/: the Help page's sections a sysadmin writes (/ckan-admin/config)
+PORTAL_HELP_TERMS = "ckanext.govshare.portal.help_terms"
+PORTAL_HELP_PRIVACY = "ckanext.govshare.portal.help_privacy"
+PORTAL_HELP_CONTACT = "ckanext.govshare.portal.help_contact"

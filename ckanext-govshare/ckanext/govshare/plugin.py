@@ -57,6 +57,8 @@ from ckanext.govshare.personal_data import helpers as personal_data_helpers
 from ckanext.govshare.personal_data import jobs as personal_data_jobs
 from ckanext.govshare.personal_data.logic import action as personal_data_action
 from ckanext.govshare.personal_data.logic import auth as personal_data_auth
+from ckanext.govshare.portal import help as portal_help
+from ckanext.govshare.portal import views as portal_views
 from ckanext.govshare.publication import hooks as publication_hooks
 from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
@@ -85,6 +87,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **link_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
                              **personal_data_helpers.get_helpers(),
+                             **portal_help.get_helpers(),
                              **publication_views.get_helpers(),
                              **tier_helpers.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
@@ -111,7 +114,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           dcat_auth.get_auth_functions(),
                                           publication_auth.get_auth_functions(),
                                           supervision_auth.get_auth_functions()))
-@tk.blanket.blueprints(lambda: [*application_views.get_blueprints(),
+@tk.blanket.blueprints(lambda: [*portal_views.get_blueprints(),
+                                *application_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints(),
@@ -139,6 +143,10 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         search_backend.install(config)
         application_grants.register()
         labelling_downloads.register()
+
+    def update_config_schema(self, schema: Any) -> Any:
+        # the Help page's sections a sysadmin writes at /ckan-admin/config
+        return portal_help.update_config_schema(schema)
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:

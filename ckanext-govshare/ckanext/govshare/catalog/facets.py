@@ -51,6 +51,11 @@ def label_items(search_results: dict[str, Any]) -> dict[str, Any]:
     return search_results
 
 
+def choice_labels(field_name: str) -> dict[str, str]:
+    """The schema's labels of a choice field's values, in the user's language."""
+    return {value: _text(label) for value, label in _choice_labels(field_name).items()}
+
+
 def _text(label: Any) -> str:
     """A bilingual label in the user's language (the site's default outside a request)."""
     try:

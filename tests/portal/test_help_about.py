@@ -66,7 +66,7 @@ def test_a_sysadmin_rewrites_a_help_section(app, sysadmin, site_config):
     assert "仅您本人、审核申请的部门和平台管理员可见" in body     # the other sections stay
     # the form field is on the admin page, with the saved text
     admin = app.get("/ckan-admin/config", headers={"Authorization": sysadmin["token"]})
-    assert 'name="ckanext.govshare.portal.help_contact"' in admin.get_data(as_text=True)
+    assert f'name="{options.PORTAL_HELP_CONTACT}"' in admin.get_data(as_text=True)
     assert "帮助页面：联系我们" in admin.get_data(as_text=True)
 
 

@@ -13,7 +13,10 @@ table (DESIGN.md, "Openness tiers") says what each may see:
 * data (resource URLs, file bytes, previews): everyone for unconditional
   datasets, members and sysadmins only otherwise; the others see the
   application page instead of the URL and get 403 with an "apply" link from
-  the download routes.
+  the download routes: API clients (a token, or ``Accept: application/json``)
+  in the Action API's error shape, browsers as a page. The application page
+  that stands in for the URL answers 403 too.
+
 
 The DCAT feeds are public, so their table does not depend on the caller:
 closed datasets are never published (404 from the dataset endpoints and the
@@ -56,6 +59,10 @@ NOTICE_ZH = "有条件开放：需申请"
 
 cells = pytest.mark.parametrize("tier", TIERS)
 callers = pytest.mark.parametrize("role", ROLES)
+#: an API client (its token, or ``Accept: application/json`` when anonymous)
+#: and a browser (a session, HTML first)
+clients = pytest.mark.parametrize("client", ["api", "browser"])
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 #: the plugins of test.ini plus ``image_view`` for the previews and
@@ -100,6 +107,36 @@ def apply_page(tier: str) -> str:
 
 def upload_path(world: World, tier: str) -> str:
     return f"/resource/{world.uploads[tier]['id']}/download"
+
+
+def as_client(world: World, role: str, client: str) -> dict[str, Any]:
+    """The request options of ``role`` asking as ``client``."""
+    if client == "api":
+        return {"headers": world.headers(role) or {"Accept": "application/json"}}
+    user = world.user(role)
+    return {"headers": {"Accept": BROWSER_ACCEPT},
+            "extra_environ": {"REMOTE_USER": user} if user else {}}
+
+
+def assert_refusal(res: Any, client: str, status: int, tier: str) -> None:
+    """A download refused with ``status``: the Action API's error shape to
+    an API client (403 with the application page), a page to a browser."""
+    assert res.status_code == status
+    if client == "api":
+        assert res.content_type.startswith("application/json")
+        answer = res.json
+        assert answer["success"] is False
+        if status == 403:
+            assert answer["error"]["__type"] == "Authorization Error"
+            assert answer["error"]["apply_url"] == apply_page(tier)
+        else:
+            assert answer["error"]["__type"] == "Not Found Error"
+    else:
+        assert res.content_type.startswith("text/html")
+        if status == 403:
+            body = res.get_data(as_text=True)
+            assert NOTICE_ZH in body
+            assert apply_page(tier) in body
 
 
 def assert_data_shown(world: World, tier: str, role: str, text: str) -> None:
@@ -383,21 +420,19 @@ class TestPages:
         if not has_data(role, tier):
             assert upload_path(world, tier) not in res.get_data(as_text=True)
 
+    @clients
     @pytest.mark.parametrize("with_name", [False, True])
-    def test_download_upload(self, world, web, tier, role, with_name):
+    def test_download_upload(self, world, web, tier, role, with_name, client):
         upload = world.uploads[tier]
         url = f"/dataset/{world.datasets[tier]['name']}/resource/{upload['id']}/download"
         if with_name:
             url += f"/{upload['url'].rsplit('/', 1)[-1]}"
-        res = web.get(url, headers=world.headers(role), follow_redirects=False)
+        res = web.get(url, follow_redirects=False, **as_client(world, role, client))
         data = res.get_data()
         if not sees_dataset(role, tier):
-            assert res.status_code == 404
+            assert_refusal(res, client, 404, tier)
         elif not has_data(role, tier):
-            assert res.status_code == 403
-            body = data.decode()
-            assert NOTICE_ZH in body
-            assert apply_page(tier) in body
+            assert_refusal(res, client, 403, tier)
         else:
             assert res.status_code == 200
             assert data == file_bytes(tier)
@@ -405,14 +440,15 @@ class TestPages:
         if not has_data(role, tier):
             assert file_bytes(tier)[:40] not in data
 
-    def test_download_link(self, world, web, tier, role):
+    @clients
+    def test_download_link(self, world, web, tier, role, client):
         link = world.links[tier]
         res = web.get(f"/dataset/{world.datasets[tier]['name']}/resource/{link['id']}/download",
-                      headers=world.headers(role), follow_redirects=False)
+                      follow_redirects=False, **as_client(world, role, client))
         if not sees_dataset(role, tier):
-            assert res.status_code == 404
+            assert_refusal(res, client, 404, tier)
         elif not has_data(role, tier):
-            assert res.status_code == 403
+            assert_refusal(res, client, 403, tier)
             assert link_url(tier) not in res.get_data(as_text=True)
         else:
             assert res.status_code == 302
@@ -449,12 +485,23 @@ class TestPages:
         body = res.get_data(as_text=True)
         assert link_url(tier) not in body or has_data(role, tier)
 
-    def test_apply_page(self, world, web, tier, role):
+    @pytest.mark.parametrize("accept", ["text/html", "application/json"])
+    def test_apply_page(self, world, web, tier, role, accept):
+        """The page a conditional resource's URL leads to: 403 to whoever
+        has not the data (in JSON to a client asking for JSON), so that a
+        client following the URL is not served a page as the data."""
         res = web.get(f"/dataset/{world.datasets[tier]['name']}/apply",
-                      headers=world.headers(role))
-        assert (res.status_code == 200) is sees_dataset(role, tier)
+                      headers={**world.headers(role), "Accept": accept})
         if not sees_dataset(role, tier):
             assert res.status_code == 404
+        elif tier == policy.CONDITIONAL and not has_data(role, tier) and accept == "text/html":
+            assert res.status_code == 403
+            assert NOTICE_ZH in res.get_data(as_text=True)
+        elif tier == policy.CONDITIONAL and not has_data(role, tier):
+            assert_refusal(res, "api", 403, tier)
+        else:
+            assert res.status_code == 200
+            assert res.content_type.startswith("text/html")
 
 
 # --------------------------------------------------------------------- DCAT

@@ -13,6 +13,7 @@ from ckanext.govshare import core_messages
 from ckanext.govshare import js_translations
 from ckanext.govshare import page_errors
 from ckanext.govshare import request_guard
+from ckanext.govshare.api_centre import views as api_centre_views
 from ckanext.govshare.applications import grants as application_grants
 from ckanext.govshare.applications import helpers as application_helpers
 from ckanext.govshare.applications import subscriptions as application_subscriptions
@@ -116,6 +117,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           supervision_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*portal_views.get_blueprints(),
                                 *application_views.get_blueprints(),
+                                *api_centre_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints(),

@@ -35,6 +35,7 @@ from ckan.types import Context
 from ckanext.govshare import options, workdays
 from ckanext.govshare.applications import dictization, workflow
 from ckanext.govshare.tiers import policy
+from ckanext.govshare.tiers import views as tier_views
 from ckanext.govshare import views_common
 
 applications = Blueprint("govshare_applications", __name__)
@@ -189,6 +190,13 @@ def apply(id: str) -> Any:
                 "{due_date}.").format(due_date=application["due_date"]))
             return tk.redirect_to("govshare_applications.read", id=application["id"])
 
+    # the page stands in for the data in its resources' URLs: 403 to whoever
+    # does not have it, in JSON to a client that asks for JSON
+    status = tier_views.apply_page_status(pkg_dict) if tk.request.method == "GET" else 200
+    if status == 403 and tier_views.api_client(token=False):
+        return tier_views.api_error(403, "Authorization Error",
+                                    tier_views.restricted_message(pkg_dict, None),
+                                    apply_url=policy.apply_url(pkg_dict["name"]))
     pending = None
     if _logged_in() and tier == policy.CONDITIONAL:
         pending = _pending(context, pkg_dict["id"])
@@ -203,7 +211,7 @@ def apply(id: str) -> Any:
         "data": data, "errors": errors, "error_summary": error_summary,
         "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
         "answer_days": tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS),
-    })
+    }), status
 
 
 def _pending(context: Context, package_id: str) -> Optional[dict[str, Any]]:

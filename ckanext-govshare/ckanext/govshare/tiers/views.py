@@ -11,10 +11,17 @@
   (or private) one 404. With access, an uploaded file is streamed from disk
   (constant memory, ``Range`` requests answered with 206) as an attachment;
   a link resource redirects to its URL.
+* API clients (:func:`api_client`: a token in the header, or JSON preferred
+  to HTML) get those refusals in the Action API's error shape
+  (:func:`api_error`), the 403 with the application page's URL; browsers get
+  the pages. The application page itself, which a conditional resource's
+  ``url`` points at for callers without its data, answers them 403
+  (:func:`apply_page_status`).
 """
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import mimetypes
 import os
@@ -63,13 +70,72 @@ def _safe_filename(name: Optional[str]) -> str:
     return re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip() or ""
 
 
-def restricted_page(pkg_dict: dict[str, Any], resource: dict[str, Any]) -> tuple[str, int]:
-    """The 403 page of a conditional resource: what the tier means, where to apply."""
+def api_client(*, token: bool = True) -> bool:
+    """Is the request from an API client rather than a browser: JSON
+    preferred to HTML in ``Accept``, or (``token``) an API token in the
+    header CKAN reads it from (browsers send cookies, never a token)?"""
+    request = flask.request
+    if token and (request.headers.get(tk.config.get("apitoken_header_name"))
+                  or request.headers.get("Authorization")):
+        return True
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json" \
+        and accept["application/json"] > accept["text/html"]
+
+
+def api_error(status: int, error_type: str, message: str, **extra: Any) -> flask.Response:
+    """An error in the Action API's shape (``success``, ``error.__type``,
+    ``error.message``), ``extra`` fields in ``error``; ``help`` leads to the
+    API centre, where the shape is explained."""
+    body = {"help": tk.h.url_for("govshare_api_centre.index", _external=True),
+            "success": False,
+            "error": {"__type": error_type, "message": message, **extra}}
+    return flask.Response(json.dumps(body, ensure_ascii=False), status=status,
+                          content_type="application/json;charset=utf-8")
+
+
+def restricted_message(pkg_dict: dict[str, Any], resource: Optional[dict[str, Any]]) -> str:
+    """Why a conditional resource (or, without one, the dataset's data) is
+    refused, and what to do."""
+    dataset = tk.h.dataset_display_name(pkg_dict)
+    if not resource:
+        return tk._('The data of the dataset "%(dataset)s" can be obtained only after an '
+                    'application has been approved.') % {"dataset": dataset}
+    return tk._('The resource "%(resource)s" of the dataset "%(dataset)s" can be downloaded '
+                'only after an application has been approved.') % {
+        "resource": tk.h.resource_display_name(resource), "dataset": dataset}
+
+
+def restricted_page(pkg_dict: dict[str, Any], resource: dict[str, Any]) -> Any:
+    """The 403 of a conditional resource: a page that explains the tier and
+    links to the application, or the same in JSON to an API client."""
+    url = policy.apply_url(pkg_dict["name"])
+    if api_client():
+        return api_error(403, "Authorization Error", restricted_message(pkg_dict, resource),
+                         apply_url=url)
     return tk.render("govshare/tiers/restricted.html", {
         "pkg_dict": pkg_dict,
         "resource": resource,
-        "apply_url": policy.apply_url(pkg_dict["name"]),
+        "apply_url": url,
     }), 403
+
+
+def not_found(message: str) -> Any:
+    """A 404 page, or CKAN's "Not Found Error" to an API client."""
+    if api_client():
+        return api_error(404, "Not Found Error", message)
+    return tk.abort(404, message)
+
+
+def apply_page_status(pkg_dict: dict[str, Any]) -> int:
+    """The status of the application page of a visible dataset: 403 to a
+    caller who does not have the data of the conditional dataset (the page
+    stands in for the data in its resources' ``url``: a client that follows
+    it learns it was refused), 200 otherwise."""
+    if policy.tier_of(pkg_dict) != policy.CONDITIONAL:
+        return 200
+    pkg = model.Package.get(pkg_dict["id"])
+    return 200 if pkg is not None and policy.has_access(tk.current_user, pkg) else 403
 
 
 def _stream(rsc: dict[str, Any], filename: Optional[str]) -> Optional[flask.Response]:
@@ -79,7 +145,7 @@ def _stream(rsc: dict[str, Any], filename: Optional[str]) -> Optional[flask.Resp
         return None
     path = upload.get_path(rsc["id"])
     if not os.path.isfile(path):
-        return tk.abort(404, tk._("Resource data not found"))
+        return not_found(tk._("Resource data not found"))
     name = _safe_filename(filename) or _safe_filename(
         urlparse(rsc.get("url") or "").path) or rsc["id"]
     mimetype = rsc.get("mimetype") or mimetypes.guess_type(name)[0] or \
@@ -144,11 +210,11 @@ def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
         pkg = resource.package if resource is not None else None
         if resource is None or pkg is None or resource.state != "active" or \
                 id not in (pkg.id, pkg.name):
-            return tk.abort(404, tk._("Resource not found"))
+            return not_found(tk._("Resource not found"))
         caller = policy.Caller.for_user(tk.current_user)
         facts = policy.PackageFacts.from_model(pkg)
         if not policy.can_see(caller, facts):
-            return tk.abort(404, tk._("Resource not found"))
+            return not_found(tk._("Resource not found"))
         context = views_common.context()
         if not policy.may_access(caller, facts, resource.id, visible=True):
             pkg_dict = tk.get_action("package_show")(context, {"id": pkg.id})
@@ -158,11 +224,11 @@ def guard_download(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             rsc = tk.get_action("resource_show")(context, {"id": resource.id})
         except (tk.ObjectNotFound, tk.NotAuthorized):
-            return tk.abort(404, tk._("Resource not found"))
+            return not_found(tk._("Resource not found"))
         response = _stream(rsc, filename) if rsc.get("url_type") == "upload" else None
         if response is None:
             if rsc.get("url_type") != "upload" and not _redirectable(rsc.get("url")):
-                return tk.abort(404, tk._("This resource has no address it can be downloaded from"))
+                return not_found(tk._("This resource has no address it can be downloaded from"))
             response = view(package_type=package_type, id=id, resource_id=resource_id,
                             filename=filename, **kwargs)
         return _after_download(caller.user, resource, response)

@@ -27,6 +27,7 @@ from ckanext.govshare.audit.logic import action as audit_action
 from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.catalog import index as catalog_index
+from ckanext.govshare.catalog import names as catalog_names
 from ckanext.govshare.catalog import resource_form as catalog_resource_form
 from ckanext.govshare.catalog.logic import validators as catalog_validators
 from ckanext.govshare.catalog_review import facets as catalog_review_facets
@@ -78,6 +79,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.config_declarations
 @tk.blanket.cli(cli.get_commands)
 @tk.blanket.validators(lambda: {**catalog_validators.get_validators(),
+                                **catalog_names.get_validators(),
                                 **link_validators.get_validators(),
                                 **product_validators.get_validators()})
 @tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),

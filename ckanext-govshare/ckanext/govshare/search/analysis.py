@@ -69,6 +69,11 @@ def _segmenter():
     return _jieba
 
 
+def words(text: str) -> list[str]:
+    """``text`` cut into words by the search's own segmenter (jieba)."""
+    return _segmenter().lcut(text)
+
+
 @functools.lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     with _stemmer_lock:

@@ -95,3 +95,10 @@ def test_header_and_footer_lead_to_about_and_help(app):
     for part in (header, footer):
         assert 'href="/about"' in part and 'href="/help"' in part
     assert 'href="/api-centre"' in footer and "docs.ckan.org" not in footer
+
+
+def test_the_home_page_shows_the_sites_intro_text(app, site_config):
+    assert "政府数据向社会开放" in text(app, "/")
+    site_config(**{"ckan.site_intro_text": "欢迎访问**本市**公共数据开放平台。"})
+    body = text(app, "/")
+    assert "<strong>本市</strong>" in body and "政府数据向社会开放" not in body

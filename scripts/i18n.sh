@@ -5,8 +5,9 @@
 #                {% trans %}/_() in the templates (babel.cfg) into
 #                ckanext-govshare/ckanext/govshare/i18n/ckanext-govshare.pot
 #   2. update    each locale's catalog i18n/<locale>/LC_MESSAGES/ckanext-govshare.po
-#                from it (init on the first run); new strings arrive untranslated,
-#                changed ones are marked fuzzy
+#                from it (init on the first run); new and changed strings arrive
+#                untranslated (no fuzzy guesses: babel's guesses were wrong
+#                texts with mismatched placeholders, which compile refused)
 #   3. compile   every catalog to its .mo (tracked in git: a fresh clone needs no build)
 #
 # Then translate what is new or fuzzy in the zh_Hans_CN catalog (remove the
@@ -45,7 +46,7 @@ for locale in "${LOCALES[@]}"; do
     if [ -f "$po" ]; then
         step "update $po"
         "$PYBABEL" -q update -D "$DOMAIN" -i "$POT" -d "$I18N" -l "$locale" \
-            --ignore-obsolete --width=100
+            --ignore-obsolete --no-fuzzy-matching --width=100
     else
         step "init $po"
         "$PYBABEL" -q init -D "$DOMAIN" -i "$POT" -d "$I18N" -l "$locale" --width=100

@@ -330,3 +330,39 @@ ckan_db_upgrade() {
     "$CKAN" -c "$ini" govshare db upgrade </dev/null \
         || die "ckan govshare db upgrade failed ($ini)"
 }
+
+# ---------------------------------------------------------------------------
+# The DataStore (previews and online query): database NAME_datastore, written
+# by the portal role (which owns it: xloader and datastore_create make tables)
+# and read by the read-only role PG_ROLE_reader (datastore_search), with
+# CKAN's own permissions script (`ckan datastore set-permissions`).
+# config/development.ini and config/test.ini name the same databases and roles.
+
+DATASTORE_READER="${GOVSHARE_DATASTORE_READER:-${PG_ROLE}_reader}"
+
+# ensure_datastore NAME : the read-only role and the database NAME_datastore,
+# its permissions set; nothing when the reader can already read its tables.
+ensure_datastore() {
+    local main="$1" db="$1_datastore"
+    if [ "$(_can_log_in "$DATASTORE_READER" "$PG_PASSWORD" "$db" \
+            "select has_table_privilege('_table_metadata', 'select')")" = t ] \
+        && [ "$(_can_log_in "$PG_ROLE" "$PG_PASSWORD" "$db" \
+            "select has_schema_privilege('public', 'create')")" = t ]; then
+        ok "datastore $db (writer $PG_ROLE, reader $DATASTORE_READER) ready"
+        return
+    fi
+    find_pg_superuser
+    pg_super <<SQL
+SELECT format('CREATE ROLE %I LOGIN NOCREATEDB NOCREATEROLE PASSWORD %L', '$DATASTORE_READER', '$PG_PASSWORD')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DATASTORE_READER') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I ENCODING ''UTF8'' TEMPLATE template0', '$db', '$PG_ROLE')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
+SQL
+    "$VENV/bin/python" -c 'import sys; from ckanext.datastore.cli import permissions_sql
+print(permissions_sql(*sys.argv[1:]))' "$main" "$db" "$PG_ROLE" "$PG_ROLE" "$DATASTORE_READER" \
+        | pg_super || die "could not set the permissions of datastore $db"
+    [ "$(_can_log_in "$DATASTORE_READER" "$PG_PASSWORD" "$db" \
+        "select has_table_privilege('_table_metadata', 'select')")" = t ] \
+        || die "role $DATASTORE_READER cannot read datastore $db on $PG_HOST:$PG_PORT"
+    ok "datastore $db (writer $PG_ROLE, reader $DATASTORE_READER) set up"
+}

@@ -72,28 +72,42 @@ def isolate_worker(ini_path: str) -> None:
         return
     conf = _read_ini(ini_path)
     os.environ["CKAN_SQLALCHEMY_URL"] = worker_database(conf["sqlalchemy.url"], wid)
+    for option, variable in DATASTORE_URLS.items():
+        if conf.get(option):
+            os.environ[variable] = worker_database(conf[option], wid)
     os.environ["CKAN_REDIS_URL"] = worker_redis(conf["ckan.redis.url"], worker_number())
     storage = os.path.abspath(f"{conf['ckan.storage_path']}-{wid}")
     os.makedirs(storage, exist_ok=True)
     os.environ["CKAN_STORAGE_PATH"] = storage
 
 
+#: the DataStore's URLs and CKAN's environment overrides of them: a worker
+#: has its own copy of the DataStore database too (written by the portal
+#: role, which owns it; the owner role, a member of it, copies it)
+DATASTORE_URLS = {"ckan.datastore.write_url": "CKAN_DATASTORE_WRITE_URL",
+                  "ckan.datastore.read_url": "CKAN_DATASTORE_READ_URL"}
+
+
 def create_worker_databases(ini_path: str, workers: int) -> None:
     """In the xdist controller, before anything connects to the test
-    database: one copy of it per worker (dropped first if left over)."""
+    database: one copy of it (and of its DataStore database) per worker,
+    dropped first if left over."""
     from ckanext.govshare.database import roles
 
     conf = _read_ini(ini_path)
-    base = sa.engine.make_url(conf["sqlalchemy.url"])
+    bases = [sa.engine.make_url(conf["sqlalchemy.url"]).database]
+    if conf.get("ckan.datastore.write_url"):
+        bases.append(sa.engine.make_url(conf["ckan.datastore.write_url"]).database)
     owner = sa.engine.make_url(roles.owner_url(conf["sqlalchemy.url"]))
     # the owner role owns the test database (so may copy it) and its copies
     engine = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             for number in range(workers):
-                name = f"{base.database}_gw{number}"
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"'))
+                for base in bases:
+                    name = f"{base}_gw{number}"
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{base}"'))
     finally:
         engine.dispose()
 

@@ -2,7 +2,8 @@
 the five kinds of caller the tiers tell apart.
 
 Every dataset has a link resource (a unique URL) and an uploaded file (unique
-bytes), so a test can say exactly what leaked: a title, a URL or a file.
+bytes; with the DataStore on, its rows, with a unique cell), so a test can say
+exactly what leaked: a title, a URL, a file or a row.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, Optional
 
 import pytest
 
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories as ckan_factories
 from ckan.tests import helpers
@@ -79,6 +81,15 @@ def file_bytes(tier: str) -> bytes:
         f"{i},row-{i:05d}\n" for i in range(2, 400))).encode()
 
 
+def row_marker(tier: str) -> str:
+    """A cell of the rows the DataStore holds for the tier's upload."""
+    return f"{tier}-datastore-row-7d3b"
+
+
+def datastore_on() -> bool:
+    return p.plugin_loaded("datastore")
+
+
 def link_url(tier: str) -> str:
     return f"http://files.example.org/{tier}/secret-link-9c1e.csv"
 
@@ -133,6 +144,11 @@ def build_world(with_views: bool = True) -> World:
             views[tier] = helpers.call_action(
                 "resource_view_create", context=admin, resource_id=uploads[tier]["id"],
                 view_type="image_view", title=f"{tier} preview")
+        if datastore_on():  # the upload's rows, as xloader would load them
+            helpers.call_action(
+                "datastore_create", context=admin, resource_id=uploads[tier]["id"],
+                force=True, fields=[{"id": "id", "type": "int"}, {"id": "name", "type": "text"}],
+                records=[{"id": 1, "name": row_marker(tier)}, {"id": 2, "name": "row-00002"}])
         datasets[tier] = helpers.call_action("package_show", id=ds["id"])
     return World(owner_org, other_org, users, tokens, datasets, links, uploads, views)
 

@@ -14,8 +14,8 @@ metadata nor a conditional dataset's data (anonymous, a logged-in stranger, a
 member of another organization), with the ids, names and queries that would
 bring them out. Nothing the caller did not send may come back: the closed
 dataset's title, notes, name, id, tag, resource format, resource names and ids,
-its files, preview and activities, nor the conditional dataset's link URL and
-file, nor anything of an unconditional entry that is not yet published
+its files, DataStore rows, preview and activities, nor the conditional
+dataset's link URL, file and rows, nor anything of an unconditional entry that is not yet published
 (submitted for review, review on: :mod:`ckanext.govshare.publication`). The
 few surfaces that cannot be probed this way are listed once, in ``NOT_PROBED``,
 with the reason; a test fails when one of them disappears, so the list stays
@@ -51,7 +51,7 @@ from ckan.tests import helpers
 from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
 
-from .conftest import World, build_world, file_bytes, link_url, make_dataset
+from .conftest import World, build_world, file_bytes, link_url, make_dataset, row_marker
 
 #: The callers that see neither closed metadata nor conditional data.
 OUTSIDERS = ("anonymous", "stranger", "other_org_member")
@@ -141,6 +141,7 @@ def closed_markers(world: Probe) -> dict[str, str]:
         "closed file": file_bytes(policy.CLOSED)[:30].decode(),
         "closed odd resource": world["odd"]["id"],
         "closed view": base.views[policy.CLOSED]["id"],
+        "closed rows": row_marker(policy.CLOSED),
     }
     for kind in ("links", "uploads"):
         resource = getattr(base, kind)[policy.CLOSED]
@@ -170,6 +171,7 @@ def data_markers(world: Probe) -> dict[str, str]:
         "conditional link": link_url(policy.CONDITIONAL),
         "conditional upload": f"/resource/{upload['id']}/download",
         "conditional file": file_bytes(policy.CONDITIONAL)[:30].decode(),
+        "conditional rows": row_marker(policy.CONDITIONAL),
     }
 
 
@@ -217,6 +219,9 @@ def targets(world: Probe) -> dict[str, dict[str, Any]]:
                                "resource_id": base.uploads[policy.CONDITIONAL]["id"]},
         "closed view": {"id": base.views[policy.CLOSED]["id"],
                         "resource_id": upload["id"]},
+        # the DataStore's list of every table, named by resource id
+        "datastore tables": {"resource_id": "_table_metadata", "id": "_table_metadata",
+                             "limit": 1000},
         "closed activity": {"id": world["activities"][0]["id"], "include_data": True,
                             "object_type": "package"},
         "organization": {"id": base.owner_org["id"], "owner_org": base.owner_org["id"],

@@ -17,7 +17,6 @@ table (DESIGN.md, "Openness tiers") says what each may see:
   in the Action API's error shape, browsers as a page. The application page
   that stands in for the URL answers 403 too.
 
-
 The DCAT feeds are public, so their table does not depend on the caller:
 closed datasets are never published (404 from the dataset endpoints and the
 ``dcat_dataset_show`` action, absent from every catalog, whatever the query),
@@ -26,9 +25,13 @@ conditional datasets are published without their data (every distribution
 points at the application page); unconditional ones in full. How the profile
 maps the catalog fields to DCAT-AP is tested in tests/dcat.
 
-The datastore is not enabled in this portal's configuration; its chained auth
-(tiers/logic/auth.py) registers only when the datastore plugin is loaded.
-Neither is DCAT content negotiation (``ckanext.dcat.enable_content_negotiation``);
+The DataStore (previews and online query) holds each upload's rows:
+``datastore_search``, ``datastore_info`` and the dump route give them to those
+who have the data; the dump answers like the download routes (403 with the
+application page where the caller sees the dataset, else 404), and the list
+of every table (``_table_metadata``) is for sysadmins only.
+``datastore_search_sql`` is off (``ckan.datastore.sqlsearch.enabled``).
+DCAT content negotiation (``ckanext.dcat.enable_content_negotiation``) is off;
 it would go through the same ``dcat_*`` actions as the endpoints below.
 
 The matrix only reads, so the catalog is built once for the module (in a
@@ -53,7 +56,7 @@ from ckanext.govshare.tiers import policy
 from tests.dcat.conftest import parse
 
 from .conftest import ROLES, TIERS, World, build_world, data_in_feeds, file_bytes, has_data, \
-    in_feeds, link_url, sees_dataset
+    in_feeds, link_url, row_marker, sees_dataset
 
 NOTICE_ZH = "有条件开放：需申请"
 
@@ -375,6 +378,52 @@ class TestActivities:
             assert upload_path(world, tier) not in text
         else:
             assert upload_path(world, tier) in result["diff"]
+
+
+# --------------------------------------------------------------------- DataStore
+@cells
+@callers
+class TestDatastore:
+    """The online query (``datastore_search``), the table's description
+    (``datastore_info``) and the dump route: rows to those who have the data."""
+
+    def test_datastore_search(self, world, tier, role):
+        search = lambda: call(world, role, "datastore_search",  # noqa: E731
+                              resource_id=world.uploads[tier]["id"], q="datastore")
+        if not has_data(role, tier):
+            assert denied(search)
+            return
+        assert [r["name"] for r in search()["records"]] == [row_marker(tier)]
+
+    def test_datastore_info(self, world, tier, role):
+        info = lambda: call(world, role, "datastore_info",  # noqa: E731
+                            id=world.uploads[tier]["id"])
+        if not has_data(role, tier):
+            assert denied(info)
+            return
+        assert [f["id"] for f in info()["fields"]] == ["id", "name"]
+
+    def test_datastore_table_list(self, world, tier, role):
+        tables = lambda: call(world, role, "datastore_search",  # noqa: E731
+                              resource_id="_table_metadata", limit=1000)
+        if role != "sysadmin":
+            assert denied(tables)
+            return
+        assert world.uploads[tier]["id"] in json.dumps(tables())
+
+    @pytest.mark.parametrize("fmt", ["csv", "json"])
+    def test_dump(self, world, web, tier, role, fmt):
+        res = web.get(f"/datastore/dump/{world.uploads[tier]['id']}?format={fmt}",
+                      headers=world.headers(role))
+        body = res.get_data(as_text=True)
+        if not sees_dataset(role, tier):
+            assert res.status_code == 404
+        elif not has_data(role, tier):
+            assert res.status_code == 403
+            assert apply_page(tier) in body
+        else:
+            assert res.status_code == 200
+        assert (row_marker(tier) in body) is has_data(role, tier)
 
 
 # --------------------------------------------------------------------- pages

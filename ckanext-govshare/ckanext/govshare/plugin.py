@@ -61,6 +61,8 @@ from ckanext.govshare.personal_data.logic import action as personal_data_action
 from ckanext.govshare.personal_data.logic import auth as personal_data_auth
 from ckanext.govshare.portal import help as portal_help
 from ckanext.govshare.portal import views as portal_views
+from ckanext.govshare.previews import views as preview_views
+from ckanext.govshare.previews.logic import action as preview_action
 from ckanext.govshare.publication import hooks as publication_hooks
 from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
@@ -103,6 +105,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
                                    personal_data_action.get_actions(),
+                                   preview_action.get_actions(),
                                    product_action.get_actions(),
                                    publication_action.get_actions(),
                                    supervision_action.get_actions()))
@@ -213,13 +216,15 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     def get_user_dataset_labels(self, user_obj: Any) -> list[str]:
         return tier_labels.get_user_dataset_labels(user_obj)
 
-    # IMiddleware: no download route serves data without access; no API
+    # IMiddleware: no download route (nor the DataStore's dump) serves data
+    # without access; no API
     # request CKAN would answer with a 500 gets that far; no page lets a
     # logic error become a 500 (the dataset form's last step shows the rule
     # at its field); CKAN's scripts get their translations
     def make_middleware(self, app: Any, config: Any) -> Any:
         return js_translations.install(page_errors.install(catalog_resource_form.install(
-            request_guard.install(tier_views.make_middleware(app, config)))))
+            request_guard.install(preview_views.install(
+            tier_views.make_middleware(app, config))))))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

@@ -1,6 +1,9 @@
 """A developer registers a data product: CKAN's ``slug-preview`` makes the
-URL name from the title as it is typed, and scheming's
-``scheming-repeating-subfields`` module adds a source row ("新增")."""
+URL name from the title as it is typed, scheming's
+``scheming-repeating-subfields`` module adds a source row ("新增"), and each
+source is picked by typing words of a dataset's title (CKAN's
+``autocomplete`` module asking ``govshare_products.source_autocomplete``),
+Chinese or English, and choosing the suggestion."""
 from __future__ import annotations
 
 import pytest
@@ -15,18 +18,28 @@ PASSWORD = "Correct-Horse-2026"
 @pytest.fixture(scope="module")
 def developer(module_db):
     org = factories.Organization()
-    for name, title in [("city-bus-routes", "公交线路"), ("city-metro-stations", "地铁站点")]:
+    for name, title in [("city-bus-routes", "公交线路 City Bus Routes"),
+                        ("city-metro-stations", "地铁站点 Metro Stations")]:
         factories.Dataset(owner_org=org["id"], name=name, title=title)
     user = factories.User(password=PASSWORD)
     return {**user, "password": PASSWORD}
 
 
-@pytest.mark.parametrize("lang, phone, title, slug", [
-    ("", False, "Bus Arrival 公交到站查询", "bus-arrival"),
-    ("en", True, "Metro Map 2026", "metro-map-2026"),
+def pick_source(visitor, index: int, typed: str, title: str) -> None:
+    """Type into the source picker of row ``index`` and choose the
+    suggestion with ``title`` (the typed words themselves are offered too)."""
+    page = visitor.page
+    page.click(f"#s2id_field-sources-{index}-dataset .select2-choice")
+    page.locator("#select2-drop .select2-input").press_sequentially(typed)
+    page.click(f"#select2-drop .select2-result-selectable:has-text('{title}')")
+
+
+@pytest.mark.parametrize("lang, phone, title, slug, typed", [
+    ("", False, "Bus Arrival 公交到站查询", "bus-arrival", ("公交", "地铁")),
+    ("en", True, "Metro Map 2026", "metro-map-2026", ("bus", "metro")),
 ], ids=["zh", "en-phone"])
 def test_registering_a_product_with_two_sources(open_visitor, developer,
-                                                lang, phone, title, slug):
+                                                lang, phone, title, slug, typed):
     visitor = open_visitor(lang=lang, phone=phone, user=developer)
     visitor.go("/data_product/new")
     page = visitor.page
@@ -45,8 +58,12 @@ def test_registering_a_product_with_two_sources(open_visitor, developer,
     assert rows.count() == 1
     page.click("a[name=repeating-add]")                       # 新增
     assert rows.count() == 2
-    for index, dataset in enumerate(["city-bus-routes", "city-metro-stations"]):
-        page.fill(f"#field-sources-{index}-dataset", dataset)
+    for index, (words, dataset) in enumerate(zip(typed, ["公交线路", "地铁站点"])):
+        pick_source(visitor, index, words, dataset)
+        # the picker shows the title, the form sends the URL name
+        assert dataset in page.inner_text(f"#s2id_field-sources-{index}-dataset")
+        assert page.input_value(f"#field-sources-{index}-dataset") == \
+            ["city-bus-routes", "city-metro-stations"][index]
         page.fill(f"#field-sources-{index}-obtained_date", "2026-11-30")
 
     with visitor.navigation():
@@ -57,3 +74,8 @@ def test_registering_a_product_with_two_sources(open_visitor, developer,
     assert [s["dataset"] for s in product["sources"]] == \
         [call_action("package_show", id=name)["id"]
          for name in ("city-bus-routes", "city-metro-stations")]
+
+    # editing it, each source is shown by its title, not the stored id
+    visitor.go(f"/data_product/edit/{slug}")
+    assert "公交线路" in page.inner_text("#s2id_field-sources-0-dataset")
+    assert page.input_value("#field-sources-0-dataset") == product["sources"][0]["dataset"]

@@ -46,6 +46,26 @@ def _decorate(label: dict[str, Any]) -> dict[str, Any]:
     return decorate(label)
 
 
+def source_label(title: str, agency: str) -> str:
+    """How the source picker names a catalog entry: its title and agency."""
+    if not agency:
+        return title
+    return tk._("{title} ({agency})").format(title=title, agency=agency)
+
+
+def govshare_product_source_label(reference: str) -> str:
+    """The picker's name of the entry a source cites (id or name), when the
+    viewer may see it; else empty (the picker shows what was stored)."""
+    try:
+        pkg = tk.get_action("package_show")(views_common.context(), {"id": reference})
+    except (tk.ObjectNotFound, tk.NotAuthorized, tk.ValidationError):
+        return ""
+    if pkg.get("type") != product_sources.DATASET_TYPE:
+        return ""
+    return source_label(pkg.get("title") or pkg["name"],
+                        (pkg.get("organization") or {}).get("title") or "")
+
+
 def govshare_products_citing(package_id: str, limit: int = 20) -> Optional[dict[str, Any]]:
     """The products built on a dataset (``count``, ``results``), or None when
     the list cannot be had."""

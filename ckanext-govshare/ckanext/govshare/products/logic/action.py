@@ -5,13 +5,14 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.search.query import solr_literal
 from ckan.logic.schema import validator_args
 from ckan.types import Context, DataDict, Schema, Validator, ValidatorFactory
 
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.applications.logic.validators import int_between
 from ckanext.govshare.products import index
-from ckanext.govshare.products.sources import PRODUCT_TYPE
+from ckanext.govshare.products.sources import DATASET_TYPE, PRODUCT_TYPE
 
 
 @validator_args
@@ -70,5 +71,58 @@ def govshare_product_list(context: Context, data_dict: DataDict) -> dict[str, An
     return {"count": result["count"], "results": result["results"]}
 
 
+@validator_args
+def source_autocomplete_schema(not_empty: Validator, unicode_safe: Validator,
+                               strip_value: Validator, default: ValidatorFactory
+                               ) -> Schema:
+    return {
+        "q": [not_empty, unicode_safe, strip_value, not_empty],
+        "limit": [default(10), int_between(1, "ckan.search.rows_max")],
+    }
+
+
+def _autocomplete_query(text: str) -> str:
+    """What CKAN's ``package_autocomplete`` asks of the index (the name and
+    title, whole and as n-grams), with the title also matching the typed
+    words in any order."""
+    words = " AND ".join(solr_literal(word) for word in text.split())
+    return " OR ".join([f"name_ngram:{solr_literal(text)}", f"title_ngram:{solr_literal(text)}",
+                        f"name:{solr_literal(text)}", f"title:({words})"])
+
+
+@tk.side_effect_free
+def govshare_product_source_autocomplete(context: Context, data_dict: DataDict
+                                         ) -> list[dict[str, Any]]:
+    """Catalog entries a data product may cite, found by words of their
+    title (Chinese or English) or their URL name: the suggestions of the
+    product form's source picker.
+
+    Everyone; only entries the caller may see are suggested (a closed or
+    unpublished entry only to its organization's members and sysadmins),
+    and only catalog entries (``dataset``), never data products.
+
+    :param q: the words typed
+    :type q: string
+    :param limit: at most this many (default 10)
+    :type limit: int
+
+    :returns: ``name``, ``title`` and ``organization`` (the agency's title)
+        of each entry, best match first
+    :rtype: list of dictionaries
+    """
+    tk.check_access("govshare_product_source_autocomplete", context, data_dict)
+    data, errors = tk.navl_validate(data_dict, source_autocomplete_schema(), context)
+    if errors:
+        raise tk.ValidationError(errors)
+    result = tk.get_action("package_search")(
+        {k: v for k, v in context.items() if k in ("user", "auth_user_obj", "ignore_auth")},
+        {"q": _autocomplete_query(data["q"]), "fq": f"+dataset_type:{DATASET_TYPE}",
+         "rows": data["limit"], "include_private": True})
+    return [{"name": pkg["name"], "title": pkg.get("title") or pkg["name"],
+             "organization": (pkg.get("organization") or {}).get("title") or ""}
+            for pkg in result["results"]]
+
+
 def get_actions() -> dict[str, Any]:
-    return {"govshare_product_list": govshare_product_list}
+    return {"govshare_product_list": govshare_product_list,
+            "govshare_product_source_autocomplete": govshare_product_source_autocomplete}

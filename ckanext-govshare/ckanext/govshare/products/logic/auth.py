@@ -70,6 +70,14 @@ def govshare_product_list(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": True}
 
 
+@tk.auth_allow_anonymous_access
+def govshare_product_source_autocomplete(context: Context, data_dict: DataDict) -> AuthResult:
+    """Everyone, like ``package_autocomplete``: the search is made as the
+    caller, so it suggests only what they may see."""
+    return {"success": True}
+
+
 def get_auth_functions() -> dict[str, Any]:
     return {"package_create": package_create, "package_update": package_update,
-            "govshare_product_list": govshare_product_list}
+            "govshare_product_list": govshare_product_list,
+            "govshare_product_source_autocomplete": govshare_product_source_autocomplete}

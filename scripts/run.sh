@@ -85,8 +85,12 @@ stop_worker() {
 stop_worker # one left over from an earlier run that was killed hard
 if [ "$WORKER" = 1 ]; then
     step "Starting the background-jobs worker (queues: $WORKER_QUEUES)"
+    # The worker starts once the server answers: ckanext-xloader's jobs (the
+    # demo's CSV and XLSX files, queued by the load) fetch the files from
+    # the portal itself and report back through its API.
     # shellcheck disable=SC2086
-    "$CKAN" -c "$INI" jobs worker $WORKER_QUEUES </dev/null >>"$WORKER_LOG" 2>&1 &
+    (for _ in $(seq 120); do tcp_open "$HOST" "$PORT" && break; sleep 0.5; done
+     exec "$CKAN" -c "$INI" jobs worker $WORKER_QUEUES) </dev/null >>"$WORKER_LOG" 2>&1 &
     echo $! >"$WORKER_PID_FILE"
     trap stop_worker EXIT
     trap 'exit 130' INT

@@ -17,9 +17,8 @@ from ckan.types import Schema
 
 from ckanext.govshare import options
 from ckanext.govshare.applications import deadline
-from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.labelling import helpers as labelling_helpers
-from ckanext.govshare.tiers import policy
+from ckanext.govshare.tiers import display as tier_display
 
 #: (option, anchor) of the sections a sysadmin may rewrite, in page order
 EDITABLE = ((options.PORTAL_HELP_TERMS, "terms"),
@@ -30,26 +29,6 @@ EDITABLE = ((options.PORTAL_HELP_TERMS, "terms"),
 def _titles() -> dict[str, str]:
     return {"terms": tk._("Terms of use"), "privacy": tk._("Privacy"),
             "contact": tk._("Contact us")}
-
-
-def tier_meanings() -> list[dict[str, str]]:
-    """Each tier with its label (the schema's) and what it means for a visitor."""
-    meanings = {
-        policy.UNCONDITIONAL: tk._(
-            "Anyone may browse, download and use the data, without registering or "
-            "applying."),
-        policy.CONDITIONAL: tk._(
-            "Anyone may read the description; the data is provided to a registered "
-            "user whose application the publishing agency approved, for the purpose, "
-            "scope and term approved."),
-        policy.CLOSED: tk._(
-            "Not open to the public under laws and regulations (state secrets, "
-            "personal information, trade secrets and the like). Such entries are not "
-            "listed on the portal."),
-    }
-    labels = catalog_facets.choice_labels(policy.TIER_FIELD)
-    return [{"tier": tier, "label": labels.get(tier, tier), "meaning": meanings[tier]}
-            for tier in policy.TIERS]
 
 
 def editable_sections() -> list[dict[str, Any]]:
@@ -64,7 +43,7 @@ def editable_sections() -> list[dict[str, Any]]:
 def page() -> dict[str, Any]:
     """What the Help page shows."""
     return {
-        "tiers": tier_meanings(),
+        "tiers": tier_display.tier_explanations(),
         "answer_days": deadline.answer_working_days(),
         "max_extension_days": deadline.max_extension_days(),
         "label_facts": [name for _key, name in labelling_helpers.fact_names()],

@@ -52,6 +52,16 @@ def govshare_tier_badge(pkg_dict: dict[str, Any]) -> Optional[dict[str, str]]:
             "meaning": _text(choice.get("meaning"))}
 
 
+def tier_explanations() -> list[dict[str, str]]:
+    """Each tier with its label, meaning and explanation in the page's
+    language (the Help page), in policy order."""
+    choices = _choices()
+    return [{"tier": tier, "label": _text(choices.get(tier, {}).get("label")) or tier,
+             "meaning": _text(choices.get(tier, {}).get("meaning")),
+             "explanation": _text(choices.get(tier, {}).get("explanation"))}
+            for tier in policy.TIERS]
+
+
 def govshare_tier_action(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The one thing the viewer can do with an entry's data, for the top of
     its page (``pkg_dict`` as ``package_show`` gave it to the viewer):

@@ -5,6 +5,8 @@
 #
 # Environment: DEMO=0 skips loading the demo catalog; PORT (default 5000);
 # WORKER=0 starts no worker; WORKER_QUEUES (default "default govshare");
+# MAIL_SINK=0 starts no mail sink (scripts/mail_sink.py on 127.0.0.1:1025,
+# which writes every mail the portal sends to var/mail/);
 # DEBUGGER=1 turns on the Werkzeug debugger (off by default: its console
 # runs code on the server).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,6 +23,11 @@ SYSADMIN_NAME="admin"
 SYSADMIN_EMAIL="admin@govshare.example.org"
 WORKER_PID_FILE="var/worker.pid"
 WORKER_LOG="var/log/worker.log"
+MAIL_SINK="${MAIL_SINK:-1}"
+MAIL_SINK_PORT=1025   # config/development.ini: smtp.server = 127.0.0.1:1025
+MAIL_SINK_PID_FILE="var/mail-sink.pid"
+MAIL_SINK_LOG="var/log/mail-sink.log"
+MAIL_DIR="var/mail"
 
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" govshare
@@ -82,7 +89,39 @@ stop_worker() {
     fi
     rm -f "$WORKER_PID_FILE"
 }
+stop_mail_sink() {
+    local pid
+    pid="$(cat "$MAIL_SINK_PID_FILE" 2>/dev/null || true)"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+        && grep -q 'mail_sink' "/proc/$pid/cmdline" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    rm -f "$MAIL_SINK_PID_FILE"
+}
+stop_background() {
+    stop_worker
+    stop_mail_sink
+}
 stop_worker # one left over from an earlier run that was killed hard
+stop_mail_sink
+
+# --- mail sink: what the portal mails, written to var/mail/ -----------------
+if [ "$MAIL_SINK" = 1 ]; then
+    if tcp_open "$HOST" "$MAIL_SINK_PORT"; then
+        info "something already listens on $HOST:$MAIL_SINK_PORT: the portal mails to it"
+    else
+        step "Starting the mail sink ($HOST:$MAIL_SINK_PORT, mails to $MAIL_DIR/)"
+        mkdir -p "$MAIL_DIR"
+        "$VENV/bin/python" scripts/mail_sink.py --host "$HOST" --port "$MAIL_SINK_PORT" \
+            --dir "$MAIL_DIR" </dev/null >>"$MAIL_SINK_LOG" 2>&1 &
+        echo $! >"$MAIL_SINK_PID_FILE"
+        trap stop_background EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        info "pid $(cat "$MAIL_SINK_PID_FILE"), log $MAIL_SINK_LOG"
+    fi
+fi
+
 if [ "$WORKER" = 1 ]; then
     step "Starting the background-jobs worker (queues: $WORKER_QUEUES)"
     # The worker starts once the server answers: ckanext-xloader's jobs (the
@@ -92,7 +131,7 @@ if [ "$WORKER" = 1 ]; then
     (for _ in $(seq 120); do tcp_open "$HOST" "$PORT" && break; sleep 0.5; done
      exec "$CKAN" -c "$INI" jobs worker $WORKER_QUEUES) </dev/null >>"$WORKER_LOG" 2>&1 &
     echo $! >"$WORKER_PID_FILE"
-    trap stop_worker EXIT
+    trap stop_background EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     info "pid $(cat "$WORKER_PID_FILE"), log $WORKER_LOG"
@@ -104,7 +143,8 @@ ${_B}GovShare is starting on http://$HOST:$PORT${_N}
     sysadmin:  $SYSADMIN_NAME / $SYSADMIN_PASSWORD   (kept in $SYSADMIN_FILE)
     database:  govshare on $PG_HOST:$PG_PORT, Redis db 0, files in var/storage
     worker:    $([ "$WORKER" = 1 ] && echo "ckan jobs worker $WORKER_QUEUES, log $WORKER_LOG" || echo "not started (WORKER=0)")
-    Ctrl-C stops the server and the worker.
+    mail:      $([ "$MAIL_SINK" = 1 ] && echo "every mail the portal sends is written to $MAIL_DIR/ (*.txt to read)" || echo "no sink (MAIL_SINK=0): smtp.server in $INI")
+    Ctrl-C stops the server, the worker and the mail sink.
 
 EOF
 

@@ -16,6 +16,7 @@ from ckanext.govshare import request_guard
 from ckanext.govshare.api_centre import views as api_centre_views
 from ckanext.govshare.applications import grants as application_grants
 from ckanext.govshare.applications import helpers as application_helpers
+from ckanext.govshare.applications import jobs as application_jobs
 from ckanext.govshare.applications import subscriptions as application_subscriptions
 from ckanext.govshare.applications import views as application_views
 from ckanext.govshare.applications.logic import action as application_action
@@ -49,6 +50,10 @@ from ckanext.govshare.labelling.logic import auth as labelling_auth
 from ckanext.govshare.links import helpers as link_helpers
 from ckanext.govshare.links.logic import action as link_action
 from ckanext.govshare.links.logic import validators as link_validators
+from ckanext.govshare.notifications import helpers as notification_helpers
+from ckanext.govshare.notifications import views as notification_views
+from ckanext.govshare.notifications.logic import action as notification_action
+from ckanext.govshare.notifications.logic import auth as notification_auth
 from ckanext.govshare.products import facets as product_facets
 from ckanext.govshare.products import helpers as product_helpers
 from ckanext.govshare.products import index as product_index
@@ -90,6 +95,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **catalog_review_helpers.get_helpers(),
                              **labelling_helpers.get_helpers(),
                              **link_helpers.get_helpers(),
+                             **notification_helpers.get_helpers(),
                              **product_helpers.get_helpers(),
                              **personal_data_helpers.get_helpers(),
                              **portal_help.get_helpers(),
@@ -104,6 +110,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    dcat_action.get_actions(),
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
+                                   notification_action.get_actions(),
                                    personal_data_action.get_actions(),
                                    preview_action.get_actions(),
                                    product_action.get_actions(),
@@ -115,6 +122,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
+                                          notification_auth.get_auth_functions(),
                                           personal_data_auth.get_auth_functions(),
                                           product_auth.get_auth_functions(),
                                           dcat_auth.get_auth_functions(),
@@ -127,6 +135,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                 *application_report_views.get_blueprints(),
                                 *tier_views.get_blueprints(),
                                 *labelling_views.get_blueprints(),
+                                *notification_views.get_blueprints(),
                                 *dcat_views.get_blueprints(),
                                 *publication_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
@@ -149,6 +158,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # engine is in place before the first search call.
         search_backend.install(config)
         application_grants.register()
+        application_jobs.register()  # how its notices read in the message centre
         labelling_downloads.register()
 
     def update_config_schema(self, schema: Any) -> Any:

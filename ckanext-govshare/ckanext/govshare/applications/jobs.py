@@ -3,13 +3,18 @@
 :func:`send_notices` runs on CKAN's worker (queue ``govshare``: ``ckan jobs
 worker default govshare``). For each notice it is given it
 
+* first delivers every notice of the job in the site's message centre
+  (:mod:`ckanext.govshare.notifications`), one row per recipient user, and
+  sets ``delivered_at``: the mail below, whatever becomes of it, never holds
+  that back;
 * locks the notice (``FOR UPDATE SKIP LOCKED``: two jobs holding the same id
   never both send it) and skips it when it was sent already or has used up
   its ``ckanext.govshare.application.mail_attempts``;
 * works out the recipients *now* (:mod:`.mail`): the organization's
   reviewers, its admins and the sysadmins, or the applicant;
-* sends one mail per recipient with :func:`ckan.lib.mailer.mail_recipient`,
-  in the portal's default language;
+* sends one mail per recipient with CKAN's mailer, in the portal's default
+  language (no mail server or sender configured: recorded as
+  ``NotConfigured``, see :mod:`ckanext.govshare.notifications.mailer`);
 * on success sets ``sent_at``; on failure adds one to ``attempts``, keeps the
   error in ``last_error`` and leaves it unsent. The job itself does not fail
   (rq would not retry it anyway): ``ckan govshare applications tick`` queues
@@ -32,10 +37,14 @@ import ckan.plugins.toolkit as tk
 from ckanext.govshare import options
 from ckanext.govshare.applications import mail
 from ckanext.govshare.applications.model import Application, Notice, utcnow
+from ckanext.govshare.notifications import inbox
+from ckanext.govshare.notifications import mailer as site_mailer
 
 log = logging.getLogger(__name__)
 
 QUEUE = "govshare"
+#: the message centre's name for this outbox
+SOURCE = "application"
 #: notice ids per job: 100,000 notices make 200 jobs, not 100,000
 CHUNK = 500
 #: seconds a job may take per notice (rq's timeout: CKAN's ``ckan.jobs.timeout``
@@ -49,21 +58,29 @@ SENT = "sent"
 FAILED = "failed"
 SKIPPED = "skipped"
 LEFT = "left"
+DELIVERED = "delivered"
 
 
 def max_attempts() -> int:
     return int(tk.config.get(options.APPLICATION_MAIL_ATTEMPTS))
 
 
-def enqueue(notice_ids: Iterable[int]) -> int:
+def register() -> None:
+    """How this outbox's notices read in the message centre."""
+    inbox.register(SOURCE, mail.render_in_site)
+
+
+def enqueue(notice_ids: Iterable[int], force: bool = False) -> int:
     """Queue :func:`send_notices` for ``notice_ids``, :data:`CHUNK` ids per
-    job. Returns the number of jobs queued."""
+    job (``force``: one more attempt even for those out of attempts).
+    Returns the number of jobs queued."""
     ids = list(notice_ids)
     least = int(tk.config.get("ckan.jobs.timeout") or 180)
     jobs = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        tk.enqueue_job(send_notices, [chunk], queue=QUEUE,
+        tk.enqueue_job(send_notices, [chunk], {"force": True} if force else None,
+                       queue=QUEUE,
                        title=f"govshare: send application notices ({len(chunk)})",
                        rq_kwargs={"timeout": max(least, SECONDS_PER_NOTICE * len(chunk))})
         jobs += 1
@@ -85,19 +102,23 @@ def dispatch(notice_ids: Iterable[int]) -> None:
                       len(ids), ids[:10])
 
 
-def send_notices(notice_ids: list[int]) -> dict[str, int]:
-    """Send each notice of ``notice_ids`` that is still unsent (the job).
+def send_notices(notice_ids: list[int], force: bool = False) -> dict[str, int]:
+    """Deliver each notice of ``notice_ids`` in the site, then mail each one
+    that is still unsent (the job).
 
-    :returns: how many were ``sent``, ``failed``, ``skipped`` (sent already,
-        out of attempts, being sent by another job, or no longer worth
-        sending) and ``left`` for the next tick (the mail server is down)
+    :param force: try even those out of attempts (a sysadmin's "retry now")
+    :returns: how many were ``delivered`` in the site; how many mails were
+        ``sent``, ``failed``, ``skipped`` (sent already, out of attempts,
+        being sent by another job, or no longer worth sending) and ``left``
+        for the next tick (the mail server is down)
     """
-    counts = {SENT: 0, FAILED: 0, SKIPPED: 0, LEFT: 0}
+    counts = {DELIVERED: 0, SENT: 0, FAILED: 0, SKIPPED: 0, LEFT: 0}
     failures_in_a_row = 0
     ids = list(notice_ids)
     with mail.mail_context():
+        counts[DELIVERED] = sum(deliver_in_site(notice_id) for notice_id in ids)
         for position, notice_id in enumerate(ids):
-            outcome = send_notice(notice_id)
+            outcome = send_notice(notice_id, force)
             counts[outcome] += 1
             if outcome == FAILED:
                 failures_in_a_row += 1
@@ -115,17 +136,46 @@ def send_notices(notice_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def send_notice(notice_id: int) -> str:
+def deliver_in_site(notice_id: int) -> bool:
+    """Deliver one notice in the message centre, in its own transaction,
+    unless it was delivered already or is moot (:func:`.mail.not_worth_sending`:
+    the same rule as the mail). False when there was nothing to do or it
+    failed (``delivered_at`` stays empty: the tick queues it again). Must
+    run inside :func:`.mail.mail_context`."""
+    session = model.Session
+    try:
+        notice = (session.query(Notice)
+                  .filter(Notice.id == notice_id, Notice.delivered_at.is_(None))
+                  .with_for_update(skip_locked=True).populate_existing().one_or_none())
+        if notice is None:
+            session.rollback()
+            return False
+        application = Application.get(notice.application_id)
+        if application is not None and not mail.not_worth_sending(notice, application):
+            inbox.deliver(SOURCE, notice.id, mail.in_site(notice, application),
+                          notice.created_at)
+        notice.delivered_at = utcnow()
+        session.commit()
+        return True
+    except Exception:  # noqa: BLE001 - the tick retries; the mail is tried anyway
+        session.rollback()
+        log.exception("Notice %s not delivered in the site (it will be retried)", notice_id)
+        return False
+
+
+def send_notice(notice_id: int, force: bool = False) -> str:
     """Send one notice in its own transaction: :data:`SENT`, :data:`FAILED`
-    or :data:`SKIPPED`. Must run inside :func:`.mail.mail_context`."""
+    or :data:`SKIPPED` (``force``: even when out of attempts). Must run
+    inside :func:`.mail.mail_context`."""
     from ckan.lib import mailer
 
     session = model.Session
     try:
-        notice = (session.query(Notice)
-                  .filter(Notice.id == notice_id, Notice.sent_at.is_(None),
-                          Notice.attempts < max_attempts())
-                  .with_for_update(skip_locked=True).populate_existing().one_or_none())
+        query = session.query(Notice).filter(Notice.id == notice_id,
+                                             Notice.sent_at.is_(None))
+        if not force:
+            query = query.filter(Notice.attempts < max_attempts())
+        notice = query.with_for_update(skip_locked=True).populate_existing().one_or_none()
         if notice is None:
             session.rollback()
             return SKIPPED
@@ -138,15 +188,15 @@ def send_notice(notice_id: int) -> str:
             log.info("Notice %s (%s) not sent: %s", notice.id, notice.kind, why_not)
             return SKIPPED
         assert application is not None
+        site_mailer.check()
         messages = mail.compose(notice, application)
         if not messages:
             raise mail.NoRecipients(notice.kind)
         errors: list[str] = []
         for message in messages:
             try:
-                mailer.mail_recipient(message.recipient_name, message.recipient_email,
-                                      message.subject, message.body,
-                                      headers=message.headers)
+                site_mailer.send(message.recipient_name, message.recipient_email,
+                                 message.subject, message.body, headers=message.headers)
             except mailer.MailerException as error:
                 errors.append(str(error) or type(error).__name__)
         if len(errors) == len(messages):

@@ -7,8 +7,10 @@
 * ``approved``, ``rejected``, ``supplement_requested``, ``extended``,
   ``expired``, ``revoked``: the applicant, at the application's contact email.
 
-Recipients are looked up when the mail is sent, so a reviewer who joined
-after the application was filed is told, and one who left is not.
+Recipients are looked up when the job handles the notice
+(:func:`audience_of`, read by the mail and by the site's message centre
+alike), so a reviewer who joined after the application was filed is told,
+and one who left is not.
 
 A mail names the dataset, the organization, the state, the due date and the
 working days left where they matter, the reason of a refusal, supplement
@@ -35,6 +37,8 @@ from ckanext.govshare import workdays
 from ckanext.govshare.applications import deadline, notices, workflow
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, Notice)
+from ckanext.govshare.notifications import inbox
+from ckanext.govshare.notifications.model import UserNotice
 
 log = logging.getLogger(__name__)
 
@@ -136,22 +140,51 @@ def _addresses(users: list[model.User]) -> list[tuple[str, str]]:
     return found
 
 
-def recipients(notice: Notice, application: Application) -> list[tuple[str, str]]:
-    """``(name, email)`` of everyone a notice goes to, as of now."""
+class Recipient(NamedTuple):
+    """Someone a notice is for: a user of the portal (``user_id``, None when
+    there is none), and where the mail goes (``email``, empty: nowhere)."""
+    user_id: Optional[str]
+    name: str
+    email: str
+
+
+def _as_recipients(users: list[model.User]) -> list[Recipient]:
+    seen: set[str] = set()
+    found = []
+    for user in users:
+        if user.id not in seen:
+            seen.add(user.id)
+            found.append(Recipient(user.id, _display_name(user), (user.email or "").strip()))
+    return found
+
+
+def audience_of(notice: Notice, application: Application) -> list[Recipient]:
+    """Everyone a notice is for, as of now: the one rule both the mail and
+    the site's message centre read."""
     who = notices.audience(notice.kind)
     if who == notices.APPLICANT:
-        email = (application.contact_email or "").strip()
-        if not email:
-            return []
         user = model.User.get(application.user_id)
-        return [(_display_name(user) if user else application.applicant_name, email)]
+        return [Recipient(application.user_id,
+                          _display_name(user) if user else application.applicant_name,
+                          (application.contact_email or "").strip())]
     if who == notices.ESCALATION:
-        return _addresses(_org_users(application.owner_org, ("admin",)) + _sysadmins())
-    found = _addresses(_org_users(application.owner_org, ("admin", "editor")))
-    if not found:
+        return _as_recipients(_org_users(application.owner_org, ("admin",)) + _sysadmins())
+    reviewers = _org_users(application.owner_org, ("admin", "editor"))
+    if not _addresses(reviewers):
         log.warning("Organization %s has no reviewer with an email address: telling the "
                     "sysadmins of application %s", application.owner_org, application.id)
-        found = _addresses(_sysadmins())
+        reviewers += _sysadmins()
+    return _as_recipients(reviewers)
+
+
+def recipients(notice: Notice, application: Application) -> list[tuple[str, str]]:
+    """``(name, email)`` of everyone a notice is mailed to, as of now."""
+    seen: set[str] = set()
+    found = []
+    for recipient in audience_of(notice, application):
+        if recipient.email and recipient.email.lower() not in seen:
+            seen.add(recipient.email.lower())
+            found.append((recipient.name, recipient.email))
     return found
 
 
@@ -172,8 +205,9 @@ def not_worth_sending(notice: Notice, application: Optional[Application]) -> Opt
 
 
 # ------------------------------------------------------------------ texts
-def subject(kind: str, values: dict[str, Any]) -> str:
-    """The subject line of a notice of ``kind`` (``reminder_5`` too)."""
+def subject_text(kind: str, values: dict[str, Any]) -> str:
+    """What a notice of ``kind`` (``reminder_5`` too) is about, in the
+    current language: the mail's subject and the message centre's title."""
     kind = notices.base_kind(kind)
     texts = {
         notices.NEW: tk._("New application for “{dataset}”"),
@@ -191,9 +225,13 @@ def subject(kind: str, values: dict[str, Any]) -> str:
         notices.EXPIRED: tk._("Your access to “{dataset}” has ended"),
         notices.REVOKED: tk._("Your access to “{dataset}” was revoked"),
     }
-    text = texts[kind].format(dataset=values["dataset_title"],
+    return texts[kind].format(dataset=values["dataset_title"],
                               due_date=values.get("due_date") or "")
-    return f"[{values['site_title']}] {text}"
+
+
+def subject(kind: str, values: dict[str, Any]) -> str:
+    """The subject line of a notice's mail."""
+    return f"[{values['site_title']}] {subject_text(kind, values)}"
 
 
 def application_url(application_id: str) -> str:
@@ -295,6 +333,8 @@ def render_template(template: str, values: dict[str, Any]) -> str:
 
 
 def render_body(kind: str, values: dict[str, Any]) -> str:
+    """The mail's text; with ``in_site`` in ``values``, without the greeting
+    and the signature (the message centre's copy)."""
     return render_template(TEMPLATE.format(kind=notices.base_kind(kind)), values)
 
 
@@ -307,3 +347,28 @@ def compose(notice: Notice, application: Application) -> list[Mail]:
     return [Mail(name, email, subject_line,
                  render_body(notice.kind, {**values, "recipient_name": name}), headers)
             for name, email in recipients(notice, application)]
+
+
+# ------------------------------------------------------------------ the site
+def in_site(notice: Notice, application: Application) -> list[inbox.Delivery]:
+    """The message centre's copies of a notice: one per recipient user, with
+    the values it was written from. Call inside :func:`mail_context`."""
+    values = values_for(notice, application)
+    deliveries = []
+    for recipient in audience_of(notice, application):
+        if recipient.user_id is None:
+            continue
+        data = {**values, "recipient_name": recipient.name}
+        deliveries.append(inbox.Delivery(
+            recipient.user_id, notice.kind, subject_text(notice.kind, data),
+            render_body(notice.kind, {**data, "in_site": True}), values["url"], data))
+    return deliveries
+
+
+def render_in_site(notice: UserNotice) -> inbox.Text:
+    """A delivered notice in the request's language (:func:`inbox.register`)."""
+    data = dict(notice.data or {})
+    if data.get("state"):  # a label, stored in the default language
+        data["state_label"] = workflow.state_label(data["state"])
+    return inbox.Text(subject_text(notice.kind, data),
+                      render_body(notice.kind, {**data, "in_site": True}))

@@ -14,7 +14,8 @@ Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
   valid from/until; ``state`` turns ``revoked``/``expired`` when it ends;
 * ``govshare_application_notice``: the mail outbox; a notice is written in the
   same transaction as the step it tells of and sent by a background job, so a
-  failed send never loses or blocks the step and is retried.
+  failed send never loses or blocks the step and is retried; the same job
+  delivers it in the site's message centre first (``delivered_at``).
 
 Dataset, organization and user ids are plain columns (no foreign keys into
 CKAN's tables).
@@ -155,3 +156,5 @@ class Notice(tk.BaseModel):  # type: ignore[misc, valid-type]
     sent_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)
     attempts: Mapped[int] = sa.Column(sa.Integer, nullable=False, default=0)
     last_error: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    #: when the job delivered it in the site (:mod:`ckanext.govshare.notifications`)
+    delivered_at: Mapped[Optional[dt.datetime]] = sa.Column(sa.DateTime)

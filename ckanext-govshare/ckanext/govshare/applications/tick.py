@@ -18,7 +18,8 @@ c. **overdue**: applications waiting for an answer past their due date get
    due date.
 d. **retries**: unsent notices that failed before (or were never picked up
    for 10 minutes: Redis was down) and still have attempts left
-   (``ckanext.govshare.application.mail_attempts``) are queued again, unless
+   (``ckanext.govshare.application.mail_attempts``), and any not yet
+   delivered in the site's message centre, are queued again, unless
    jobs are still waiting on the queue (the worker is behind or stopped).
 
 Everything is set-based SQL (``UPDATE … RETURNING``, ``INSERT … SELECT …
@@ -153,7 +154,8 @@ def retry(now: dt.datetime) -> list[int]:
                  waiting, jobs.QUEUE)
         return []
     query = sa.select(Notice.id).where(
-        Notice.sent_at.is_(None), Notice.attempts < jobs.max_attempts(),
+        sa.or_(sa.and_(Notice.sent_at.is_(None), Notice.attempts < jobs.max_attempts()),
+               Notice.delivered_at.is_(None)),  # the site's copy has no attempts to run out
         sa.or_(Notice.attempts > 0, Notice.created_at <= now - REQUEUE_AFTER)
     ).order_by(Notice.id)
     return _ids(query)

@@ -43,6 +43,7 @@ from ckanext.govshare.catalog_review import updates
 from ckanext.govshare.catalog_review.index import (
     DUE_FIELD, STATUS_FIELD, search_docs, solr_date)
 from ckanext.govshare.catalog_review.model import UpdateNotice
+from ckanext.govshare.notifications import mailer as site_mailer
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +163,6 @@ def _values(notice: UpdateNotice, pkg: dict[str, Any],
 def send_update_notice(notice_id: int) -> str:
     """Send one notice in its own transaction: ``sent``, ``failed`` or
     ``skipped``. Must run inside :func:`.mail.mail_context`."""
-    from ckan.lib import mailer
-
     session = model.Session
     try:
         notice = (session.query(UpdateNotice)
@@ -190,7 +189,7 @@ def send_update_notice(notice_id: int) -> str:
         for name, email in recipients:
             body = mail.render_template(TEMPLATE.format(kind=notice.kind),
                                         {**values, "recipient_name": name})
-            mailer.mail_recipient(name, email, subject, body, headers=headers)
+            site_mailer.send(name, email, subject, body, headers=headers)
         notice.attempts += 1
         notice.sent_at = dt.datetime.utcnow()
         session.commit()

@@ -33,6 +33,11 @@ def catalog(module_db):
                                               "format": "CSV", "name": "a"}])
     conditional = factories.Dataset(owner_org=org["id"], name="api-centre-conditional",
                                     open_tier=policy.CONDITIONAL)
+    # rows in the DataStore, for the online query's example
+    helpers.call_action("datastore_create", {"user": sysadmin["name"]},
+                        resource_id=open_data["resources"][0]["id"], force=True,
+                        fields=[{"id": "line", "type": "text"}],
+                        records=[{"line": "1路"}, {"line": "2路"}])
     return {"sysadmin": sysadmin, "user": user, "org": org, "open": open_data,
             "conditional": conditional}
 
@@ -121,8 +126,8 @@ def test_examples_work_on_the_catalog(app, pages, catalog):
         assert res.status_code == 200, (link["href"], res.get_data(as_text=True)[:300])
         assert res.json["success"] is True
         tried.append(block["id"])
-    assert {"action-package_show", "action-resource_show", "action-govshare_label_show",
-            "action-govshare_application_list"} <= set(tried)
+    assert {"action-package_show", "action-resource_show", "action-datastore_search",
+            "action-govshare_label_show", "action-govshare_application_list"} <= set(tried)
     show = action_block(page, "package_show").select_one("a.govshare-api-try")["href"]
     assert show.endswith("package_show?id=api-centre-open")
     # the bodies of the POST examples are JSON

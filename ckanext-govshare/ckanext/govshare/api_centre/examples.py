@@ -86,6 +86,12 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "govshare_supervisor_grant": {"user": "USER_NAME", "reason": "市数据管理局监督检查"},
     "govshare_supervisor_revoke": {"user": "USER_NAME"},
     "govshare_authority_catalog_show": {"format": "ttl"},
+    # the message centre, the mail outbox
+    "govshare_notice_list": {"unread_only": True},
+    "govshare_notice_show": {"id": "NOTICE_ID"},
+    "govshare_notice_read": {"all": True},
+    "govshare_mail_outbox_list": {"limit": 20},
+    "govshare_mail_outbox_retry": {"all": True},
 }
 
 #: what a parameter of that name takes in the example of an action not in
@@ -96,6 +102,7 @@ BY_PARAMETER = {
     "organization": "{organization}",
     "organization_id": "{organization}",
     "q": "{dataset}",
+    "id": "OBJECT_ID",
 }
 
 #: the site's API, as examples write it
@@ -107,7 +114,8 @@ def catalog_facts() -> dict[str, str]:
     """Names from the catalog an anonymous visitor sees: an unconditional
     dataset with a file (and one of its resources, one in the DataStore if
     any), a conditional dataset, an organization and a group; the
-    placeholder where there is none."""
+    placeholder where there is none (``datastore_search`` needs a resource
+    whose rows are in the DataStore: no other stands in for it)."""
     facts = dict(PLACEHOLDERS)
     context: dict[str, Any] = {"user": "", "auth_user_obj": None}
     search = tk.get_action("package_search")
@@ -116,8 +124,7 @@ def catalog_facts() -> dict[str, str]:
     with_files = [d for d in found["results"] if d.get("resources")]
     if with_files:
         dataset = with_files[0]
-        facts.update(dataset=dataset["name"], resource=dataset["resources"][0]["id"],
-                     datastore_resource=dataset["resources"][0]["id"])
+        facts.update(dataset=dataset["name"], resource=dataset["resources"][0]["id"])
         if dataset.get("organization"):
             facts["organization"] = dataset["organization"]["name"]
         queried = next((r for d in with_files for r in d["resources"]

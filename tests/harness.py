@@ -27,6 +27,7 @@ import graphlib
 import logging
 import os
 import re
+import time
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -107,9 +108,32 @@ def create_worker_databases(ini_path: str, workers: int) -> None:
                 for base in bases:
                     name = f"{base}_gw{number}"
                     conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{base}"'))
+                    _copy_database(conn, base, name)
     finally:
         engine.dispose()
+
+
+def _copy_database(conn: sa.engine.Connection, base: str, name: str, tries: int = 20) -> None:
+    """CREATE DATABASE ``name`` TEMPLATE ``base``, which PostgreSQL refuses
+    while anyone is connected to ``base``: another run on this machine that
+    loaded the same ini (a single-process run pointed at a database of its
+    own still reaches the ini's DataStore) may hold it for a moment. Their
+    sessions are ended where the owner role may, else waited for."""
+    for attempt in range(tries):
+        try:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{base}"'))
+            return
+        except sa.exc.OperationalError as error:
+            if "is being accessed by other users" not in str(error) or attempt == tries - 1:
+                raise RuntimeError(
+                    f"Cannot copy {base} for a test worker: {error.orig}. Another test run "
+                    f"is connected to it; let it finish (or point yours elsewhere with "
+                    f"CKAN_SQLALCHEMY_URL and CKAN_DATASTORE_WRITE_URL/READ_URL).") from error
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :base AND pid <> pg_backend_pid() "
+                "AND pg_has_role(usename, 'MEMBER')"), {"base": base})
+            time.sleep(1)
 
 
 def _read_ini(ini_path: str) -> dict[str, Any]:

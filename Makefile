@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini i18n
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
@@ -21,6 +21,7 @@ help:
 	@echo "make clean-db    empty the development database and var/storage (asks nothing)"
 	@echo "make render-production-ini OUT=FILE   render config/production.ini.tmpl from the environment"
 	@echo "make i18n        extract the translatable strings, update the zh_Hans_CN/en catalogs, compile .mo"
+	@echo "make axe         refresh tests/browser/vendor/axe.min.js from npm (AXE_VERSION=4.x.y; not run by the tests)"
 
 run:
 	@scripts/run.sh
@@ -48,3 +49,6 @@ render-production-ini:
 
 i18n:
 	@scripts/i18n.sh
+
+axe:
+	@scripts/refresh-axe.sh

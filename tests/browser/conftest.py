@@ -17,6 +17,10 @@
   Every page a visitor opens is checked: CKAN's scripts started (its
   ``/api/i18n/…`` request answered 200 and its modules initialised), no
   script error, nothing refused by the Content-Security-Policy.
+* ``Visitor.check_accessibility()``: axe-core (``vendor/axe.min.js``, from
+  npm, refreshed by ``make axe``) run on the page as it stands; fails on
+  any critical or serious violation, naming the rule, the elements and the
+  rule's help page.
 
 ``GOVSHARE_HEADED=1`` shows the browser (``GOVSHARE_SLOWMO=250`` slows it
 down); a failing journey leaves a screenshot in ``var/browser-failures``.
@@ -24,6 +28,7 @@ down); a failing journey leaves a screenshot in ``var/browser-failures``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -51,6 +56,11 @@ SCREENSHOTS = ROOT / "var" / "browser-failures"
 ERROR_LOGGER = "ckan.config.middleware.flask_app"
 #: ms a visitor waits for a page, an element or CKAN's scripts
 TIMEOUT = 15_000
+#: axe-core, vendored from npm (version and licence beside it)
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+#: the impacts that fail a page (moderate and minor ones are reported by
+#: axe too, but are judgement calls: landmarks, heading order)
+AXE_FAILING = ("critical", "serious")
 
 #: every ``securitypolicyviolation`` of a page, kept where the checks read it
 #: (an init script runs before the page's own, outside its policy)
@@ -164,6 +174,8 @@ class Visitor:
         self.page.set_default_timeout(TIMEOUT)
         self.problems: list[str] = []
         self.i18n_answers: list[tuple[str, int]] = []
+        #: the status of each page (main-frame document) opened
+        self._documents: dict[str, int] = {}
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
         self.page.on("response", self._response)
@@ -181,6 +193,11 @@ class Visitor:
         where = (message.location or {}).get("url") or ""
         if "Failed to load resource" in message.text and where and not self._own(where):
             return
+        # a page answered 4xx on purpose (the application form of data one
+        # does not have yet is a 403): its status is the journey's to read
+        if "Failed to load resource" in message.text \
+                and 400 <= self._documents.get(where, 0) < 500:
+            return
         self.problems.append(f"console error: {message.text} ({where})")
 
     def _response(self, response: Any) -> None:
@@ -190,6 +207,7 @@ class Visitor:
                 self.problems.append(f"{response.url} answered {response.status}")
         elif response.request.resource_type == "document" and self._own(response.url) \
                 and response.request.frame == self.page.main_frame:
+            self._documents[response.url] = response.status
             policy = response.headers.get("content-security-policy", "")
             if not re.search(r"script-src 'self'( 'nonce-[^']+')?;", policy):
                 self.problems.append(f"{response.url}: unexpected policy {policy!r}")
@@ -229,9 +247,42 @@ class Visitor:
         if problems:
             raise PageProblems(f"{self.page.url}:\n  " + "\n  ".join(problems))
 
+    def check_accessibility(self) -> list[dict[str, Any]]:
+        """Run axe-core on the page as it stands; fail on any critical or
+        serious violation. Returns every violation (for a test that wants the
+        moderate ones too)."""
+        # evaluated through the DevTools protocol, which the page's policy
+        # does not govern: a <script> tag (add_script_tag) would be refused
+        # without the page's nonce, and bypass_csp would switch the policy
+        # off for the very page whose policy the other checks watch
+        if not self.page.evaluate("() => !!window.axe"):
+            self.page.evaluate(_axe_source())
+        # axe's default rule set (WCAG 2.x A/AA and its best practices), as
+        # the issue's figures were measured
+        result = self.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        violations = result["violations"]
+        failing = [v for v in violations if v["impact"] in AXE_FAILING]
+        if failing:
+            lines = []
+            for v in failing:
+                lines.append(f"{v['impact']} {v['id']}: {v['help']} ({v['helpUrl']})")
+                for node in v["nodes"][:5]:
+                    why = " ".join((node.get("failureSummary") or "").split())
+                    lines.append(f"    {' '.join(map(str, node['target']))}: {why}")
+                if len(v["nodes"]) > 5:
+                    lines.append(f"    … and {len(v['nodes']) - 5} more")
+            raise PageProblems(f"axe on {self.page.url}:\n  " + "\n  ".join(lines))
+        self.check()
+        return violations
+
     def translate(self, msgid: str) -> str:
         """A message as CKAN's scripts translate it on this page."""
         return self.page.evaluate("(m) => ckan.i18n._(m)", msgid)
+
+
+@functools.lru_cache(maxsize=None)
+def _axe_source() -> str:
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture()
@@ -242,10 +293,8 @@ def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visito
 
     def open_(lang: str = "", user: Optional[dict[str, Any]] = None,
               phone: bool = False) -> Visitor:
-        state = _login_state(browser, live_server, user) if user else None
-        context = _new_context(browser, live_server, phone=phone, storage_state=state)
-        visitor = Visitor(context, live_server, lang)
-        contexts.append((context, visitor))
+        visitor = new_visitor(browser, live_server, lang, user, phone)
+        contexts.append((visitor.context, visitor))
         return visitor
 
     yield open_
@@ -266,6 +315,15 @@ def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visito
 def visitor(open_visitor) -> Visitor:
     """An anonymous visitor in Chinese on a desktop screen."""
     return open_visitor()
+
+
+def new_visitor(browser: Any, live_server: LiveServer, lang: str = "",
+                user: Optional[dict[str, Any]] = None, phone: bool = False) -> Visitor:
+    """A visitor in a new context; the caller closes ``visitor.context``
+    (``open_visitor`` does, for a test's own visitors)."""
+    state = _login_state(browser, live_server, user) if user else None
+    context = _new_context(browser, live_server, phone=phone, storage_state=state)
+    return Visitor(context, live_server, lang)
 
 
 def _new_context(browser: Any, live_server: LiveServer, phone: bool = False,

@@ -27,7 +27,7 @@ CSV = "线路,起止站点\nK1,火车站—人民广场\nK2,机场—会展中�
 #: page id → (who visits it, its path; ``{name}`` fields from the catalog)
 PAGES = {
     "home": ("anonymous", "/"),
-    "search": ("anonymous", "/dataset/?q=交通"),
+    "search": ("anonymous", "/dataset/"),       # datasets and products
     "dataset-unconditional": ("anonymous", "/dataset/{open}"),
     "dataset-conditional": ("anonymous", "/dataset/{conditional}"),
     "dataset-closed": ("user", "/dataset/{closed}"),

@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import ckan.logic as logic
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
@@ -107,6 +108,9 @@ def test_grouped_by_who_may_call(pages):
     assert group_of("govshare_supervisor_grant") == "group-agency"
     assert group_of("govshare_audit_verify") == "group-agency"
     assert group_of("package_show") == "group-core"
+    # the user the auth functions were asked about was never saved
+    assert model.Session.query(model.User).filter(
+        model.User.name.like("api-centre-%")).count() == 0
 
 
 def test_examples_work_on_the_catalog(app, pages, catalog):

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.api_centre.reference import PUBLIC, Action
+from ckanext.govshare.api_centre.reference import PUBLIC, Action, registry
 from ckanext.govshare.request_guard import MAX_DEPTH
 from ckanext.govshare.tiers import policy
 
@@ -198,7 +198,7 @@ def limits() -> list[tuple[str, Any]]:
         (tk._("Full records per organization_list or group_list call (all_fields)"),
          tk.config.get("ckan.group_and_organization_list_all_fields_max")),
     ]
-    if "datastore_search" in _registered():
+    if "datastore_search" in registry():
         items.append((tk._("Rows per datastore_search call (limit)"),
                       tk.config.get("ckan.datastore.search.rows_max")))
     items += [
@@ -207,8 +207,3 @@ def limits() -> list[tuple[str, Any]]:
     ]
     return items
 
-
-def _registered() -> Any:
-    from ckanext.govshare.api_centre.reference import registry
-
-    return registry()

@@ -71,7 +71,8 @@ class Action:
 
 
 def registry() -> dict[str, Any]:
-    """CKAN's registered actions (filled on first use)."""
+    """CKAN's registered actions (filled on first use). CKAN has no public
+    way to list them; its registry is the one place they all are."""
     logic.get_action("package_show")
     return logic._actions
 

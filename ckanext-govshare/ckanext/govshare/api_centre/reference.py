@@ -9,6 +9,7 @@ import functools
 import inspect
 import json
 import re
+import textwrap
 import uuid
 from typing import Any, Optional
 
@@ -124,13 +125,44 @@ def parse(doc: Optional[str]) -> Docstring:
 @functools.lru_cache(maxsize=4096)
 def render(text: str) -> Markup:
     """Docstring text (reStructuredText) as HTML, through CKAN's own
-    Markdown renderer and sanitiser: Sphinx roles become code, ``::`` a
-    colon; the rest of reST's inline markup reads the same in Markdown.
+    Markdown renderer and sanitiser (:func:`_markdown` bridges the two).
     Cached: docstrings do not change while the portal runs, and rendering
     them all costs half a second."""
+    return Markup(tk.h.render_markdown(_markdown(text), auto_link=False))
+
+
+_LINK = re.compile(r"`([^`<]+?)\s*<([^>]+)>`__?")
+_TARGET = re.compile(r"^\.\. _([^:]+):\s*(\S+)\s*$", re.M)
+_REFERENCE = re.compile(r"`([^`]+)`_\b")
+
+
+def _markdown(text: str) -> str:
+    """What reST in CKAN's docstrings needs to read the same in Markdown:
+    Sphinx roles as code, links (inline and named targets) as links, a
+    literal block after ``::`` (however little it is indented) as code."""
     text = _ROLE.sub(lambda m: f"``{m.group(1).strip()}``", text)
-    text = re.sub(r"::$", ":", text, flags=re.M)
-    return Markup(tk.h.render_markdown(text, auto_link=False))
+    text = _LINK.sub(r"[\1](\2)", text)
+    targets = dict(_TARGET.findall(text))
+    text = _TARGET.sub("", text)
+    text = _REFERENCE.sub(lambda m: f"[{m.group(1)}]({targets[m.group(1)]})"
+                          if m.group(1) in targets else m.group(1), text)
+    lines, out, i = text.splitlines(), [], 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        i += 1
+        if not line.endswith("::"):
+            out.append(line)
+            continue
+        head = line[:-2].rstrip()
+        out.append(head + ":" if head and not line.endswith(" ::") else head)
+        block: list[str] = []
+        while i < len(lines) and (not lines[i].strip() or lines[i][:1] in (" ", "\t")):
+            block.append(lines[i])
+            i += 1
+        code = textwrap.dedent("\n".join(block)).strip("\n")
+        if code:
+            out += ["", *("    " + row for row in code.splitlines()), ""]
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------------ access

@@ -57,6 +57,7 @@ from ckanext.govshare.notifications.logic import auth as notification_auth
 from ckanext.govshare.products import facets as product_facets
 from ckanext.govshare.products import helpers as product_helpers
 from ckanext.govshare.products import index as product_index
+from ckanext.govshare.products import views as product_views
 from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
@@ -75,6 +76,7 @@ from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.supervision.logic import action as supervision_action
 from ckanext.govshare.supervision.logic import auth as supervision_auth
+from ckanext.govshare.tiers import display as tier_display
 from ckanext.govshare.tiers import helpers as tier_helpers
 from ckanext.govshare.tiers import hooks as tier_hooks
 from ckanext.govshare.tiers import labels as tier_labels
@@ -100,7 +102,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **personal_data_helpers.get_helpers(),
                              **portal_help.get_helpers(),
                              **publication_views.get_helpers(),
-                             **tier_helpers.get_helpers()})
+                             **tier_helpers.get_helpers(),
+                             **tier_display.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
                                    application_report_action.get_actions(),
                                    application_tick_action.get_actions(),
@@ -136,6 +139,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                 *tier_views.get_blueprints(),
                                 *labelling_views.get_blueprints(),
                                 *notification_views.get_blueprints(),
+                                *product_views.get_blueprints(),
                                 *dcat_views.get_blueprints(),
                                 *publication_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
@@ -208,16 +212,17 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IFacets
     def dataset_facets(self, facets_dict: dict[str, Any], package_type: str) -> dict[str, Any]:
-        return catalog_review_facets.add_facet(
-            product_facets.add_type_facet(catalog_facets.retitle(facets_dict)))
+        return catalog_facets.tier_first(catalog_review_facets.add_facet(
+            product_facets.add_type_facet(catalog_facets.retitle(facets_dict))))
 
     def organization_facets(self, facets_dict: dict[str, Any], organization_type: str,
                             package_type: str | None) -> dict[str, Any]:
-        return catalog_review_facets.add_facet(catalog_facets.retitle(facets_dict))
+        return catalog_facets.tier_first(
+            catalog_review_facets.add_facet(catalog_facets.retitle(facets_dict)))
 
     def group_facets(self, facets_dict: dict[str, Any], group_type: str,
                      package_type: str | None) -> dict[str, Any]:
-        return catalog_facets.retitle(facets_dict)
+        return catalog_facets.tier_first(catalog_facets.retitle(facets_dict))
 
     # IPermissionLabels: closed datasets are seen by their organization only
     def get_dataset_labels(self, dataset_obj: Any) -> list[str]:

@@ -2,7 +2,8 @@
 real form, applies for a conditionally open dataset (the form refuses the
 application until the security commitment is accepted), supplements the
 materials when the agency asks for it, and downloads the file once the
-application is approved. The agency's moves are its reviewer's actions."""
+application is approved; "my downloads" then has its label. The agency's
+moves are its reviewer's actions."""
 from __future__ import annotations
 
 import io
@@ -111,3 +112,10 @@ def test_an_applicant_registers_applies_supplements_and_downloads(open_visitor, 
     assert open(started.value.path(), "rb").read() == CSV
     receipts = call_action("govshare_download_receipt_list", {"user": NAME})
     assert [r["resource_id"] for r in receipts["results"]] == [agency["resource"]["id"]]
+
+    # "my downloads" keeps the label to cite, dated by the download
+    visitor.go("/dashboard/downloads")
+    row = page.locator("tr[data-receipt]")
+    assert row.count() == 1
+    assert "客运企业信用评价" in row.locator(".govshare-label-text").inner_text()
+    visitor.check_accessibility()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import hashlib
 import re
 from typing import Any, Optional
@@ -27,11 +28,13 @@ from urllib.parse import urljoin, urlsplit
 import bs4
 import pytest
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import config
 from ckan.tests import helpers
 
 from ckanext.govshare import content_policy
+from ckanext.govshare.notifications import inbox
 from ckanext.govshare.request_guard import SECURITY_HEADERS
 from tests import factories
 from tests.applications.conftest import application_data
@@ -277,6 +280,7 @@ class Catalog:
     application: dict[str, Any]
     group: dict[str, Any]
     activity_ids: dict[str, str]
+    notice_id: int
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +315,15 @@ def catalog(module_db) -> Catalog:
             ("dataset", "package_activity_list", dataset["id"]),
             ("organization", "organization_activity_list", world.owner_org["id"]),
             ("group", "group_activity_list", group["id"]))}
-    return Catalog(world, product, product_resource, application, group, activity_ids)
+    # a notice in the sysadmin's message centre (/dashboard/notices/<int:id>)
+    sysadmin_id = model.User.get(world.user("sysadmin")).id
+    inbox.deliver("security-headers", application["id"], [inbox.Delivery(
+        sysadmin_id, "test", "测试通知", "测试通知正文", None, None)],
+        dt.datetime.utcnow())
+    model.repo.commit()
+    notice_id = helpers.call_action("govshare_notice_list", context=admin)["results"][0]["id"]
+    return Catalog(world, product, product_resource, application, group, activity_ids,
+                   notice_id)
 
 
 #: what a route's ``id`` names, by the start of its endpoint (else a dataset)
@@ -320,7 +332,8 @@ ROUTE_KINDS = (("data_product", "product"), ("activity.organization", "organizat
                ("organization.", "organization"), ("group.", "group"), ("user.", "user"),
                ("govshare_applications.inbox", "organization"),
                ("govshare_catalog_review.review_page", "organization"),
-               ("govshare_applications.read", "application"))
+               ("govshare_applications.read", "application"),
+               ("govshare_notifications.read", "notice"))
 
 
 def route_values(endpoint: str, arguments: set[str], catalog: Catalog) -> Optional[dict]:
@@ -332,7 +345,8 @@ def route_values(endpoint: str, arguments: set[str], catalog: Catalog) -> Option
     resource = catalog.product_resource if kind == "product" else world.uploads["unconditional"]
     ids = {"dataset": dataset["name"], "product": dataset["name"],
            "organization": world.owner_org["name"], "group": catalog.group["name"],
-           "user": world.user("member"), "application": catalog.application["id"]}
+           "user": world.user("member"), "application": catalog.application["id"],
+           "notice": catalog.notice_id}
     # the changes pages take an activity's id
     ident = catalog.activity_ids.get(kind) if endpoint.endswith("_changes") else ids[kind]
     values = {"id": ident, "resource_id": resource["id"],
@@ -363,7 +377,8 @@ def route_urls(app, catalog: Catalog) -> tuple[dict[str, tuple[str, str]], list[
 
 #: pages that must answer 200 (so the check cannot pass on error pages)
 MAIN_PAGES = (
-    "home.index", "home.about", "dataset.search", "dataset.read", "dataset.new",
+    "govshare_portal.index", "govshare_portal.help", "home.about", "dataset.search",
+    "dataset.read", "dataset.new",
     "dataset.edit", "dataset_resource.read", "dataset_resource.new", "dataset_resource.edit",
     "dataset_resource.view", "organization.index", "organization.read", "organization.about",
     "group.index", "group.read", "user.login", "user.register", "user.read",

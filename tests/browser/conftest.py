@@ -210,6 +210,21 @@ class Visitor:
         self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
         self.page.on("response", self._response)
 
+    def forget_problems(self) -> None:
+        """Start afresh: a visitor kept for several tests reports each
+        test's own problems only."""
+        self.problems.clear()
+        self._errors_seen = len(self.server.errors.messages)
+
+    def screenshot(self, name: str) -> None:
+        """A full-page screenshot in ``var/browser-failures``."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", name)[-150:]
+        try:
+            self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        except Exception:  # a screenshot must not hide the failure
+            pass
+
     def url(self, path: str) -> str:
         return f"{self.base_url}{self.prefix}{path}"
 
@@ -331,13 +346,7 @@ def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visito
     failed = getattr(request.node, "rep_call", None)
     for number, (context, visitor) in enumerate(contexts):
         if failed is not None and failed.failed:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)[-150:]
-            try:
-                visitor.page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"),
-                                        full_page=True)
-            except Exception:  # a screenshot must not hide the failure
-                pass
+            visitor.screenshot(f"{request.node.nodeid}-{number}")
         context.close()
 
 

@@ -15,26 +15,25 @@ _MAX_ID = 2 ** 63 - 1
 MAX_LIMIT = 100
 
 
-def notice_id(value: Any) -> Any:
-    """A notice's id: a whole number."""
+def _whole_number(value: Any) -> int:
     if isinstance(value, bool):
         raise tk.Invalid(tk._("Enter a whole number"))
     try:
-        number = int(str(value).strip())
+        return int(str(value).strip())
     except (TypeError, ValueError):
         raise tk.Invalid(tk._("Enter a whole number")) from None
+
+
+def notice_id(value: Any) -> Any:
+    """A notice's id: a whole number."""
+    number = _whole_number(value)
     if not 1 <= number <= _MAX_ID:
         raise tk.Invalid(tk._("No such notice"))
     return number
 
 
 def limit(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise tk.Invalid(tk._("Enter a whole number"))
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise tk.Invalid(tk._("Enter a whole number")) from None
+    number = _whole_number(value)
     if not 1 <= number <= MAX_LIMIT:
         raise tk.Invalid(tk._("Must be between {low} and {high}").format(
             low=1, high=MAX_LIMIT))

@@ -345,13 +345,14 @@ class TestCKANPagesInChinese:
                           "If a view requires the DataStore": "如果视图需要数据存储"})
         assert "全市公交线路。" in body       # the dataset description shown
 
-    @pytest.mark.parametrize("page", ["dataset", "organization"])
-    def test_follow_button_and_social_links(self, app, pages, page):
+    @pytest.mark.parametrize("page", ["dataset", "organization", "resource"])
+    def test_follow_button_and_no_social_links(self, app, pages, page):
+        """No links to Twitter or Facebook (unreachable from mainland China:
+        templates/snippets/social.html)."""
         body = app.get(pages[page], headers=pages["editor"]).body
-        assert re.search(r'fa-circle-plus"></i> 关注</a>', body)
-        if page == "dataset":
-            self.check(body, {'<i class="fa fa-share-square"></i> Social':
-                              '<i class="fa fa-share-square"></i> 分享'})
+        if page != "resource":
+            assert re.search(r'fa-circle-plus"></i> 关注</a>', body)
+        assert "twitter.com" not in body and "facebook.com" not in body
 
     def test_english_is_still_english(self, app, pages):
         body = app.get("/en" + pages["resource"], headers=pages["editor"]).body

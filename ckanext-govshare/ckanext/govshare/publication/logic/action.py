@@ -48,7 +48,11 @@ HELD_FOR_REVIEW = "govshare_held_for_review"
 _DECISIONS_OF_CHANGES = (workflow.PUBLISH, workflow.RETURN)
 
 
-def _pending(package_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+#: a change awaiting review: the widening values, the held resources by id
+Pending = tuple[dict[str, Any], dict[str, dict[str, Any]]]
+
+
+def _pending(package_id: str) -> Pending:
     """The change awaiting review: the widening values and the held
     resources (by id) of the ``submit_change`` events after the last
     decision, later ones over earlier ones."""
@@ -68,21 +72,10 @@ def _pending(package_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]
     return fields, resources
 
 
-def pending_change(package_id: str) -> dict[str, Any]:
-    """The widening values awaiting review."""
-    return _pending(package_id)[0]
-
-
-def pending_resources(package_id: str) -> list[dict[str, Any]]:
-    """The new and replaced resources awaiting review
-    (:mod:`..held_resources`)."""
-    return list(_pending(package_id)[1].values())
-
-
-def effective_state(row: Publication) -> str:
+def effective_state(row: Publication, pending: Pending) -> str:
     """The state the move table reads: ``change_submitted`` for a published
-    entry with a change awaiting review."""
-    if row.state == workflow.PUBLISHED and any(_pending(row.package_id)):
+    entry with a change awaiting review (``pending``: :func:`_pending`)."""
+    if row.state == workflow.PUBLISHED and any(pending):
         return workflow.CHANGE_SUBMITTED
     return row.state
 
@@ -343,7 +336,8 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
         personal_data_review.scan_unscanned(package.id)
     row = _locked(package)
     _refuse_own_case(context, package, row, data["decision"])
-    source = effective_state(row)
+    pending = _pending(package.id)
+    source = effective_state(row, pending)
     move = workflow.find_move(data["decision"], source)
     if move is None:
         model.Session.rollback()
@@ -355,8 +349,7 @@ def govshare_publication_decide(context: Context, data_dict: DataDict) -> dict[s
         for name, _label in workflow.CHECKLIST:
             if not data.get(name):
                 errors[name] = [tk._("Confirm this before publishing")]
-    change, held = (_pending(package.id) if source == workflow.CHANGE_SUBMITTED
-                    else ({}, {}))
+    change, held = pending if source == workflow.CHANGE_SUBMITTED else ({}, {})
     if move.name == workflow.PUBLISH and not errors:
         blocking = _personal_data_blocks(package, change, list(held.values()))
         if blocking:
@@ -452,9 +445,10 @@ def govshare_publication_show(context: Context, data_dict: DataDict) -> dict[str
     events = (model.Session.query(PublicationEvent)
               .filter(PublicationEvent.package_id == package.id)
               .order_by(PublicationEvent.id).all())
-    return {**as_dict(row, package), "state": effective_state(row),
-            "pending_change": pending_change(package.id),
-            "pending_resources": pending_resources(package.id),
+    pending = _pending(package.id)
+    return {**as_dict(row, package), "state": effective_state(row, pending),
+            "pending_change": pending[0],
+            "pending_resources": list(pending[1].values()),
             "events": [e.as_dict() for e in events]}
 
 

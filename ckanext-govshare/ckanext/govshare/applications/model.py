@@ -33,6 +33,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.model.types import make_uuid
 
+from ckanext.govshare.audit.model import HashChained
+
 
 def utcnow() -> dt.datetime:
     """Now, as the naive UTC timestamp CKAN stores."""
@@ -92,7 +94,7 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
                 .with_for_update().populate_existing().one_or_none())
 
 
-class ApplicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+class ApplicationEvent(HashChained, tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_application_event"
 
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
@@ -108,15 +110,6 @@ class ApplicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
     terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
     #: e.g. the due date set by the step
     details: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
-    # Set by the database's trigger on INSERT, whatever Python gives: the
-    # place in the application's chain, when the row was written, the hash
-    # of the event before and this event's own hash.
-    seq: Mapped[int] = sa.Column(sa.Integer, server_default=sa.FetchedValue())
-    recorded_at: Mapped[dt.datetime] = sa.Column(sa.DateTime,
-                                                 server_default=sa.FetchedValue())
-    prev_hash: Mapped[Optional[str]] = sa.Column(sa.UnicodeText,
-                                                 server_default=sa.FetchedValue())
-    hash: Mapped[str] = sa.Column(sa.UnicodeText, server_default=sa.FetchedValue())
 
 
 class Grant(tk.BaseModel):  # type: ignore[misc, valid-type]

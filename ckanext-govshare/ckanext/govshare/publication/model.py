@@ -22,6 +22,8 @@ from sqlalchemy.orm import Mapped
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.audit.model import HashChained
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.utcnow()
@@ -49,22 +51,13 @@ class Publication(tk.BaseModel):  # type: ignore[misc, valid-type]
             .with_for_update().one_or_none()
 
 
-class PublicationEvent(tk.BaseModel):  # type: ignore[misc, valid-type]
+class PublicationEvent(HashChained, tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_publication_event"
 
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     owner_org: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
-    # filled in by the database on INSERT, whatever is given: the place in
-    # the dataset's chain, when the row was written, the hash of the event
-    # before and this event's own hash
-    seq: Mapped[int] = sa.Column(sa.Integer, server_default=sa.FetchedValue())
-    recorded_at: Mapped[dt.datetime] = sa.Column(sa.DateTime,
-                                                 server_default=sa.FetchedValue())
-    prev_hash: Mapped[Optional[str]] = sa.Column(sa.UnicodeText,
-                                                 server_default=sa.FetchedValue())
-    hash: Mapped[str] = sa.Column(sa.UnicodeText, server_default=sa.FetchedValue())
     actor_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     move: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     from_state: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)

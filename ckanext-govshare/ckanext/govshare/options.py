@@ -6,11 +6,16 @@ Types, defaults and descriptions are declared in ``config_declaration.yaml``
 """
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 # search/
 SEARCH_BACKEND = "ckanext.govshare.search.backend"
 SEARCH_FACET_FIELDS = "ckanext.govshare.search.facet_fields"
 SEARCH_FACET_CACHE_TTL = "ckanext.govshare.search.facet_cache_ttl"
 SEARCH_BATCH_SIZE = "ckanext.govshare.search.batch_size"
+SEARCH_SYNONYMS_FILE = "ckanext.govshare.search.synonyms_file"
+SEARCH_STOPWORDS_FILE = "ckanext.govshare.search.stopwords_file"
 
 # workdays.py
 WORKDAYS_OVERRIDE_FILE = "ckanext.govshare.workdays.override_file"
@@ -45,3 +50,23 @@ LABELLING_RECORD_RECEIPTS = "ckanext.govshare.labelling.record_receipts"
 PORTAL_HELP_TERMS = "ckanext.govshare.portal.help_terms"
 PORTAL_HELP_PRIVACY = "ckanext.govshare.portal.help_privacy"
 PORTAL_HELP_CONTACT = "ckanext.govshare.portal.help_contact"
+
+
+def config_file(value: Any) -> Path | None:
+    """A file option's value as an absolute path, or None when set empty.
+
+    A relative path is resolved against the directory of the CKAN ini file
+    in use (the current directory if there is none), so the defaults name
+    files in ``config/`` beside ``development.ini`` and ``test.ini``.
+    """
+    import ckan.plugins.toolkit as tk
+
+    text = str(value or "").strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        ini = tk.config.get("__file__")
+        base = Path(ini).resolve().parent if ini else Path.cwd()
+        path = base / path
+    return path

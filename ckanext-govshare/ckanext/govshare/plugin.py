@@ -74,6 +74,9 @@ from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
 from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
+from ckanext.govshare.search import document as search_document
+from ckanext.govshare.search import helpers as search_helpers
+from ckanext.govshare.search.logic import action as search_action
 from ckanext.govshare.supervision.logic import action as supervision_action
 from ckanext.govshare.supervision.logic import auth as supervision_auth
 from ckanext.govshare.tiers import display as tier_display
@@ -102,6 +105,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **personal_data_helpers.get_helpers(),
                              **portal_help.get_helpers(),
                              **publication_views.get_helpers(),
+                             **search_helpers.get_helpers(),
                              **tier_helpers.get_helpers(),
                              **tier_display.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
@@ -110,6 +114,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    audit_action.get_actions(),
                                    catalog_review_action.get_actions(),
                                    tier_action.get_actions(),
+                                   search_action.get_actions(),
                                    dcat_action.get_actions(),
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
@@ -174,6 +179,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         pkg_dict = tier_hooks.before_dataset_index(pkg_dict)
         pkg_dict = product_index.before_dataset_index(pkg_dict)
         pkg_dict = catalog_review_index.before_dataset_index(pkg_dict)
+        pkg_dict = search_document.before_dataset_index(pkg_dict)
         return catalog_index.before_dataset_index(pkg_dict)
 
     def after_dataset_create(self, context: Any, pkg_dict: dict[str, Any]) -> None:

@@ -435,17 +435,8 @@ def local_today() -> dt.date:
 # ------------------------------------------------------------ one per process
 def override_path() -> Path | None:
     """The configured override file as an absolute path, or None when the
-    option is set empty. A relative path is resolved against the directory
-    of the CKAN ini file in use (the current directory if there is none)."""
-    value = (tk.config.get(options.WORKDAYS_OVERRIDE_FILE) or "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        ini = tk.config.get("__file__")
-        base = Path(ini).resolve().parent if ini else Path.cwd()
-        path = base / path
-    return path
+    option is set empty (relative to the ini file's directory)."""
+    return options.config_file(tk.config.get(options.WORKDAYS_OVERRIDE_FILE))
 
 
 _state_lock = threading.Lock()

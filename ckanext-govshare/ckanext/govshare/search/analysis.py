@@ -32,9 +32,9 @@ from typing import Any, Iterable, Iterator, NamedTuple
 import snowballstemmer
 
 # CJK Unified Ideographs (+ extension A, compatibility ideographs, ext. B-F).
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
-_TOKEN_RE = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
-_CJK_RE = re.compile(rf"[{_CJK}]")
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_TOKEN_RE = re.compile(rf"([{CJK}]+)|([^\W_{CJK}]+)")
+_CJK_RE = re.compile(rf"[{CJK}]")
 
 GAP = 20
 MAX_POSITION = 16383  # PostgreSQL's limit for a tsvector position
@@ -53,7 +53,7 @@ class Token(NamedTuple):
     kind: str  # "latin", "unigram", "bigram" or "word" (jieba)
 
 
-def _segmenter():
+def segmenter():
     global _jieba
     if _jieba is None:
         with _jieba_lock:
@@ -71,7 +71,7 @@ def _segmenter():
 
 def words(text: str) -> list[str]:
     """``text`` cut into words by the search's own segmenter (jieba)."""
-    return _segmenter().lcut(text)
+    return segmenter().lcut(text)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -102,7 +102,7 @@ def tokens(text: str, with_words: bool = True) -> Iterator[Token]:
             if offset + 1 < len(cjk):
                 yield Token(cjk[offset:offset + 2], position + offset, "bigram")
         if with_words and len(cjk) > 2:
-            for word, begin, _end in _segmenter().tokenize(cjk, mode="search", HMM=False):
+            for word, begin, _end in segmenter().tokenize(cjk, mode="search", HMM=False):
                 if len(word) > 2:
                     yield Token(word, position + begin, "word")
         position += len(cjk)

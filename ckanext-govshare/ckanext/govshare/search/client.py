@@ -106,7 +106,7 @@ class PreparedDoc:
 
     COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
                "capacity", "permission_labels", "metadata_created", "metadata_modified",
-               "title_string")
+               "title_string", "resources_accessed_total")
 
     def __init__(self, doc: dict[str, Any], encoded: frozenset[str]) -> None:
         doc = {k: v for k, v in doc.items() if v is not None}
@@ -140,6 +140,7 @@ class PreparedDoc:
             first("entity_type"), first("dataset_type"), first("state"), first("capacity"),
             field_values.get(kinds.LABELS_FIELD, []), date("metadata_created"),
             date("metadata_modified"), first("title_string"),
+            _whole_number(first("resources_accessed_total")),
         )
         self.facet_pairs = [(name, v) for name in encoded for v in field_values.get(name, ())]
         vector = analysis.VectorBuilder()
@@ -171,8 +172,15 @@ class PreparedDoc:
 # columns of govshare_search_doc, repeated in govshare_search_text
 _NARROW_COLUMNS = ("index_id", "id", "name", "site_id", "entity_type", "dataset_type", "state",
                    "capacity", "permission_labels", "metadata_created", "metadata_modified",
-                   "title_string", "facet_values")
-_NARROW_TEMPLATE = "(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s::int[])"
+                   "title_string", "resources_accessed_total", "facet_values")
+_NARROW_TEMPLATE = "(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s, %s::int[])"
+
+
+def _whole_number(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _bump_generation(cursor) -> None:
@@ -388,7 +396,8 @@ class SearchRequest:
 def _sort_key(name: str, request: SearchRequest) -> Sql:
     if name == "score":
         return request.score_sql()
-    if name in kinds.COLUMN_FIELDS or name in kinds.DATE_COLUMN_FIELDS:
+    if name in kinds.COLUMN_FIELDS or name in kinds.DATE_COLUMN_FIELDS \
+            or name in kinds.NUMBER_COLUMN_FIELDS:
         return Sql(f"d.{name}")
     if name in kinds.NUMBER_FIELDS:
         return Sql("(CASE WHEN s.fields->%s->>0 ~ '^-?[0-9.]+$' THEN"

@@ -15,9 +15,13 @@ TEXT_FIELDS = frozenset({
     "text", "title", "notes", "urls", "author", "author_email", "maintainer",
     "maintainer_email", "res_name", "res_description", "title_ngram", "name_ngram",
     "depends_on", "dependency_of", "derives_from", "has_derivation", "links_to",
-    "linked_from", "child_of", "parent_of",
+    "linked_from", "child_of", "parent_of", "organization_title", "organization_alias",
 })
 TEXT_PREFIXES = ("extras_", "res_extras_")
+
+# CKAN's autocomplete fields (Solr: n-grams of the whole value), answered
+# from these columns
+NGRAM_FIELDS = {"title_ngram": "d.title_string", "name_ngram": "d.name"}
 
 # string fields promoted to columns of govshare_search_doc
 COLUMN_FIELDS = frozenset({
@@ -26,6 +30,8 @@ COLUMN_FIELDS = frozenset({
 })
 DATE_COLUMN_FIELDS = frozenset({"metadata_created", "metadata_modified"})
 LABELS_FIELD = "permission_labels"
+# numbers promoted to columns: search results are ordered by downloads
+NUMBER_COLUMN_FIELDS = frozenset({"resources_accessed_total"})
 NUMBER_FIELDS = frozenset({
     "views_total", "views_recent", "resources_accessed_total",
     "resources_accessed_recent",
@@ -44,18 +50,21 @@ STORED_PREFIXES = ("extras_", "res_extras_", "vocab_")
 BIG_FIELDS = frozenset({"data_dict", "validated_data_dict"})
 
 # Full-text weights (ts_rank weights are D, C, B, A): CKAN's dismax ``qf`` is
-# ``name^4 title^4 tags^2 groups^2 text``.
+# ``name^4 title^4 tags^2 groups^2 text``; GovShare's (search/logic) adds the
+# agency's title and short names beside the tags, and the description and
+# resources above the rest of ``text``.
 WEIGHT_A = ("title", "name")
-WEIGHT_B = ("tags", "groups", "organization")
+WEIGHT_B = ("tags", "groups", "organization", "organization_title", "organization_alias")
 WEIGHT_C = ("notes", "res_name", "res_description")
 # what Solr copies into the catch-all ``text`` field besides the above
 TEXT_COPY_SOURCES = ("urls", "url", "ckan_url", "download_url", "res_url", "text",
                      "license", "maintainer", "author")
 TEXT_COPY_PREFIXES = ("extras_", "res_extras_", "vocab_")
 
-# Ranking reads a small vector of the A and B fields only, so scoring many
-# matches never reads the large catch-all vector.
-RANK_WEIGHTS = frozenset({"A", "B"})
+# Ranking reads a vector of the A, B and C fields only (what CKAN's ``qf``
+# weighs), so scoring many matches never reads the large catch-all vector of
+# resource URLs and extras.
+RANK_WEIGHTS = frozenset({"A", "B", "C"})
 
 FIELD_NAME_RE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 

@@ -25,7 +25,7 @@ from luqum import tree
 from luqum.exceptions import ParseError
 from luqum.parser import parser
 
-from ckanext.govshare.search import analysis, datemath
+from ckanext.govshare.search import analysis, datemath, lexicon, vocabulary
 from ckanext.govshare.search import fields as kinds
 
 
@@ -157,6 +157,9 @@ class Translator:
         return self._top(node)
 
     def _top(self, node: tree.Item) -> Sql:
+        if self.mm is not None and isinstance(node, tree.Word):
+            # a search box query of one token is cut into words like several
+            node = tree.UnknownOperation(node)
         if isinstance(node, (tree.UnknownOperation, tree.AndOperation, tree.OrOperation)):
             return self._boolean(node, top=True)
         if isinstance(node, (tree.Not, tree.Prohibit)):
@@ -180,16 +183,23 @@ class Translator:
         must: list[Sql] = []
         should: list[Sql] = []
         must_not: list[Sql] = []
+        search_box = self.mm is not None and top and isinstance(operation, tree.UnknownOperation)
+        typed: list[str] = []
         for child in operation.children:
             occur = default
             if isinstance(child, tree.Plus):
                 occur, child = "MUST", child.a
             elif isinstance(child, (tree.Prohibit, tree.Not)):
                 occur, child = "MUST_NOT", child.a
+            if search_box and occur == "SHOULD" and _is_plain_word(child):
+                typed.append(unescape(child.value))
+                continue
             part = self._node(child, field_name, negated=negated or occur == "MUST_NOT")
             if part is None:  # analysed to nothing: Solr drops the clause
                 continue
             {"MUST": must, "SHOULD": should, "MUST_NOT": must_not}[occur].append(part)
+        if typed:
+            should.extend(self._search_box_words(typed))
         parts = list(must)
         if should:
             if self.mm is not None and top and isinstance(operation, tree.UnknownOperation):
@@ -219,7 +229,7 @@ class Translator:
         if isinstance(node, tree.Boost):
             return self._node(node.expr, field_name, negated)
         if isinstance(node, tree.Fuzzy):
-            return self._node(node.term, field_name, negated)
+            return self._fuzzy(field_name, node, negated)
         if isinstance(node, tree.Proximity):
             # words of a sloppy phrase: all required, not necessarily adjacent
             words = unescape(node.term.value.strip('"'))
@@ -236,6 +246,61 @@ class Translator:
         if isinstance(node, tree.Word):
             return self._word(field_name, node, negated)
         raise QuerySyntaxError(f"Unsupported query syntax: {node}")
+
+    # -- what people type in a search box ---------------------------------
+    def _search_box_words(self, typed: list[str]) -> list[Sql]:
+        """The plain words of a dismax query as ``mm`` clauses.
+
+        Each token is cut into words (``公交数据`` -> ``公交``, ``数据``);
+        adjacent words that form a synonym entry stay together (``air
+        quality``); stop words and lone Chinese characters are required
+        only when nothing else is left, and still count for ranking.
+        """
+        lex = lexicon.current()
+        words = [w for text in typed for w in lexicon.query_words(text)]
+        units: list[str] = []
+        index = 0
+        while index < len(words):
+            for span in range(min(lex.longest, len(words) - index), 0, -1):
+                joined = _join_words(words[index:index + span])
+                if span == 1 or lexicon.key(joined) in lex.synonyms:
+                    units.append(joined)
+                    index += span
+                    break
+        required = [u for u in units if not _optional(u, lex)] or units
+        for unit in units:
+            if unit not in required and analysis.query_units(unit):
+                self.rank_terms.append(unit)
+        clauses = [self._word_clause(unit, lex) for unit in dict.fromkeys(required)]
+        return [c for c in clauses if c is not None]
+
+    def _word_clause(self, word: str, lex: lexicon.Lexicon) -> Sql | None:
+        """``word``, or any of its synonyms, or all the shorter words it is
+        made of (each with its synonyms)."""
+        parts = []
+        for alternative in _alternatives(word, lex):
+            parts.append(self._term(None, alternative, phrase=" " in alternative.strip(),
+                                    negated=False))
+        pieces = lexicon.cover(word)
+        if pieces:
+            parts.append(and_([or_([p for p in (self._term(None, alt, False, False)
+                                                for alt in _alternatives(piece, lex))
+                                    if p is not None]) for piece in pieces]))
+        parts = [p for p in parts if p is not None]
+        return or_(parts) if parts else None
+
+    def _fuzzy(self, field_name: str | None, node: tree.Fuzzy, negated: bool) -> Sql | None:
+        """``word~`` / ``word~1``: the word or a catalog word within that many
+        edits (Solr's default is two)."""
+        word = unescape(node.term.value)
+        edits = 2
+        if node.degree is not None:
+            degree = float(node.degree)
+            edits = min(2, int(degree)) if degree >= 1 else 2
+        words = [word] + [w for w in vocabulary.similar_words(word, edits) if w != word]
+        parts = [self._term(field_name, w, phrase=False, negated=negated) for w in words]
+        parts = [p for p in parts if p is not None]
+        return or_(parts) if parts else None
 
     # -- terms ----------------------------------------------------------
     def _fields_for(self, field_name: str | None) -> list[str]:
@@ -272,6 +337,8 @@ class Translator:
 
     def _field_term(self, name: str, value: str, phrase: bool, negated: bool) -> Sql | None:
         _check_field(name)
+        if name in kinds.NGRAM_FIELDS:
+            return _ngram_match(kinds.NGRAM_FIELDS[name], value)
         if kinds.is_text(name):
             query = analysis.term_query(value, phrase=phrase)
             if query is None:
@@ -401,6 +468,41 @@ def _text_match(name: str, tsquery: str) -> Sql:
         return match
     return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
                             (name, tsquery), frozenset({"s"}))])
+
+
+def _ngram_match(column: str, value: str) -> Sql:
+    """CKAN's ``*_ngram`` fields (autocomplete): every word typed is a piece of
+    two to ten characters of the value, as Solr's NGramTokenizer indexes them
+    (``bu`` and ``city-bus`` find ``city-bus-routes``, ``质量`` finds
+    ``空气质量日报``)."""
+    words = analysis.normalise(value).lower().split()
+    if not words or any(not 2 <= len(w) <= 10 for w in words):
+        return FALSE
+    return and_([Sql(f"strpos(lower({column}), %s) > 0", (w,)) for w in words])
+
+
+def _is_plain_word(node: tree.Item) -> bool:
+    return (isinstance(node, tree.Word) and node.value != "*"
+            and not _WILDCARD_RE.search(node.value))
+
+
+def _join_words(words: list[str]) -> str:
+    """Words cut from Chinese join without a space, Latin words with one."""
+    text = words[0]
+    for word in words[1:]:
+        both_cjk = analysis.has_cjk(text[-1]) and analysis.has_cjk(word[0])
+        text += word if both_cjk else " " + word
+    return text
+
+
+def _optional(word: str, lex: lexicon.Lexicon) -> bool:
+    """Stop words and lone Chinese characters (市, 局, 的) are not required."""
+    return lexicon.key(word) in lex.stopwords or (len(word) == 1 and analysis.has_cjk(word))
+
+
+def _alternatives(word: str, lex: lexicon.Lexicon) -> list[str]:
+    synonyms = lex.synonyms.get(lexicon.key(word), ())
+    return list(dict.fromkeys([word, *synonyms]))
 
 
 def _check_field(name: str) -> None:

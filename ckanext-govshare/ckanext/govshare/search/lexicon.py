@@ -1,0 +1,176 @@
+"""How a search box query is cut into words, and which words mean the same.
+
+People type Chinese without spaces (``公交数据``). A query is cut into words
+by jieba, whose dictionary gets the catalog's own vocabulary (tags, agency
+names and short names, topics; :mod:`.vocabulary`), so ``卫健委`` or
+``空气质量`` stay whole. Each word is then one clause of CKAN's ``mm``
+(minimum should match) instead of every character pair of the string being
+required.
+
+The operator's lists live in ``config/search/`` (Solr's formats, so Solr's
+configset links the same files):
+
+* ``synonyms.txt``: ``a, b, c`` (equivalent) and ``a => b`` (one way);
+* ``stopwords.txt``: words a query may carry that say nothing about which
+  data is wanted (``数据``, ``查询``): not required, still ranked.
+
+Both are re-read when they change.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import options
+from ckanext.govshare.search import analysis
+
+log = logging.getLogger(__name__)
+
+_CJK_RUN_RE = re.compile(rf"([{analysis.CJK}]+)")
+_LATIN_WORD_RE = re.compile(rf"^[^\W_{analysis.CJK}]+$")
+
+
+class Lexicon(NamedTuple):
+    #: a query word's key -> the words it also finds (Solr's expansion)
+    synonyms: dict[str, tuple[str, ...]]
+    #: a synonym key -> how many query words it spans (``air quality``: 2)
+    longest: int
+    stopwords: frozenset[str]
+
+
+def key(text: str) -> str:
+    """What a word is compared as: NFKC, lower case, Latin words stemmed."""
+    parts = []
+    for token in analysis.normalise(text).lower().split():
+        parts.append(analysis.stem(token) if _LATIN_WORD_RE.match(token) else token)
+    return " ".join(parts)
+
+
+def _lines(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        log.warning("Search word list %s cannot be read; searching without it", path)
+        return []
+    lines = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _split(items: str) -> list[str]:
+    return [x.strip() for x in re.split(r"(?<!\\),", items) if x.strip()]
+
+
+def parse_synonyms(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Solr's synonyms format: ``a, b, c`` expands each to all; ``a, b => c``
+    replaces ``a`` and ``b`` by ``c``."""
+    found: dict[str, list[str]] = {}
+    for line in lines:
+        if "=>" in line:
+            left, _, right = line.partition("=>")
+            targets = _split(right)
+            for source in _split(left):
+                found.setdefault(key(source), []).extend(targets)
+        else:
+            group = _split(line)
+            for source in group:
+                found.setdefault(key(source), []).extend(group)
+    return {k: tuple(dict.fromkeys(v)) for k, v in found.items()}
+
+
+def _configured(option: str) -> Path | None:
+    return options.config_file(tk.config.get(option))
+
+
+_lock = threading.Lock()
+_cached: tuple[tuple[object, ...], Lexicon] | None = None
+
+
+def _stamp(path: Path | None) -> tuple[object, ...]:
+    if path is None:
+        return (None,)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def current() -> Lexicon:
+    """The operator's lists, re-read when a file changes."""
+    global _cached
+    synonyms_path = _configured(options.SEARCH_SYNONYMS_FILE)
+    stopwords_path = _configured(options.SEARCH_STOPWORDS_FILE)
+    stamp = _stamp(synonyms_path) + _stamp(stopwords_path)
+    cached = _cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:
+        synonyms = parse_synonyms(_lines(synonyms_path))
+        stopwords = frozenset(key(w) for w in _lines(stopwords_path))
+        longest = max((len(k.split()) for k in synonyms), default=1)
+        lexicon = Lexicon(synonyms, longest, stopwords)
+        _cached = (stamp, lexicon)
+        _teach_segmenter(w for k, v in synonyms.items() for w in (k, *v))
+    return lexicon
+
+
+def _teach_segmenter(words: Iterable[str]) -> None:
+    """Chinese words of the lists segment as units (``公共交通``)."""
+    from ckanext.govshare.search import vocabulary
+
+    vocabulary.teach(w for w in words if analysis.has_cjk(w))
+
+
+def query_words(text: str) -> list[str]:
+    """A query token (what the user typed between spaces) cut into words.
+
+    Runs of Chinese are cut by jieba (the catalog's vocabulary included);
+    everything else stays as typed (``PM2.5``, ``city-bus-routes``).
+    """
+    from ckanext.govshare.search import vocabulary
+
+    vocabulary.ensure_taught()
+    words: list[str] = []
+    for piece in _CJK_RUN_RE.split(analysis.normalise(text)):
+        if not piece.strip():
+            continue
+        if analysis.has_cjk(piece):
+            words.extend(w for w in analysis.segmenter().lcut(piece, HMM=False) if w.strip())
+        else:
+            words.append(piece.strip())
+    return words
+
+
+@functools.lru_cache(maxsize=4096)
+def cover(word: str) -> tuple[str, ...]:
+    """A Chinese word of three or more characters as the shorter dictionary
+    words it is made of (``公交车站`` -> ``公交``, ``车站``), or () when it has
+    none: a dataset that says ``公交站点`` is still found for ``公交车站``
+    through the synonym ``车站``/``站点``."""
+    if len(word) < 3 or not analysis.has_cjk(word):
+        return ()
+    spans = sorted(((b, e) for w, b, e in analysis.segmenter().tokenize(
+        word, mode="search", HMM=False) if 1 < e - b < len(word)), key=lambda s: (s[0], s[1]))
+    parts: list[str] = []
+    position = 0
+    while position < len(word):
+        # the shortest dictionary word starting here (Chinese words are
+        # mostly two characters), else the character alone
+        here = [e for b, e in spans if b == position]
+        end = min(here) if here else position + 1
+        parts.append(word[position:end])
+        position = end
+    return tuple(parts) if any(len(p) > 1 for p in parts) else ()

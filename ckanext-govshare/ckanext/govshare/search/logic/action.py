@@ -1,0 +1,64 @@
+"""``package_search`` as people search: GovShare's query fields, and typos
+corrected when a query finds nothing."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.types import Action, Context, DataDict
+
+from ckanext.govshare.search import vocabulary
+
+#: CKAN's dismax query fields (``name^4 title^4 tags^2 groups^2 text``) with
+#: the agency's name and short names beside the tags, and the description
+#: and resource names above the rest of ``text``. The embedded engine weighs
+#: the same fields the same way (search/fields.py).
+QUERY_FIELDS = ("name^4 title^4 organization_title^2 organization_alias^2 tags^2 groups^2"
+                " notes^1.5 res_name^1.5 text")
+#: what a query must not contain to be corrected: Lucene syntax means the
+#: caller chose the terms on purpose
+_SYNTAX = frozenset(':"*?~()[]{}^\\+!&|/')
+
+
+def correctable(q: Any) -> bool:
+    return isinstance(q, str) and bool(q.strip()) and not (_SYNTAX & set(q))
+
+
+@tk.chained_action
+@tk.side_effect_free
+def package_search(original_action: Action, context: Context,
+                   data_dict: DataDict) -> dict[str, Any]:
+    """CKAN's ``package_search``. When a plain query finds nothing and the
+    catalog has a word within a typo of it (``air qualty``, ``公交战点``), the
+    results are those of the corrected query, and ``corrected_q`` says so."""
+    data_dict = dict(data_dict)
+    if data_dict.get("q") and not data_dict.get("qf"):
+        data_dict["qf"] = QUERY_FIELDS
+    again = copy.deepcopy(data_dict)
+    result = original_action(context, data_dict)
+    q = again.get("q")
+    if result.get("count") or not correctable(q):
+        return result
+    corrected = vocabulary.correct(q)
+    if not corrected or corrected == q:
+        return result
+    again["q"] = corrected
+    retried = original_action(context, again)
+    if not retried.get("count"):
+        return result
+    retried["corrected_q"] = corrected
+    _remember_correction(q, corrected)
+    return retried
+
+
+def _remember_correction(q: str, corrected: str) -> None:
+    """For the search page, which shows CKAN's own template variables only."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.govshare_search_correction = {"q": q, "corrected_q": corrected}
+
+
+def get_actions() -> dict[str, Any]:
+    return {"package_search": package_search}

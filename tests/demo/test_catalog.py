@@ -15,7 +15,8 @@ import yaml
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.catalog.logic.validators import uscc_is_valid
+from ckanext.govshare.catalog.logic.validators import (aliases, govshare_organization_alias,
+                                                       uscc_is_valid)
 from ckanext.govshare.demo import loader
 
 CATALOG = loader.load_catalog()
@@ -156,6 +157,14 @@ def test_organization_credit_codes_have_valid_check_digit():
     assert not uscc_is_valid("91350100M000100Y44")
 
 
+def test_every_organization_has_short_names_as_stored():
+    for org in CATALOG["organizations"]:
+        alias = org["fields"]["alias"]
+        assert aliases(alias), org["name"]
+        assert govshare_organization_alias(alias, {}) == alias, org["name"]
+        assert org["title"] not in aliases(alias), org["name"]
+
+
 def test_validation_reports_a_broken_file():
     broken = copy.deepcopy(CATALOG)
     broken["datasets"][2]["resources"][0] = {"name": "x", "format": "CSV",
@@ -194,5 +203,6 @@ def test_organization_fields_become_schema_fields():
     assert "extras" not in org
     assert org["unified_social_credit_code"] == "11330100002501634K"
     assert org["review_contact_email"] == "data-jiaotong@govshare.example"
+    assert org["alias"] == "交通局、交通运输局"
     group = loader.group_dict(CATALOG["groups"][0])
     assert group["extras"] == [{"key": "name_en", "value": "Transport and mobility"}]

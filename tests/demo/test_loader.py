@@ -87,6 +87,7 @@ class TestDemoLoad:
         assert org["title"] == "市交通运输局"
         assert org["unified_social_credit_code"] == "11330100002501634K"
         assert org["review_contact"] == "周晓岚"
+        assert org["alias"] == "交通局、交通运输局"
 
         bus = _show("city-bus-routes")
         assert bus["title"] == "城市公交线路"

@@ -6,6 +6,8 @@ the plugin). Each rule of the catalog lives here once:
 
 * the unified social credit code (统一社会信用代码) and its check character
   (GB 32100-2015);
+* an organization's short names (简称, ``alias``): how they are split, stored
+  and read back (:func:`aliases`, which the search index reads too);
 * the resource code (资源代码), unique among active datasets, case-insensitive;
 * the openness tier (``open_tier``), one of three, and the reason and legal
   basis that every tier but ``unconditional`` needs, and the same for the
@@ -121,6 +123,54 @@ def govshare_unified_social_credit_code(value: Any, context: Context) -> Any:
             "This unified social credit code is not valid: its check character "
             "(the last one) does not match the other 17"))
     return code
+
+
+# --------------------------------------------------------------------------- short names
+#: What may separate the short names typed into an organization's ``alias``:
+#: commas (ASCII and full-width), the enumeration comma, semicolons (ASCII and
+#: full-width) and white space.
+ALIAS_SEPARATORS = re.compile(r"[,，、;；\s]+")
+#: How the short names are joined in the stored value.
+ALIAS_JOINER = "、"
+#: The length of one short name, in characters.
+ALIAS_MIN_LENGTH, ALIAS_MAX_LENGTH = 2, 20
+
+
+def aliases(value: str | None) -> list[str]:
+    """The short names (简称) in an organization's ``alias`` value, in their
+    order, each once (letter case ignored), blanks dropped.
+
+    Reads the stored value (joined with ``、``) and anything typed with the
+    other separators of :data:`ALIAS_SEPARATORS` alike; ``[]`` for ``None``
+    or an empty value."""
+    seen: set[str] = set()
+    names = []
+    for name in ALIAS_SEPARATORS.split(value or ""):
+        name = name.strip()
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def govshare_organization_alias(value: Any, context: Context) -> Any:
+    """An organization's short names (简称): split on commas, enumeration
+    commas, semicolons and spaces, each 2 to 20 characters, duplicates
+    dropped, stored joined with ``、`` (empty when none is left). A list of
+    names is taken too."""
+    if value is missing or value is None:
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        value = ALIAS_JOINER.join(value)
+    if not isinstance(value, str):
+        raise tk.Invalid(tk._("Enter the short names as text, separated by commas"))
+    names = aliases(value)
+    wrong = [n for n in names if not ALIAS_MIN_LENGTH <= len(n) <= ALIAS_MAX_LENGTH]
+    if wrong:
+        raise tk.Invalid(tk._(
+            "Each short name is {min} to {max} characters long: {names}").format(
+                min=ALIAS_MIN_LENGTH, max=ALIAS_MAX_LENGTH, names=ALIAS_JOINER.join(wrong)))
+    return ALIAS_JOINER.join(names)
 
 
 # --------------------------------------------------------------------------- resource code
@@ -362,6 +412,7 @@ def get_validators() -> dict[str, Callable[..., Any]]:
     return {
         "govshare_date_in_range": govshare_date_in_range,
         "govshare_unified_social_credit_code": govshare_unified_social_credit_code,
+        "govshare_organization_alias": govshare_organization_alias,
         "govshare_resource_code": govshare_resource_code,
         "govshare_open_tier": govshare_open_tier,
         "govshare_required_unless_unconditional": govshare_required_unless_unconditional,

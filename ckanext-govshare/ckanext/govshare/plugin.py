@@ -27,6 +27,7 @@ from ckanext.govshare.applications.logic import tick_action as application_tick_
 from ckanext.govshare.audit.logic import action as audit_action
 from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
+from ckanext.govshare.catalog import hooks as catalog_hooks
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog import names as catalog_names
 from ckanext.govshare.catalog import resource_form as catalog_resource_form
@@ -151,6 +152,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IOrganizationController, inherit=True)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPermissionLabels)
@@ -196,6 +198,11 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
                              search_params: dict[str, Any]) -> dict[str, Any]:
         return catalog_review_facets.label_items(
             product_facets.label_items(catalog_facets.label_items(search_results)))
+
+    # IOrganizationController: a new name, title or short names re-index its
+    # datasets (IPackageController's edit, of the same name, passes datasets)
+    def edit(self, entity: Any) -> None:
+        catalog_hooks.organization_edit(entity)
 
     # IResourceController: a resource change is not an update of the entry
     def before_resource_create(self, context: Any, resource: dict[str, Any]) -> None:

@@ -133,7 +133,9 @@ class TestLuceneSyntax:
     def test_dismax_query_fields(self, engine):
         params = {"defType": "edismax", "qf": "title", "mm": "1"}
         assert find(engine, "公交", **params) == ["a"]
-        assert find(engine, "线路走向", **params) == []  # only in notes
+        assert find(engine, "走向", **params) == []  # only in notes
+        # a search box token is cut into words, each a clause of mm
+        assert find(engine, "线路走向", **dict(params, mm="100%")) == []
 
     @pytest.mark.parametrize("q", [
         "title:(公交", "tags:[a TO", "name:", "metadata_modified:[NOW-1FORTNIGHT TO NOW]",

@@ -263,3 +263,14 @@ def rank_query(text: str) -> str | None:
     if not lexemes:
         return None
     return " | ".join(quote_lexeme(x) for x in sorted(lexemes))
+
+
+def whole_word_lexemes(text: str) -> set[str]:
+    """The lexemes that show ``text``'s words whole in a document: a Chinese
+    word of two characters is its bigram, a longer one the jieba word
+    indexed for it, one character its unigram; Latin words their stems."""
+    lexemes = set()
+    for match in _TOKEN_RE.finditer(normalise(text)):
+        cjk, latin = match.groups()
+        lexemes.add(stem(latin.lower()) if latin else cjk)
+    return lexemes

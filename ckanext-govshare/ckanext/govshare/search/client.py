@@ -367,14 +367,22 @@ class SearchRequest:
                                              default_operator=operator, encoded_fields=encoded)
             filters.append(fq_translator.translate(str(fq)))
         self.where = query.and_([main] + filters)
-        self.rank = query.rank_tsquery(translator.rank_terms)
+        self.rank = query.rank_tsquery(translator.rank_terms, translator.rank_words)
+        # a dataset whose URL name or whole title was typed comes first
+        self.exact = sorted({analysis.normalise(x).strip().lower() for x in translator.exact
+                             if x.strip()})
         self.sort = self._sort(params.get("sort"))
         self.encoded = encoded
 
     def score_sql(self) -> Sql:
         if self.rank:
-            return Sql(f"ts_rank('{RANK_WEIGHTS}', d.rank_tsv, %s::tsquery)", (self.rank,),
-                       frozenset({"t"}))
+            score = Sql(f"ts_rank('{RANK_WEIGHTS}', d.rank_tsv, %s::tsquery)", (self.rank,),
+                        frozenset({"t"}))
+            if self.exact:
+                score = Sql(f"({score.text} + CASE WHEN d.name = ANY(%s) OR lower("
+                            "d.title_string) = ANY(%s) THEN 1 ELSE 0 END)",
+                            score.params + (self.exact, self.exact), score.tables)
+            return score
         return Sql("1.0::float4")
 
     def _sort(self, sort: Any) -> list[tuple[Sql, str]]:

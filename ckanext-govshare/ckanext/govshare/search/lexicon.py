@@ -1,9 +1,11 @@
 """How a search box query is cut into words, and which words mean the same.
 
 People type Chinese without spaces (``公交数据``). A query is cut into words
-by jieba, whose dictionary gets the catalog's own vocabulary (tags, agency
-names and short names, topics; :mod:`.vocabulary`), so ``卫健委`` or
-``空气质量`` stay whole. Each word is then one clause of CKAN's ``mm``
+by jieba; words the catalog has (tags, agency names and short names, the
+synonym lists; :mod:`.vocabulary`) are then put back together where jieba
+cut them (``生态环境`` + ``局``), so ``卫健委`` or ``生态环境局`` stay whole.
+(jieba's dictionary itself is never changed: documents are analysed the
+same way whatever a process has seen.) Each word is then one clause of CKAN's ``mm``
 (minimum should match) instead of every character pair of the string being
 required.
 
@@ -43,6 +45,8 @@ class Lexicon(NamedTuple):
     #: a synonym key -> how many query words it spans (``air quality``: 2)
     longest: int
     stopwords: frozenset[str]
+    #: the Chinese words of the synonym list, kept whole in queries
+    words: frozenset[str]
 
 
 def key(text: str) -> str:
@@ -121,56 +125,84 @@ def current() -> Lexicon:
         synonyms = parse_synonyms(_lines(synonyms_path))
         stopwords = frozenset(key(w) for w in _lines(stopwords_path))
         longest = max((len(k.split()) for k in synonyms), default=1)
-        lexicon = Lexicon(synonyms, longest, stopwords)
+        words = frozenset(w for k, v in synonyms.items() for w in (k, *v)
+                          if analysis.has_cjk(w) and " " not in w)
+        lexicon = Lexicon(synonyms, longest, stopwords, words)
         _cached = (stamp, lexicon)
-        _teach_segmenter(w for k, v in synonyms.items() for w in (k, *v))
     return lexicon
-
-
-def _teach_segmenter(words: Iterable[str]) -> None:
-    """Chinese words of the lists segment as units (``公共交通``)."""
-    from ckanext.govshare.search import vocabulary
-
-    vocabulary.teach(w for w in words if analysis.has_cjk(w))
 
 
 def query_words(text: str) -> list[str]:
     """A query token (what the user typed between spaces) cut into words.
 
     Runs of Chinese are cut by jieba (the catalog's vocabulary included);
-    everything else stays as typed (``PM2.5``, ``city-bus-routes``).
+    characters jieba leaves alone side by side stay together as typed
+    (``通交``, an unknown short name); everything else stays as typed
+    (``PM2.5``, ``city-bus-routes``).
     """
     from ckanext.govshare.search import vocabulary
 
-    vocabulary.ensure_taught()
+    known = vocabulary.catalog_words() | current().words
     words: list[str] = []
     for piece in _CJK_RUN_RE.split(analysis.normalise(text)):
         if not piece.strip():
             continue
         if analysis.has_cjk(piece):
-            words.extend(w for w in analysis.segmenter().lcut(piece, HMM=False) if w.strip())
+            cut = [w for w in analysis.segmenter().lcut(piece, HMM=False) if w.strip()]
+            words.extend(_join_single_characters(_join_known(cut, known)))
         else:
             words.append(piece.strip())
     return words
 
 
+def _join_known(words: list[str], known: frozenset[str], span: int = 4) -> list[str]:
+    """Adjacent words that together make a word the catalog has, joined
+    (the longest first)."""
+    joined: list[str] = []
+    index = 0
+    while index < len(words):
+        for size in range(min(span, len(words) - index), 0, -1):
+            candidate = "".join(words[index:index + size])
+            if size == 1 or candidate in known:
+                joined.append(candidate)
+                index += size
+                break
+    return joined
+
+
+def _join_single_characters(words: Iterable[str]) -> list[str]:
+    joined: list[str] = []
+    previous_single = False
+    for word in words:
+        if len(word) == 1 and previous_single:
+            joined[-1] += word
+        else:
+            joined.append(word)
+            previous_single = len(word) == 1
+    return joined
+
+
 @functools.lru_cache(maxsize=4096)
 def cover(word: str) -> tuple[str, ...]:
     """A Chinese word of three or more characters as the shorter dictionary
-    words it is made of (``公交车站`` -> ``公交``, ``车站``), or () when it has
-    none: a dataset that says ``公交站点`` is still found for ``公交车站``
-    through the synonym ``车站``/``站点``."""
+    words it is made of (``公交车站`` -> ``公交``, ``车站``; ``消费者`` ->
+    ``消费``), or () when it has none: a dataset that says ``公交站点`` is
+    still found for ``公交车站`` through the synonym ``车站``/``站点``. A
+    character left over is dropped, as a lone character of a query is
+    optional."""
     if len(word) < 3 or not analysis.has_cjk(word):
         return ()
-    spans = sorted(((b, e) for w, b, e in analysis.segmenter().tokenize(
-        word, mode="search", HMM=False) if 1 < e - b < len(word)), key=lambda s: (s[0], s[1]))
+    spans = [(b, e) for _w, b, e in analysis.segmenter().tokenize(
+        word, mode="search", HMM=False) if 1 < e - b < len(word)]
     parts: list[str] = []
     position = 0
     while position < len(word):
         # the shortest dictionary word starting here (Chinese words are
-        # mostly two characters), else the character alone
-        here = [e for b, e in spans if b == position]
-        end = min(here) if here else position + 1
-        parts.append(word[position:end])
-        position = end
-    return tuple(parts) if any(len(p) > 1 for p in parts) else ()
+        # mostly two characters), else the character alone, dropped
+        ends = [e for b, e in spans if b == position]
+        if ends:
+            parts.append(word[position:min(ends)])
+            position = min(ends)
+        else:
+            position += 1
+    return tuple(parts)

@@ -139,6 +139,11 @@ class Translator:
     mm: str | None = None
     encoded_fields: frozenset[str] = frozenset()
     rank_terms: list[str] = field(default_factory=list)
+    #: synonyms of what was typed: ranked only where the whole word is found
+    rank_words: list[str] = field(default_factory=list)
+    #: typed tokens that may be a dataset's URL name or whole title
+    exact: list[str] = field(default_factory=list)
+    _synonym: bool = False
 
     # -- entry points -------------------------------------------------
     def translate(self, text: str, lenient: bool = False) -> Sql:
@@ -257,6 +262,9 @@ class Translator:
         only when nothing else is left, and still count for ranking.
         """
         lex = lexicon.current()
+        self.exact.extend(typed)
+        if len(typed) > 1:
+            self.exact.append(" ".join(typed))
         words = [w for text in typed for w in lexicon.query_words(text)]
         units: list[str] = []
         index = 0
@@ -277,17 +285,22 @@ class Translator:
     def _word_clause(self, word: str, lex: lexicon.Lexicon) -> Sql | None:
         """``word``, or any of its synonyms, or all the shorter words it is
         made of (each with its synonyms)."""
-        parts = []
-        for alternative in _alternatives(word, lex):
-            parts.append(self._term(None, alternative, phrase=" " in alternative.strip(),
-                                    negated=False))
+        parts = [self._alternative(alternative, alternative != word)
+                 for alternative in _alternatives(word, lex)]
         pieces = lexicon.cover(word)
         if pieces:
-            parts.append(and_([or_([p for p in (self._term(None, alt, False, False)
+            parts.append(and_([or_([p for p in (self._alternative(alt, alt != piece)
                                                 for alt in _alternatives(piece, lex))
                                     if p is not None]) for piece in pieces]))
         parts = [p for p in parts if p is not None]
         return or_(parts) if parts else None
+
+    def _alternative(self, word: str, synonym: bool) -> Sql | None:
+        self._synonym = synonym
+        try:
+            return self._term(None, word, phrase=" " in word.strip(), negated=False)
+        finally:
+            self._synonym = False
 
     def _fuzzy(self, field_name: str | None, node: tree.Fuzzy, negated: bool) -> Sql | None:
         """``word~`` / ``word~1``: the word or a catalog word within that many
@@ -344,7 +357,7 @@ class Translator:
             if query is None:
                 return None
             if not negated:
-                self.rank_terms.append(value)
+                (self.rank_words if self._synonym else self.rank_terms).append(value)
             return _text_match(name, query)
         if kinds.is_date(name):
             # a single date value is a range of one instant
@@ -553,6 +566,10 @@ def parse_query_fields(qf: str | None) -> list[str]:
     return names
 
 
-def rank_tsquery(terms: Iterable[str]) -> str | None:
+def rank_tsquery(terms: Iterable[str], whole_words: Iterable[str] = ()) -> str | None:
+    """What ranking counts: every piece of what was typed, and the whole
+    words of its synonyms (``公共交通`` for ``公交`` must not rank ``公共自行车``)."""
     parts = [q for q in (analysis.rank_query(t) for t in terms) if q]
+    lexemes = sorted({x for w in whole_words for x in analysis.whole_word_lexemes(w)})
+    parts.extend(analysis.quote_lexeme(x) for x in lexemes)
     return " | ".join(parts) if parts else None

@@ -1,4 +1,5 @@
-"""The catalog's own words: for cutting queries, and for correcting typos.
+"""The catalog's own words: for keeping query words whole, and for
+correcting typos.
 
 Read from CKAN's tables (so it serves Solr and the embedded engine alike),
 only from what every visitor may see: the tags and titles of public active
@@ -6,7 +7,8 @@ datasets, and the names and short names of organizations and groups. A
 private or closed entry's words are never suggested or expanded to.
 
 Each process keeps them for ``REFRESH_SECONDS``; a new tag or agency is
-known to every process within that time.
+known to every process within that time, and at once to the process that
+indexed it (:func:`forget`).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import logging
 import re
 import threading
 import time
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from ckanext.govshare.search import analysis
 
@@ -23,9 +25,8 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 600.0
 _LATIN_RE = re.compile(rf"[^\W_{analysis.CJK}]+")
 
-_taught: set[str] = set()
-_teach_lock = threading.Lock()
 _loaded_at: dict[str, float] = {}
+_catalog_words: frozenset[str] = frozenset()
 
 
 class Terms(NamedTuple):
@@ -40,21 +41,9 @@ _terms: Terms | None = None
 _terms_lock = threading.Lock()
 
 
-def teach(words: Iterable[str]) -> None:
-    """Make jieba keep these words whole when it cuts a query."""
-    new = [w for w in words if len(w) > 1 and w not in _taught]
-    if not new:
-        return
-    tokenizer = analysis.segmenter()
-    with _teach_lock:
-        for word in new:
-            if word in _taught:
-                continue
-            # a frequency that makes jieba keep the word whole (jieba's own
-            # way, suggest_freq(tune=True)), never lower than it had
-            tokenizer.add_word(word, max(tokenizer.suggest_freq(word, tune=False),
-                                         tokenizer.FREQ.get(word) or 0))
-            _taught.add(word)
+def forget() -> None:
+    """Read the words again at the next need (a dataset was indexed)."""
+    _loaded_at.clear()
 
 
 def _stale(what: str) -> bool:
@@ -77,6 +66,11 @@ _AGENCIES_SQL = ("SELECT title FROM \"group\" WHERE state = 'active'"
                  " UNION SELECT value FROM group_extra e JOIN \"group\" g ON g.id = e.group_id"
                  " WHERE e.key = 'alias' AND e.state = 'active' AND g.state = 'active'")
 _TITLES_SQL = f"SELECT title FROM package WHERE {_PUBLIC}"
+# Latin words of descriptions, found by the database (only distinct words
+# come back, however many datasets there are)
+_NOTES_WORDS_SQL = ("SELECT DISTINCT lower(w[1]) FROM package,"
+                    " regexp_matches(package.notes, '([A-Za-z]{3,})', 'g') w"
+                    f" WHERE {_PUBLIC} LIMIT 200000")
 
 
 def agency_aliases(value: str | None) -> list[str]:
@@ -91,18 +85,21 @@ def _agency_names() -> list[str]:
     return names
 
 
-def ensure_taught() -> None:
-    """Teach jieba the catalog's tags and agency names, at most every
-    ``REFRESH_SECONDS``."""
-    if not _stale("segmenter"):
-        return
-    _loaded_at["segmenter"] = time.monotonic()
+def catalog_words() -> frozenset[str]:
+    """The catalog's Chinese tags and agency names and short names, which a
+    query keeps whole (read at most every ``REFRESH_SECONDS``)."""
+    global _catalog_words
+    if not _stale("words"):
+        return _catalog_words
+    _loaded_at["words"] = time.monotonic()
     try:
         words = _rows(_TAGS_SQL) + _agency_names()
-    except Exception:  # no database (tests of the analysis alone): jieba as it is
+    except Exception:  # no database (tests of the analysis alone): none
         log.debug("Catalog vocabulary not read", exc_info=True)
-        return
-    teach(w for w in words if analysis.has_cjk(w))
+        return _catalog_words
+    _catalog_words = frozenset(analysis.normalise(w) for w in words
+                               if len(w) > 1 and analysis.has_cjk(w))
+    return _catalog_words
 
 
 def terms() -> Terms:
@@ -117,6 +114,7 @@ def terms() -> Terms:
             phrases.discard("")
             latin = {w for p in phrases for w in _LATIN_RE.findall(p)
                      if not analysis.has_cjk(w) and not w.isdigit() and len(w) > 2}
+            latin.update(_rows(_NOTES_WORDS_SQL))
             _terms = Terms(tuple(sorted(phrases)), tuple(sorted(latin)), frozenset(latin))
             _loaded_at["terms"] = time.monotonic()
     return _terms

@@ -168,6 +168,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # Runs before CKAN initialises its Solr settings, so the embedded
         # engine is in place before the first search call.
         search_backend.install(config)
+        search_document.configure(config)
         application_grants.register()
         application_jobs.register()  # how its notices read in the message centre
         labelling_downloads.register()

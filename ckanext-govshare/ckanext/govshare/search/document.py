@@ -25,6 +25,7 @@ _DOWNLOADS_SQL = sa.text(
 
 
 def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+    from ckanext.govshare.catalog.logic.validators import aliases
     from ckanext.govshare.search import vocabulary
 
     vocabulary.forget()
@@ -32,7 +33,7 @@ def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     organization = model.Group.get(pkg_dict["owner_org"]) if pkg_dict.get("owner_org") else None
     if organization is not None:
         pkg_dict["organization_title"] = organization.title
-        short_names = vocabulary.agency_aliases(organization.extras.get("alias"))
+        short_names = aliases(organization.extras.get("alias"))
         if short_names:
             pkg_dict["organization_alias"] = short_names
     if pkg_dict.get("id"):

@@ -62,9 +62,9 @@ _PUBLIC = ("package.state = 'active' AND NOT package.private"
 _TAGS_SQL = ("SELECT DISTINCT tag.name FROM tag JOIN package_tag pt ON pt.tag_id = tag.id"
              " AND pt.state = 'active' JOIN package ON package.id = pt.package_id"
              f" WHERE {_PUBLIC}")
-_AGENCIES_SQL = ("SELECT title FROM \"group\" WHERE state = 'active'"
-                 " UNION SELECT value FROM group_extra e JOIN \"group\" g ON g.id = e.group_id"
-                 " WHERE e.key = 'alias' AND e.state = 'active' AND g.state = 'active'")
+_GROUP_TITLES_SQL = "SELECT title FROM \"group\" WHERE state = 'active'"
+_ALIASES_SQL = ("SELECT value FROM group_extra e JOIN \"group\" g ON g.id = e.group_id"
+                " WHERE e.key = 'alias' AND e.state = 'active' AND g.state = 'active'")
 _TITLES_SQL = f"SELECT title FROM package WHERE {_PUBLIC}"
 # Latin words of descriptions, found by the database (only distinct words
 # come back, however many datasets there are)
@@ -73,16 +73,11 @@ _NOTES_WORDS_SQL = ("SELECT DISTINCT lower(w[1]) FROM package,"
                     f" WHERE {_PUBLIC} LIMIT 200000")
 
 
-def agency_aliases(value: str | None) -> list[str]:
-    """An organization's stored short names as a list."""
-    return [x for x in re.split(r"[,，、;；\s]+", value or "") if x]  # TODO catalog's aliases()
-
-
 def _agency_names() -> list[str]:
-    names = []
-    for value in _rows(_AGENCIES_SQL):
-        names.extend(agency_aliases(value))
-    return names
+    """Organization and group titles, and organizations' short names."""
+    from ckanext.govshare.catalog.logic.validators import aliases
+
+    return _rows(_GROUP_TITLES_SQL) + [a for v in _rows(_ALIASES_SQL) for a in aliases(v)]
 
 
 def catalog_words() -> frozenset[str]:

@@ -1,0 +1,191 @@
+"""Search as people type (issue 14): unspaced Chinese cut into words, stop
+words, synonyms from the operator's file, agency names and short names,
+typos (``word~`` and the zero-result correction, never towards a private
+entry), autocomplete by any piece of a name or title, and the order of
+results (title above notes, downloads before recency), through CKAN's
+actions and pages on the embedded engine and, where one is given, Solr."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import ckan.model as model
+from ckan.lib import search as ckan_search
+from ckan.tests import helpers
+
+from ckanext.govshare import options
+from ckanext.govshare.labelling.model import DownloadCount
+from ckanext.govshare.search import lexicon
+from tests import factories
+
+
+def search(q: str, **kwargs) -> dict:
+    # as an anonymous visitor (call_action alone would search as a sysadmin)
+    return helpers.call_action("package_search", {"user": "", "ignore_auth": False},
+                               q=q, **kwargs)
+
+
+def names(result: dict) -> list[str]:
+    return [r["name"] for r in result["results"]]
+
+
+@pytest.fixture()
+def catalog():
+    health = factories.Organization(name="weijian", title="市卫生健康委员会",
+                                    alias="卫健委、市卫健委")
+    transport = factories.Organization(name="jiaotong", title="市交通运输局")
+    made = {
+        "stops": factories.Dataset(
+            name="bus-stops", title="公交站点", notes="全市公交站点位置。",
+            owner_org=transport["id"], tags=[{"name": "公交"}]),
+        "noise": factories.Dataset(
+            name="city-noise", title="城市声环境质量", notes="功能区噪声监测结果。",
+            owner_org=transport["id"], tags=[{"name": "噪声"}]),
+        "doctors": factories.Dataset(
+            name="physicians", title="执业医师注册信息", notes="执业医师的注册信息。",
+            owner_org=health["id"]),
+        "clinics": factories.Dataset(
+            name="clinics", title="预防接种门诊", notes="提供疫苗的预防接种门诊。",
+            owner_org=health["id"]),
+        "hospitals": factories.Dataset(
+            name="hospital-directory", title="Hospital directory",
+            notes="Hospitals of the city.", owner_org=health["id"]),
+        "charging": factories.Dataset(
+            name="charging-points", title="充电桩分布", notes="新能源汽车充电设施。",
+            owner_org=transport["id"]),
+        "parking": factories.Dataset(
+            name="parking-lots", title="公共停车场", notes="部分停车场设有充电桩。",
+            owner_org=transport["id"]),
+        "secret": factories.Dataset(
+            name="classified-thing", title="Zanzibarite survey", notes="不公开。",
+            owner_org=transport["id"], private=True),
+    }
+    return made
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestWords:
+    def test_unspaced_chinese_is_cut_into_words(self, catalog):
+        # 疫苗 and 接种 are apart in the text: the pair 苗接 is nowhere
+        assert names(search("疫苗接种")) == ["clinics"]
+        assert names(search("公交站点位置"))[0] == "bus-stops"
+
+    def test_stop_words_are_not_required(self, catalog):
+        assert names(search("公交站点数据")) == ["bus-stops"]
+        assert names(search("停车场查询")) == ["parking-lots"]
+
+    def test_a_query_of_stop_words_only_is_searched_as_typed(self, catalog):
+        assert set(names(search("信息"))) == {"physicians"}
+
+    def test_phrases_stay_exact(self, catalog):
+        assert search('"疫苗接种"')["count"] == 0
+        assert names(search('"疫苗的预防"')) == ["clinics"]
+
+    def test_fielded_queries_match_the_characters_as_typed(self, catalog):
+        assert search("title:疫苗接种")["count"] == 0
+
+    def test_the_agency_name_finds_all_its_datasets(self, catalog):
+        assert set(names(search("市卫生健康委员会"))) == {"physicians", "clinics",
+                                                     "hospital-directory"}
+
+    def test_a_short_name_finds_the_agency_datasets(self, catalog):
+        assert set(names(search("卫健委"))) == {"physicians", "clinics", "hospital-directory"}
+        assert set(names(search("卫健委 疫苗"))) == {"clinics"}
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestSynonyms:
+    def test_the_starter_list(self, catalog):
+        assert names(search("噪音")) == ["city-noise"]
+        assert names(search("医生")) == ["physicians"]
+
+    def test_the_operator_edits_the_file_and_it_applies_without_restart(
+            self, catalog, ckan_config, tmp_path, monkeypatch):
+        synonyms = tmp_path / "synonyms.txt"
+        synonyms.write_text("# none yet\n", encoding="utf-8")
+        monkeypatch.setitem(ckan_config, options.SEARCH_SYNONYMS_FILE, str(synonyms))
+        assert search("噪音")["count"] == 0
+        synonyms.write_text("噪音, 噪声\n大夫 => 医师\n", encoding="utf-8")
+        assert names(search("噪音")) == ["city-noise"]
+        assert names(search("大夫")) == ["physicians"]
+        # one way: 医师 does not find what 大夫 would
+        assert lexicon.current().synonyms.get("医师") is None
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestTypos:
+    def test_fuzzy_operator_is_an_edit_distance(self, catalog):
+        assert names(search("hospitl~")) == ["hospital-directory"]
+        assert names(search("hospitl~1")) == ["hospital-directory"]
+        assert search("hospitalxyz~1")["count"] == 0
+
+    def test_a_query_that_finds_nothing_is_corrected(self, catalog):
+        result = search("hospitl")
+        assert names(result) == ["hospital-directory"]
+        assert result["corrected_q"] in ("hospital", "hospitals")
+        result = search("公交战点")
+        assert (names(result), result["corrected_q"]) == (["bus-stops"], "公交站点")
+
+    def test_a_query_that_finds_something_is_left_alone(self, catalog):
+        assert "corrected_q" not in search("hospital")
+
+    def test_lucene_syntax_is_never_corrected(self, catalog):
+        assert "corrected_q" not in search("title:hospitl")
+
+    def test_private_words_are_never_suggested_nor_expanded_to(self, catalog):
+        result = search("zanzibarit")
+        assert (result["count"], result.get("corrected_q")) == (0, None)
+        assert search("zanzibarit~")["count"] == 0
+
+    def test_the_search_page_says_what_it_searched(self, app, catalog):
+        page = app.get("/dataset/", query_string={"q": "hospitl"}).body
+        assert "hospital-directory" in page
+        assert "没有找到与“hospitl”相关的数据集" in page or "hospitl" in page
+        assert "hospital" in page.split("hospitl", 1)[1]
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestAutocomplete:
+    @pytest.mark.parametrize("typed", ["bu", "stops", "bus-st", "公交", "站点"])
+    def test_any_piece_of_the_name_or_title(self, catalog, typed):
+        found = helpers.call_action("package_autocomplete", {"user": "", "ignore_auth": False},
+                                    q=typed)
+        assert "bus-stops" in [x["name"] for x in found]
+
+    def test_private_datasets_are_not_offered(self, catalog):
+        found = helpers.call_action("package_autocomplete", {"user": "", "ignore_auth": False},
+                                    q="zanzi")
+        assert found == []
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestOrder:
+    def test_a_title_match_ranks_above_a_newer_notes_match(self, catalog):
+        # parking-lots was made after charging-points and mentions 充电桩 once
+        assert names(search("充电桩")) == ["charging-points", "parking-lots"]
+
+    def test_a_typed_url_name_comes_first(self, catalog):
+        assert names(search("bus-stops"))[0] == "bus-stops"
+
+    def test_ties_go_to_the_most_downloaded(self, catalog):
+        older = factories.Dataset(name="route-a", title="线路走向图", owner_org=catalog[
+            "stops"]["owner_org"])
+        newer = factories.Dataset(name="route-b", title="线路走向图", owner_org=catalog[
+            "stops"]["owner_org"])
+        assert names(search("线路走向图")) == ["route-b", "route-a"]
+        resource = factories.Resource(package_id=older["id"])
+        model.Session.add(DownloadCount(resource_id=resource["id"], package_id=older["id"],
+                                        day=dt.date(2026, 1, 5), count=7))
+        model.Session.commit()
+        ckan_search.rebuild(older["id"])
+        assert names(search("线路走向图")) == ["route-a", "route-b"]
+        assert newer["id"]
+
+
+def test_synonym_file_format():
+    parsed = lexicon.parse_synonyms(["a, b, c", "x => y, z", "Hospital, 医院"])
+    assert parsed["a"] == ("a", "b", "c")
+    assert parsed["x"] == ("y", "z") and "y" not in parsed
+    # Latin words are compared stemmed and in lower case
+    assert parsed[lexicon.key("hospitals")] == ("Hospital", "医院")

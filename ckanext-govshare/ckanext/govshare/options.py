@@ -70,3 +70,15 @@ def config_file(value: Any) -> Path | None:
         base = Path(ini).resolve().parent if ini else Path.cwd()
         path = base / path
     return path
+
+
+def file_stamp(path: Path | None) -> tuple[Any, ...]:
+    """What changes when a configured file is edited (its path, modification
+    time and size), to re-read it only then."""
+    if path is None:
+        return (None,)
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)

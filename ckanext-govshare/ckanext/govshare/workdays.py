@@ -443,16 +443,6 @@ _state_lock = threading.Lock()
 _cached: tuple[tuple[Any, ...], WorkdayCalendar] | None = None
 
 
-def _stamp(path: Path | None) -> tuple[Any, ...]:
-    if path is None:
-        return (None,)
-    try:
-        stat = path.stat()
-    except OSError:
-        return (str(path), None)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
-
-
 def _load(path: Path | None) -> WorkdayCalendar:
     if path is None:
         return WorkdayCalendar()
@@ -476,7 +466,7 @@ def get_calendar() -> WorkdayCalendar:
     """The process's calendar, read again if the override file changed."""
     global _cached
     path = override_path()
-    stamp = _stamp(path)
+    stamp = options.file_stamp(path)
     cached = _cached
     if cached is not None and cached[0] == stamp:
         return cached[1]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import threading
 from pathlib import Path
@@ -102,22 +101,12 @@ _lock = threading.Lock()
 _cached: tuple[tuple[object, ...], Lexicon] | None = None
 
 
-def _stamp(path: Path | None) -> tuple[object, ...]:
-    if path is None:
-        return (None,)
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return (str(path), None)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
-
-
 def current() -> Lexicon:
     """The operator's lists, re-read when a file changes."""
     global _cached
     synonyms_path = _configured(options.SEARCH_SYNONYMS_FILE)
     stopwords_path = _configured(options.SEARCH_STOPWORDS_FILE)
-    stamp = _stamp(synonyms_path) + _stamp(stopwords_path)
+    stamp = options.file_stamp(synonyms_path) + options.file_stamp(stopwords_path)
     cached = _cached
     if cached is not None and cached[0] == stamp:
         return cached[1]

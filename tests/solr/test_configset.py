@@ -2,9 +2,12 @@
 
 Static checks only (no Solr needed): the XML is well formed, the schema is
 CKAN's own (same version name, every field, dynamic field, copyField and the
-uniqueKey), its full-text types analyse Chinese with Lucene's core CJK
-filters, every file it references is there, and docker/compose.yaml mounts
-it into the Solr container. Whether Solr 9 loads it is checked by the search
+uniqueKey) plus GovShare's agency fields, its full-text types analyse Chinese
+with Lucene's core CJK filters and apply the operator's stop words and
+synonyms (links to config/search/, every line of synonyms.txt in Solr's
+format) after the bigrams, every file it references is there, and
+docker/compose.yaml mounts it, and what its links point to, into the Solr
+container. Whether Solr 9 loads it is checked by the search
 tests run against a real Solr (GOVSHARE_TEST_SOLR_URL, see docs/solr.md).
 """
 from __future__ import annotations
@@ -26,6 +29,17 @@ SCHEMA = CONF / "schema.xml"
 SOLRCONFIG = CONF / "solrconfig.xml"
 CKAN_SCHEMA = Path(ckan.__file__).parent / "config" / "solr" / "schema.xml"
 COMPOSE = ROOT / "docker" / "compose.yaml"
+SEARCH_LISTS = ROOT / "config" / "search"
+#: the configset's files that are the operator's lists, linked, not copied
+LINKS = {"synonyms.txt": "synonyms.txt", "govshare_stopwords.txt": "stopwords.txt"}
+#: how the synonym filter analyses the entries of synonyms.txt: as the query
+#: is analysed up to it (CJK bigrams, lower case)
+SYNONYM_ANALYZER = "org.apache.lucene.analysis.cjk.CJKAnalyzer"
+#: CJKAnalyzer's own stop words (org/apache/lucene/analysis/cjk/stopwords.txt):
+#: a synonym entry made of one fails to load, one holding one never matches
+CJK_ANALYZER_STOPWORDS = frozenset(
+    "a and are as at be but by for if in into is it no not of on or s such t that the "
+    "their then there these they this to was will with www".split())
 
 # Analysis factories of Lucene's analysis-common module, which every Solr 9
 # ships in its core: no <lib>, no SOLR_MODULES needed.
@@ -198,9 +212,141 @@ def test_referenced_resource_files_exist(schema):
             continue
         for attr in RESOURCE_ATTRIBUTES & set(el.attrib):
             referenced.update(f.strip() for f in el.get(attr).split(","))
-    assert {"synonyms.txt", "protwords.txt"} <= referenced
+    assert {"synonyms.txt", "protwords.txt", "govshare_stopwords.txt"} <= referenced
     for name in referenced:
         assert (CONF / name).is_file(), f"{name} is referenced by schema.xml but missing"
+
+
+# --------------------------------------------------------------------------- the operator's lists
+@pytest.mark.parametrize("name, target", sorted(LINKS.items()))
+def test_the_operators_lists_are_relative_links(name, target):
+    link = CONF / name
+    assert link.is_symlink(), f"{name} must link to config/search/{target}, not be a copy"
+    assert os.readlink(link) == f"../../../search/{target}"
+    assert link.resolve() == (SEARCH_LISTS / target).resolve()
+    assert link.resolve().is_file()
+
+
+@pytest.mark.parametrize("type_name", ["text", "text_general"])
+def test_stop_words_and_synonyms_after_the_bigrams_at_query_time(schema, type_name):
+    ft = _field_types(schema)[type_name]
+    chain = _analyzer(ft, "query")
+    classes = _classes(chain)
+    bigram = classes.index("solr.CJKBigramFilterFactory")
+    stop = classes.index("solr.StopFilterFactory")
+    synonyms = classes.index("solr.SynonymGraphFilterFactory")
+    # the stop filter before the synonym filter, whose input must not be a graph
+    assert bigram < stop < synonyms
+    assert chain[stop].get("words") == "govshare_stopwords.txt"
+    assert chain[stop].get("ignoreCase") == "true"
+    attrs = chain[synonyms].attrib
+    assert attrs.get("synonyms") == "synonyms.txt"
+    assert attrs.get("analyzer") == SYNONYM_ANALYZER
+    assert attrs.get("ignoreCase") == "true" and attrs.get("expand") == "true"
+    assert classes.count("solr.SynonymGraphFilterFactory") == 1
+    # the index side is left as it was: a change of the lists needs no re-index
+    index = _classes(_analyzer(ft, "index"))
+    assert "solr.StopFilterFactory" not in index
+    assert "solr.SynonymGraphFilterFactory" not in index
+
+
+def test_the_agency_fields(schema):
+    fields = _by_name(schema, "field")
+    assert fields["organization_title"] == {
+        "name": "organization_title", "type": fields["title"]["type"], "indexed": "true",
+        "stored": "true", "multiValued": "false"}
+    assert fields["organization_alias"] == {
+        "name": "organization_alias", "type": fields["title"]["type"], "indexed": "true",
+        "stored": "true", "multiValued": "true"}
+    copies = _copy_fields(schema)
+    assert {("organization_title", "text"), ("organization_alias", "text")} <= copies
+
+
+def test_the_query_fields_are_the_schemas(schema):
+    """GovShare's package_search sends qf with the agency fields (as the
+    schema's comment says), each a field of the schema."""
+    from ckanext.govshare.search.logic.action import QUERY_FIELDS
+
+    names = [item.split("^")[0] for item in QUERY_FIELDS.split()]
+    assert {"organization_title", "organization_alias"} <= set(names)
+    assert set(names) <= set(_by_name(schema, "field"))
+    assert "QUERY_FIELDS" in SCHEMA.read_text(encoding="utf-8")
+
+
+# Solr's synonyms format (SolrSynonymParser), as the tests read it: a comment
+# starts at the first character of its line; a rule is ``a, b, c`` or
+# ``a, b => c, d`` (one ``=>`` at most); items are separated by commas that a
+# backslash does not escape, and trimmed; none may be empty.
+_COMMA = re.compile(r"(?<!\\),")
+
+
+def solr_synonym_rules(text: str) -> list[tuple[int, list[str], list[str] | None]]:
+    """``(line number, items, None)`` or ``(line number, sources, targets)``
+    for each rule; ``ValueError`` for a line Solr refuses."""
+    rules = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line or line.startswith("#"):
+            continue
+        if not line.strip():
+            raise ValueError(f"line {number}: blank but not empty")
+        sides = line.split("=>")
+        if len(sides) > 2:
+            raise ValueError(f"line {number}: more than one =>")
+        parts = [[item.strip() for item in _COMMA.split(side)] for side in sides]
+        if any(not item for side in parts for item in side):
+            raise ValueError(f"line {number}: an empty item")
+        rules.append((number, parts[0], parts[1] if len(parts) == 2 else None))
+    return rules
+
+
+@pytest.mark.parametrize("text, error", [
+    ("a, b\n  \nc, d", "line 2: blank but not empty"),
+    ("a => b => c", "line 1: more than one =>"),
+    ("a, , b", "line 1: an empty item"),
+    ("a =>", "line 1: an empty item"),
+])
+def test_the_format_check_refuses_what_solr_refuses(text, error):
+    with pytest.raises(ValueError, match=error):
+        solr_synonym_rules(text)
+
+
+def test_the_format_check_reads_rules():
+    assert solr_synonym_rules("# x\n\na, b\nc => c, d\ne\\,f, g") == [
+        (3, ["a", "b"], None), (4, ["c"], ["c", "d"]), (5, ["e\\,f", "g"], None)]
+
+
+def _stopwords() -> set[str]:
+    lines = (SEARCH_LISTS / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return {w.strip() for w in lines if w.strip() and not w.startswith("#")}
+
+
+def test_every_synonym_line_parses_in_solrs_format():
+    text = (CONF / "synonyms.txt").read_text(encoding="utf-8")
+    rules = solr_synonym_rules(text)
+    assert 40 <= len(rules) <= 80
+    stopwords = _stopwords()
+    sources: dict[str, int] = {}
+    for number, left, right in rules:
+        assert right != left, f"line {number}: a => a"
+        for item in left + (right or []):
+            where = f"line {number}: {item!r}"
+            # the embedded engine cuts a comment anywhere, Solr only at the start
+            assert "#" not in item, where
+            if re.fullmatch(r"[a-z0-9]+( [a-z0-9]+)*", item):
+                # CJKAnalyzer reads the entries: its stop words would be dropped
+                assert not set(item.split()) & CJK_ANALYZER_STOPWORDS, where
+            else:
+                assert re.fullmatch(r"[\u4e00-\u9fff]+", item), (
+                    f"{where}: Chinese without spaces, or lower-case Latin words")
+            # a stop word is dropped from the query before synonyms are looked up
+            assert item not in stopwords, where
+            assert not any(len(w) > 1 and w in item for w in stopwords), where
+        for item in left:
+            assert item not in sources, f"line {number}: {item!r} starts line {sources[item]} too"
+            sources[item] = number
+        if right is not None:
+            # a one-way line keeps what was typed (the right side replaces the left)
+            assert set(left) <= set(right), f"line {number}: repeat the left side on the right"
 
 
 def test_solrconfig_for_solr9():
@@ -240,6 +386,17 @@ def test_docker_compose_precreates_the_core_from_this_configset():
     assert match, script
     source = mounts[match.group(1)]
     assert (COMPOSE.parent / source).resolve() == CONFIGSET
+    # what the configset's links point to is mounted where they lead, and the
+    # core's conf/ is copied with the links followed
+    container_conf = Path(match.group(1)) / "conf"
+    for name in LINKS:
+        target = Path(os.path.normpath(container_conf / os.readlink(CONF / name)))
+        mounted = [(Path(t), s) for t, s in mounts.items() if target.is_relative_to(t)]
+        assert mounted, f"{target} (conf/{name}) is not mounted"
+        where, source = mounted[0]
+        assert (COMPOSE.parent / source / target.relative_to(where)).resolve() == (
+            CONF / name).resolve()
+    assert re.search(r"\bcp -\w*L\w* [^\n]*/conf ", script), script
     # CKAN in the stack talks to that core
     url = compose["services"]["ckan"]["environment"]["CKAN_SOLR_URL"]
     assert url.rstrip("/").endswith("/solr/ckan")

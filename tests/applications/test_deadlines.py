@@ -58,15 +58,16 @@ def test_filed_late_evening_counts_from_the_china_day(agency, freezer):
 def test_into_2027_without_an_override_is_provisional(agency, freezer, monkeypatch,
                                                       ckan_config, tmp_path):
     """2027 is unknown to chinese-calendar and to an override file holding
-    only the placeholder: weekends only, provisional (the warning it logs is
+    only the placeholder: its statutory holidays from the State Council's
+    rules, its make-up days unknown, so provisional (the warning it logs is
     tested with the calendar, tests/workdays)."""
     path = tmp_path / "workdays.yaml"
     path.write_text("2027:\n")
     monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
     app = apply_at(agency, freezer, "2026-12-14 02:00:00")
-    # 15..18, 21..25, 28..31 December = 13; Friday 1 January and Monday 4
-    # January counted as working days on weekends alone
-    assert app["due_date"] == "2027-01-04"
+    # 15..18, 21..25, 28..31 December = 13; 1 January is New Year's Day by
+    # the rules; Monday 4 and Tuesday 5 January
+    assert app["due_date"] == "2027-01-05"
     assert app["due_date_provisional"] is True
 
 
@@ -83,7 +84,7 @@ def test_into_2027_with_an_override_file(agency, freezer, monkeypatch, ckan_conf
     """))
     monkeypatch.setitem(ckan_config, options.WORKDAYS_OVERRIDE_FILE, str(path))
     app = apply_at(agency, freezer, "2026-12-14 02:00:00")
-    assert app["due_date"] == "2027-01-05"  # 1 January is a holiday now
+    assert app["due_date"] == "2027-01-05"  # the same day, known now
     assert app["due_date_provisional"] is False
 
 

@@ -298,13 +298,14 @@ class TestCommands:
                 "expired": 0, "reminders": 0, "overdue": 0, "requeued": 0}
 
     def _provisional(self, agency) -> dict:
-        """Filed on 15 December 2026: due in 2027, which the calendar does not
-        know: weekends only, so 5 January, provisional."""
+        """Filed on 15 December 2026: due in 2027, whose schedule the calendar
+        does not know: New Year's Day from the State Council's rules, make-up
+        days unknown, so 6 January, provisional."""
         workdays.reload_calendar()
         with freeze_time("2026-12-15 02:00:00"):
             application = apply(agency)
         assert (application["due_date"], application["due_date_provisional"]) == \
-            ("2027-01-05", True)
+            ("2027-01-06", True)
         return application
 
     def test_recompute_due(self, app, agency, command):
@@ -316,7 +317,7 @@ class TestCommands:
         assert "1 of 1 provisional due dates changed, 0 still provisional" in result.output
         model.Session.remove()
         stored = model.Session.get(Application, application["id"])
-        # 1 January 2027 is a holiday now: one working day later
+        # 2027 is known now: the same day, final
         assert (stored.due_date, stored.due_date_provisional) == (dt.date(2027, 1, 6), False)
 
     def test_the_calendar_update_recomputes_them(self, app, agency, command):
@@ -337,4 +338,4 @@ class TestCommands:
         assert result.exit_code == 0, result.output
         assert "0 of 1 provisional due dates changed, 1 still provisional" in result.output
         stored = model.Session.get(Application, application["id"])
-        assert (stored.due_date, stored.due_date_provisional) == (dt.date(2027, 1, 5), True)
+        assert (stored.due_date, stored.due_date_provisional) == (dt.date(2027, 1, 6), True)

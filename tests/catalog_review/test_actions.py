@@ -56,7 +56,8 @@ class TestChangeCreate:
         with freeze_time("2026-12-15 02:00:00"):
             change = call("govshare_catalog_change_create", agency.admin,
                           package_id=dataset["id"], kind="system", description="新系统上线")
-        assert change["due"] == "2027-01-05" and change["provisional"] is True
+        # New Year's Day 2027 from the State Council's rules; make-up days unknown
+        assert change["due"] == "2027-01-06" and change["provisional"] is True
 
     def test_the_deadline_counts_from_the_occurrence(self, agency):
         dataset = factories.Dataset(owner_org=agency.org["id"])
@@ -352,9 +353,9 @@ class TestUnansweredChanges:
 
     def test_provisional_across_the_unknown_year(self, agency, dataset):
         self.record(agency, dataset, "2026-12-15 02:00:00")
-        with freeze_time("2027-01-06 02:00:00"):
+        with freeze_time("2027-01-07 02:00:00"):
             entry = flagged(agency)["entry"]
-        assert entry["due"] == "2027-01-05" and entry["provisional"] is True
+        assert entry["due"] == "2027-01-06" and entry["provisional"] is True
         assert "provisional" in entry["reasons"][0]["message"]
 
     def test_marking_reviewed_answers_the_changes(self, agency, dataset):

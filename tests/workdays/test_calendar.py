@@ -9,8 +9,10 @@ schedules (as chinese-calendar 1.11.0 has them):
   make-up workdays.
 * New Year 2026: 1–3 January off, Sunday 4 January worked.
 
-2027 is not published: the tests that need a 2027 schedule write an
-override file of their own, with made-up days that say nothing of the real one.
+2027 is not published: its statutory holidays come from the State Council's
+rules (tests/workdays/test_rules.py), its make-up days are unknown, and the
+tests that need a whole 2027 schedule write an override file of their own,
+with made-up days that say nothing of the real one.
 """
 from __future__ import annotations
 
@@ -116,11 +118,12 @@ class TestIntoAnUnknownYear:
         assert calendar.add_workdays(D(2026, 12, 10), 15) == DueDate(D(2026, 12, 31), False)
 
     def test_a_deadline_in_2027_without_override_is_provisional(self, calendar):
-        # 11 December: the 15th working day would be 1 January 2027, and New
-        # Year's Day cannot be known: weekends only, provisional
-        assert calendar.add_workdays(D(2026, 12, 11), 15) == DueDate(D(2027, 1, 1), True)
-        # 15 December: 16–18, 21–25, 28–31 Dec (12), 1, 4, 5 Jan by weekends only
-        assert calendar.add_workdays(D(2026, 12, 15), 15) == DueDate(D(2027, 1, 5), True)
+        # 11 December: 14 working days to 31 December, New Year's Day is a
+        # statutory holiday (the rules), so Monday 4 January; provisional, as
+        # 2027's make-up days are not known
+        assert calendar.add_workdays(D(2026, 12, 11), 15) == DueDate(D(2027, 1, 4), True)
+        # 15 December: 16–18, 21–25, 28–31 Dec (12), 4, 5, 6 Jan
+        assert calendar.add_workdays(D(2026, 12, 15), 15) == DueDate(D(2027, 1, 6), True)
 
     def test_with_an_override_file_it_is_final(self, tmp_path):
         calendar = WorkdayCalendar.from_file(write(tmp_path, FICTIONAL_2027))
@@ -132,11 +135,12 @@ class TestIntoAnUnknownYear:
         assert calendar.is_workday(D(2027, 1, 9))
         assert calendar.add_workdays(D(2027, 1, 8), 1).date == D(2027, 1, 9)
 
-    def test_unknown_year_counts_weekends_only(self, calendar):
+    def test_unknown_year_counts_the_statutory_holidays(self, calendar):
         assert not calendar.knows(2027)
-        assert calendar.source_of(2027) is None
-        assert calendar.is_workday(D(2027, 1, 1))        # a Friday, by weekends only
+        assert calendar.source_of(2027) == "rules"
+        assert not calendar.is_workday(D(2027, 1, 1))    # a Friday, New Year's Day
         assert not calendar.is_workday(D(2027, 1, 2))    # Saturday
+        assert calendar.is_workday(D(2027, 1, 4))
         assert calendar.knows(2026) and calendar.source_of(2026) == "chinese-calendar"
 
     def test_years_before_chinese_calendar_are_unknown_too(self, calendar):
@@ -154,8 +158,8 @@ class TestIntoAnUnknownYear:
 
     def test_between_touching_an_unknown_year_is_provisional(self, calendar):
         count = calendar.workdays_between(D(2026, 12, 30), D(2027, 1, 4))
-        # 31 December, then 1 and 4 January by weekends only
-        assert count == 3 and count.provisional
+        # 31 December, then 4 January (1 January a statutory holiday)
+        assert count == 2 and count.provisional
         assert not calendar.workdays_between(D(2026, 12, 1), D(2026, 12, 31)).provisional
         # (a, b]: the 31st of December of a known year does not touch 2027
         assert not calendar.workdays_between(D(2026, 12, 30), D(2026, 12, 31)).provisional

@@ -68,7 +68,7 @@ class TestLoadedOncePerProcess:
         assert first is workdays.get_calendar()
         assert not first.knows(2027)
         assert "not found" in engine_log.text
-        assert workdays.add_workdays(D(2026, 12, 15), 15) == DueDate(D(2027, 1, 5), True)
+        assert workdays.add_workdays(D(2026, 12, 15), 15) == DueDate(D(2027, 1, 6), True)
 
         path.write_text(FICTIONAL_2027, encoding="utf-8")
         second = workdays.get_calendar()
@@ -147,7 +147,8 @@ class TestCommands:
         assert "Years from the override file: none" in result.output
         assert "2025: chinese-calendar" in result.output
         assert "2026: chinese-calendar" in result.output
-        assert "2027: UNKNOWN (weekends only; due dates are provisional)" in result.output
+        assert ("2027: holidays computed from the State Council's rules (make-up "
+                "workdays unknown; due dates are provisional)") in result.output
 
     def test_status_with_a_file_next_to_the_ini(self, run, tmp_path):
         (tmp_path / "workdays.yaml").write_text(FICTIONAL_2027, encoding="utf-8")
@@ -159,7 +160,7 @@ class TestCommands:
     def test_status_in_chinese_by_default(self, run):
         result = run("status", locale="zh_Hans_CN")
         assert result.exit_code == 0, result.output
-        assert "2027：未知" in result.output
+        assert "2027：按国务院放假规定推算法定节假日" in result.output
 
     def test_recompute_tells_the_subscribers(self, run, tmp_path):
         (tmp_path / "workdays.yaml").write_text(FICTIONAL_2027, encoding="utf-8")
@@ -209,7 +210,7 @@ class TestCommands:
         assert result.exit_code == 0, result.output
         assert result.output.strip().endswith("2026-10-10")
         result = run("due", "2026-12-11", "15")
-        assert "2027-01-01 (provisional" in result.output
+        assert "2027-01-04 (provisional" in result.output   # not New Year's Day
         result = run("due", "2026-13-01", "3")
         assert result.exit_code == 2
 

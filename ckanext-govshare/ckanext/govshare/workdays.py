@@ -11,12 +11,16 @@ make-up workdays) are on. GovShare counts them here and nowhere else:
   ``config/workdays.yaml`` in this repository) adds the years it does not know
   yet, or corrects one it does: a year present there, with its holidays and
   make-up workdays, is fully known and takes precedence;
-* a year known to neither is counted with weekends only. That never crashes,
-  and it is never silent: every result touching such a year is marked
-  ``provisional`` and a warning is logged (once per year per process), so
-  callers can store the flag and recompute when the calendar is updated
-  (``ckan govshare workdays recompute``, in :mod:`.workdays_cli`, sends
-  :data:`calendar_updated`).
+* a year known to neither has its statutory holidays computed from the
+  State Council's rules (:mod:`.workdays_rules`: New Year's Day, the Spring
+  Festival from the lunar calendar, Qingming from the solar term, …) and its
+  weekends off; only its make-up days (调休 weekend workdays, bridging days)
+  are unknown. Before 2000, where no rules are kept, it is counted with
+  weekends only. Either way that never crashes, and it is never silent: every
+  result touching such a year is marked ``provisional`` and a warning is
+  logged (once per year per process), so callers can store the flag and
+  recompute when the calendar is updated (``ckan govshare workdays
+  recompute``, in :mod:`.workdays_cli`, sends :data:`calendar_updated`).
 
 Counting convention: ``add_workdays(start, n)`` is the n-th working day
 *after* ``start`` (the day of submission or recording does not count), and
@@ -46,7 +50,7 @@ import chinese_calendar
 import yaml
 
 import ckan.plugins.toolkit as tk
-from ckanext.govshare import options
+from ckanext.govshare import options, workdays_rules
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,9 @@ _RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
 
 
 class DueDate(NamedTuple):
-    """A deadline: its day, and whether it depends on a year the calendar does
-    not know (counted with weekends only; recompute when the year is known)."""
+    """A deadline: its day, and whether it depends on a year whose schedule
+    the calendar does not know (its holidays from the rules, or weekends only;
+    recompute when the year is known)."""
 
     date: dt.date
     provisional: bool
@@ -72,7 +77,7 @@ class DueDate(NamedTuple):
 
 class WorkdayCount(int):
     """A number of working days that also says whether it is ``provisional``
-    (the span touched a year counted with weekends only). Behaves as an int."""
+    (the span touched a year whose schedule is not known). Behaves as an int."""
 
     provisional: bool
 
@@ -210,8 +215,8 @@ def load_overrides(path: str | os.PathLike[str]) -> dict[int, YearSchedule]:
 
 # ----------------------------------------------------------------- the calendar
 class _Year(NamedTuple):
-    known: bool
-    source: str | None           # "override", "chinese-calendar" or None
+    known: bool                  # the published schedule: not provisional
+    source: str | None           # "override", "chinese-calendar", "rules" or None
     flags: bytes                 # 1 = working day, indexed by day of year - 1
     cumulative: tuple[int, ...]  # cumulative[i] = working days in days 0..i-1
 
@@ -225,7 +230,8 @@ def _chinese_calendar_years() -> tuple[int, int]:
 
 class WorkdayCalendar:
     """Working days on the Chinese statutory calendar, from ``chinese-calendar``
-    overlaid by the operator's override years.
+    overlaid by the operator's override years; other years from the State
+    Council's holiday rules (provisional).
 
     :param overrides: year → :class:`YearSchedule`, e.g. from
         :func:`load_overrides`
@@ -254,10 +260,16 @@ class WorkdayCalendar:
         return _chinese_calendar_years()
 
     def source_of(self, year: int) -> str | None:
-        """``"override"``, ``"chinese-calendar"``, or None for an unknown year."""
+        """Where ``year``'s schedule comes from: ``"override"``,
+        ``"chinese-calendar"``, ``"rules"`` (statutory holidays computed from
+        the State Council's rules, make-up days unknown), or None (weekends
+        only)."""
         return self._year(year).source
 
     def knows(self, year: int) -> bool:
+        """Whether ``year``'s published schedule is known (from the override
+        file or chinese-calendar); dates depending on any other year, a year
+        computed from the rules included, are provisional."""
         return self._year(year).known
 
     def unknown_years(self, years: Iterable[int]) -> list[int]:
@@ -288,31 +300,39 @@ class WorkdayCalendar:
                 flags = bytes(1 if chinese_calendar.is_workday(day) else 0 for day in days)
                 source = "chinese-calendar"
             except NotImplementedError:
-                flags = bytes(1 if day.weekday() < 5 else 0 for day in days)
-                source = None
+                holidays = workdays_rules.statutory_holidays(year) or {}
+                flags = bytes(1 if day.weekday() < 5 and day not in holidays else 0
+                              for day in days)
+                source = "rules" if holidays else None
         cumulative = [0]
         for flag in flags:
             cumulative.append(cumulative[-1] + flag)
-        return _Year(source is not None, source, flags, tuple(cumulative))
+        return _Year(source in ("override", "chinese-calendar"), source, flags,
+                     tuple(cumulative))
 
     def _warn_unknown(self, year: int) -> None:
         if year in self._warned:
             return
         self._warned.add(year)
         first, last = self.package_years
+        counted = (
+            "counting its statutory holidays from the State Council's rules, "
+            "without its make-up workdays," if self.source_of(year) == "rules"
+            else "counting weekends only")
         log.warning(
             "Working-day calendar: %s is known neither to chinese-calendar "
-            "(%s–%s) nor to the override file %s; counting weekends only and "
-            "marking the dates that depend on it provisional. Add the year's "
-            "holidays and make-up workdays to the override file, then run "
+            "(%s–%s) nor to the override file %s; %s and marking the dates "
+            "that depend on it provisional. Add the year's holidays and "
+            "make-up workdays to the override file, then run "
             "`ckan govshare workdays recompute`.",
-            year, first, last, self.source or "(none)")
+            year, first, last, self.source or "(none)", counted)
 
     # --- days
     def is_workday(self, day: dt.date) -> bool:
         """Whether ``day`` is a working day. For a year the calendar does not
-        know this counts weekends only and logs a warning; check
-        :meth:`knows` (or use :meth:`add_workdays`, which reports it)."""
+        know this counts the statutory holidays from the rules (or weekends
+        only) and logs a warning; check :meth:`knows` (or use
+        :meth:`add_workdays`, which reports it)."""
         day = _as_date(day)
         table = self._year(day.year)
         if not table.known:
@@ -321,11 +341,14 @@ class WorkdayCalendar:
 
     def holiday_name(self, day: dt.date) -> str | None:
         """The holiday ``day`` belongs to, as chinese-calendar names it
-        (English), or ``"holiday"`` for an override year; None otherwise."""
+        (English, also for a year computed from the rules), or ``"holiday"``
+        for an override year; None otherwise."""
         day = _as_date(day)
         source = self.source_of(day.year)
         if source == "override":
             return "holiday" if day in self.overrides[day.year].holidays else None
+        if source == "rules":
+            return (workdays_rules.statutory_holidays(day.year) or {}).get(day)
         if source == "chinese-calendar":
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
             return name if on_holiday and name else None
@@ -333,7 +356,8 @@ class WorkdayCalendar:
 
     def add_workdays(self, start: dt.date, n: int) -> DueDate:
         """The ``n``-th working day after ``start`` (``start`` itself does not
-        count), provisional if a day counted lies in an unknown year."""
+        count), provisional if a day counted lies in a year whose schedule is
+        not known."""
         start = _as_date(start)
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a whole number of days, not {n!r}")
@@ -349,8 +373,8 @@ class WorkdayCalendar:
 
     def workdays_between(self, a: dt.date, b: dt.date) -> WorkdayCount:
         """Working days after ``a`` up to and including ``b`` (negative when
-        ``b`` is before ``a``), provisional if that span touches an unknown
-        year."""
+        ``b`` is before ``a``), provisional if that span touches a year whose
+        schedule is not known."""
         a, b = _as_date(a), _as_date(b)
         if b < a:
             count = self.workdays_between(b, a)

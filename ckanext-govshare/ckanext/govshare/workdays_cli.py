@@ -37,6 +37,9 @@ def status_lines(calendar: workdays.WorkdayCalendar, years: Iterable[int]) -> li
             text = tk._("{year}: override file")
         elif source == "chinese-calendar":
             text = tk._("{year}: chinese-calendar")
+        elif source == "rules":
+            text = tk._("{year}: holidays computed from the State Council's rules "
+                        "(make-up workdays unknown; due dates are provisional)")
         else:
             text = tk._("{year}: UNKNOWN (weekends only; due dates are provisional)")
         lines.append("  " + text.format(year=year))
@@ -56,7 +59,8 @@ def _years_around_today() -> range:
 
 @click.group("workdays", short_help="Working-day calendar")
 def cli() -> None:
-    """The working-day calendar: chinese-calendar plus the override file."""
+    """The working-day calendar: chinese-calendar plus the override file;
+    other years' statutory holidays from the State Council's rules."""
 
 
 @cli.command(short_help="Show which years the calendar knows")
@@ -105,6 +109,6 @@ def due(ctx: click.Context, start: dt.datetime, days: int) -> None:
         result = workdays.get_calendar().add_workdays(start.date(), days)
         line = result.date.isoformat()
         if result.provisional:
-            line += " " + tk._("(provisional: counted with weekends only for a "
-                               "year the calendar does not know)")
+            line += " " + tk._("(provisional: depends on a year whose official "
+                               "holiday schedule the calendar does not have)")
         click.echo(line)

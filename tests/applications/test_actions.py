@@ -11,7 +11,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
+from tests import profiles
 from tests import factories
 from tests.applications.conftest import application_data, approval_terms
 
@@ -305,6 +307,7 @@ class TestSupplementAndExtension:
         assert shown["state"] == "needs_supplement"
         assert shown["contact_phone"] == "13812345678"
 
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
     def test_extension_once_with_a_reason(self, agency, freezer):
         freezer.move_to("2026-11-02 02:00:00")
         app = apply(agency)

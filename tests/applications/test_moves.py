@@ -19,7 +19,9 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.applications import workflow as wf
+from tests import profiles
 from tests import factories
 from tests.applications.conftest import application_data, approval_terms, make_agency
 
@@ -137,6 +139,7 @@ def _allowed_roles():
                     yield state, move, role
 
 
+@pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
 @pytest.mark.usefixtures("with_plugins")
 @pytest.mark.parametrize("state,move,role", list(_allowed_roles()))
 def test_the_move_from_each_state(agency, state, move, role):

@@ -23,6 +23,7 @@ from ckanext.govshare import options
 from ckanext.govshare.applications import mail, notices
 from ckanext.govshare.applications.model import Application, Notice
 from ckanext.govshare.tiers import policy
+from tests import profiles
 from tests.applications.conftest import application_data, approval_terms
 
 PERSONAL = ("applicant@research.example", "13812345678")
@@ -207,6 +208,7 @@ class TestWhoIsTold:
         assert {m.kind for m in sent} == {"resubmitted"}
         assert_no_personal_data(sent)
 
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
     def test_an_extension_tells_the_applicant_the_new_due_date(self, app, agency,
                                                                mail_server):
         application = apply(agency)

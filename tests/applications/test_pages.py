@@ -19,7 +19,9 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import url_for
 from ckan.tests import helpers
 
+from ckanext.govshare import options
 from ckanext.govshare.applications.model import Application
+from tests import profiles
 from tests import factories
 from tests.applications.conftest import application_data, approval_terms
 
@@ -268,6 +270,7 @@ class TestApplicationPage:
         res = app.get(url, follow_redirects=False)
         assert res.status_code == 302 and "/user/login" in res.headers["Location"]
 
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
     def test_a_reviewer_sees_the_contact_details_and_the_decision_forms(self, app, agency):
         application = apply_by_action(agency)
         body = app.get(page_url(application), headers=auth(agency.editor)).body
@@ -370,6 +373,7 @@ class TestApplicationPage:
         assert 'data-state="withdrawn"' in res.body
         assert 'id="govshare-moves"' not in res.body
 
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
     def test_the_reviewer_extends_once(self, app, agency):
         application = apply_by_action(agency)
         res = app.post(move_url(application, "extend"), headers=auth(agency.editor),

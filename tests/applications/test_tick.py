@@ -19,6 +19,7 @@ from ckan.tests import helpers
 from ckanext.govshare import options, workdays
 from ckanext.govshare.applications.model import Application, Grant, Notice
 from ckanext.govshare.tiers import policy
+from tests import profiles
 from tests.applications.conftest import approval_terms
 from tests.applications.test_notifications import (  # noqa: F401 - fixtures
     MONDAY, apply, as_user, decide, mails, notice_rows, run_jobs,
@@ -123,6 +124,7 @@ class TestRemindersAndEscalation:
                 assert counts["reminders"] == 0 and sent == []
         assert [n.kind for n in notice_rows(application["id"])] == ["new", "reminder_1"]
 
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.EXTENSION)
     def test_a_new_due_date_gets_its_own_reminders(self, app, agency, mail_server):
         """An extension moves the due date: the reminders count again."""
         with freeze_time(MONDAY):

@@ -14,6 +14,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
+from tests import profiles
 from tests import factories
 from tests.catalog_review.conftest import as_user, catalogued
 
@@ -95,7 +96,7 @@ class TestChangeCreate:
             "Information system change of 2026-09-07, unanswered for 36 working days"
         assert dataset["id"]
 
-    @pytest.mark.ckan_config(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS, 3)
+    @pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.OTHER_NUMBERS)
     def test_the_number_of_days_is_configurable(self, agency):
         dataset = factories.Dataset(owner_org=agency.org["id"])
         with freeze_time("2026-09-30 02:00:00"):

@@ -11,6 +11,7 @@ from ckan.tests.helpers import call_action
 from ckanext.govshare import options
 from ckanext.govshare.portal import help as help_page
 
+from tests import profiles
 from tests import factories
 
 
@@ -40,8 +41,7 @@ def text(app, path: str) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.ckan_config(options.APPLICATION_ANSWER_WORKING_DAYS, 10)
-@pytest.mark.ckan_config(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS, 7)
+@pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.OTHER_NUMBERS)
 def test_help_reads_the_rules(app, sysadmin):
     body = text(app, "/help")
     for anchor in ("tiers", "apply", "deadlines", "labelling", "terms", "privacy", "contact"):
@@ -54,6 +54,13 @@ def test_help_reads_the_rules(app, sysadmin):
     assert "仅您本人、审核申请的部门和平台管理员可见" in body            # the default privacy text
     english = text(app, "/en/help")
     assert "within 10 working days" in english and "<dt>Open on conditions</dt>" in english
+
+
+def test_help_says_when_the_rules_provide_no_extension(app):
+    # qingyang-2021, the default: no extension
+    body = text(app, "/help")
+    assert "自申请提交之日起 15 个工作日内答复" in body
+    assert "延长期限" not in body and "规定不设延期答复" in body
 
 
 def test_a_sysadmin_rewrites_a_help_section(app, sysadmin, site_config):

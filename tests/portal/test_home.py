@@ -13,6 +13,7 @@ from ckan.tests.helpers import call_action
 from ckanext.govshare import options
 from ckanext.govshare.applications import deadline
 
+from tests import profiles
 from tests import factories
 
 #: downloads per dataset (through the real download route)
@@ -103,14 +104,14 @@ def test_lists_are_what_the_viewer_may_see(app, world):
     assert 'data-tier="closed"' not in member
 
 
-@pytest.mark.ckan_config(options.APPLICATION_ANSWER_WORKING_DAYS, 12)
-def test_the_steps_say_the_configured_answer_period(app, world):
-    assert deadline.answer_working_days() == 12
+@pytest.mark.ckan_config(options.JURISDICTION_PROFILE, profiles.OTHER_NUMBERS)
+def test_the_steps_say_the_profile_answer_period(app, world):
+    assert deadline.answer_working_days() == 10
     steps = section(home(app), "govshare-home-apply")
-    assert "数据提供部门在 12 个工作日内答复" in steps
+    assert "数据提供部门在 10 个工作日内答复" in steps
     assert "15" not in steps
     english = section(home(app, lang="/en"), "govshare-home-apply")
-    assert "within 12 working days" in english
+    assert "within 10 working days" in english
 
 
 def test_search_box_api_centre_and_no_placeholder(app, world):

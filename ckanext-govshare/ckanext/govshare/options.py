@@ -17,12 +17,15 @@ SEARCH_BATCH_SIZE = "ckanext.govshare.search.batch_size"
 SEARCH_SYNONYMS_FILE = "ckanext.govshare.search.synonyms_file"
 SEARCH_STOPWORDS_FILE = "ckanext.govshare.search.stopwords_file"
 
+# jurisdiction/
+JURISDICTION_PROFILE = "ckanext.govshare.jurisdiction.profile"
+JURISDICTION_PROFILES_DIR = "ckanext.govshare.jurisdiction.profiles_dir"
+
 # workdays.py
 WORKDAYS_OVERRIDE_FILE = "ckanext.govshare.workdays.override_file"
 WORKDAYS_TIMEZONE = "ckanext.govshare.workdays.timezone"
 
 # catalog_review/
-CATALOG_REVIEW_CHANGE_WORKING_DAYS = "ckanext.govshare.catalog_review.change_working_days"
 CATALOG_REVIEW_DATASET_TYPES = "ckanext.govshare.catalog_review.dataset_types"
 CATALOG_REVIEW_UPDATE_REMINDER_WORKING_DAYS = \
     "ckanext.govshare.catalog_review.update_reminder_working_days"
@@ -36,9 +39,6 @@ DCAT_PUBLISHER_URI = "ckanext.govshare.dcat.publisher_uri"
 DCAT_PUBLISHER_EMAIL = "ckanext.govshare.dcat.publisher_email"
 
 # applications/
-APPLICATION_ANSWER_WORKING_DAYS = "ckanext.govshare.application.answer_working_days"
-APPLICATION_MAX_EXTENSION_WORKING_DAYS = \
-    "ckanext.govshare.application.max_extension_working_days"
 APPLICATION_REMINDER_WORKING_DAYS = "ckanext.govshare.application.reminder_working_days"
 APPLICATION_MAX_TERM_MONTHS = "ckanext.govshare.application.max_term_months"
 APPLICATION_MAIL_ATTEMPTS = "ckanext.govshare.application.mail_attempts"

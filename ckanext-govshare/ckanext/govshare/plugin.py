@@ -44,6 +44,7 @@ from ckanext.govshare.dcat.logic import action as dcat_action
 from ckanext.govshare.dcat.logic import auth as dcat_auth
 from ckanext.govshare.logic import merged
 from ckanext.govshare.labelling import downloads as labelling_downloads
+from ckanext.govshare.jurisdiction import profile as jurisdiction_profile
 from ckanext.govshare.labelling import helpers as labelling_helpers
 from ckanext.govshare.labelling import views as labelling_views
 from ckanext.govshare.labelling.logic import action as labelling_action
@@ -169,6 +170,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # engine is in place before the first search call.
         search_backend.install(config)
         search_document.configure(config)
+        jurisdiction_profile.check()  # an unreadable profile stops the start
         application_grants.register()
         application_jobs.register()  # how its notices read in the message centre
         labelling_downloads.register()

@@ -1,6 +1,7 @@
-"""The 15-working-day rule: when an application is due, how many working days
-are left, whether it is overdue. Counted on the Chinese statutory calendar of
-:mod:`ckanext.govshare.workdays` in China time."""
+"""The answer period: when an application is due, how many working days are
+left, whether it is overdue. The numbers are the jurisdiction profile's
+(:mod:`ckanext.govshare.jurisdiction.profile`), counted on the Chinese
+statutory calendar of :mod:`ckanext.govshare.workdays` in China time."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,14 +11,64 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options, workdays
 from ckanext.govshare.applications import workflow
+from ckanext.govshare.jurisdiction import profile
 
 
-def answer_working_days() -> int:
-    return int(tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS))
+def answer_working_days(kind: str = profile.OPEN) -> int:
+    return int(profile.procedure(kind).answer_working_days.value)
 
 
-def max_extension_days() -> int:
-    return int(tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS))
+def max_extension_days(kind: str = profile.OPEN) -> int:
+    """Working days an answer period may be extended by, once (0: never)."""
+    return int(profile.procedure(kind).extension_working_days.value)
+
+
+def max_supplement_requests(kind: str = profile.OPEN) -> int:
+    return int(profile.procedure(kind).supplement_requests.value)
+
+
+def extension_refusal(extension_days: int | None, kind: str = profile.OPEN) -> str | None:
+    """Why the answer period cannot be extended, or None when it can."""
+    if not max_extension_days(kind):
+        return tk._("The rules of this jurisdiction provide no extension of the answer period")
+    if extension_days:
+        return tk._("The answer period of this application was already extended once")
+    return None
+
+
+def supplement_requests_made(application_id: str) -> int:
+    """How many times a supplement was asked for on an application."""
+    import ckan.model as model
+
+    from ckanext.govshare.applications.model import ApplicationEvent
+
+    return (model.Session.query(ApplicationEvent)
+            .filter(ApplicationEvent.application_id == application_id,
+                    ApplicationEvent.move == workflow.REQUEST_SUPPLEMENT).count())
+
+
+def refusal(application: Any, move_name: str) -> str | None:
+    """Why the jurisdiction's rules refuse ``move_name`` on this application
+    (no extension, or no further supplement), or None: one check for the
+    actions and for the moves a page offers."""
+    if move_name == workflow.EXTEND:
+        return extension_refusal(application.extension_days)
+    if move_name == workflow.REQUEST_SUPPLEMENT:
+        return supplement_refusal(supplement_requests_made(application.id))
+    return None
+
+
+def supplement_refusal(requests_made: int, kind: str = profile.OPEN) -> str | None:
+    """Why no further supplement may be asked for, or None when it may."""
+    allowed = max_supplement_requests(kind)
+    if requests_made >= allowed:
+        if not allowed:
+            return tk._("The rules of this jurisdiction provide no request for a supplement")
+        return tk.ungettext(
+            "A supplement may be asked for {n} time only: everything missing is asked "
+            "for at once", "A supplement may be asked for {n} times only", allowed
+        ).format(n=allowed)
+    return None
 
 
 def reminder_days() -> list[int]:

@@ -75,7 +75,7 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
         **deadline.clock(application.state, application.due_date,
                          application.due_date_provisional, today),
         "moves": [m.name for m in workflow.moves_for(application.state, roles)
-                  if not (m.name == workflow.EXTEND and application.extension_days)],
+                  if not deadline.refusal(application, m.name)],
     }
     if not access.may_see_personal_data(roles):
         for field in PERSONAL_FIELDS:

@@ -33,7 +33,7 @@ from ckan.lib.helpers import Page
 from ckan.types import Context
 
 from ckanext.govshare import options, workdays
-from ckanext.govshare.applications import dictization, workflow
+from ckanext.govshare.applications import deadline, dictization, workflow
 from ckanext.govshare.tiers import policy
 from ckanext.govshare.tiers import views as tier_views
 from ckanext.govshare import views_common
@@ -210,7 +210,7 @@ def apply(id: str) -> Any:
         "tier": tier, "resources": _resources(pkg_dict), "pending": pending,
         "data": data, "errors": errors, "error_summary": error_summary,
         "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
-        "answer_days": tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS),
+        "answer_days": deadline.answer_working_days(),
     }), status
 
 
@@ -273,7 +273,7 @@ def _render(application: dict[str, Any], *, form: Optional[str] = None,
         "error_summary": error_summary or {},
         "approve_defaults": approve_defaults, "materials": materials,
         "max_term_months": longest,
-        "max_extension_days": tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS),
+        "max_extension_days": deadline.max_extension_days(),
     })
 
 
@@ -438,8 +438,8 @@ def inbox(id: str) -> Any:
         "group_dict": org, "group_type": org.get("type", "organization"),
         "applications": listing, "page": pager, "state": state, "overdue": overdue,
         "states": workflow.STATES,
-        "answer_days": tk.config.get(options.APPLICATION_ANSWER_WORKING_DAYS),
-        "max_extension_days": tk.config.get(options.APPLICATION_MAX_EXTENSION_WORKING_DAYS),
+        "answer_days": deadline.answer_working_days(),
+        "max_extension_days": deadline.max_extension_days(),
     })
 
 

@@ -25,8 +25,9 @@ from typing import Any, Iterable
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import options, workdays
+from ckanext.govshare import workdays
 from ckanext.govshare.catalog_review.model import CatalogChange
+from ckanext.govshare.jurisdiction import profile
 
 
 def kind_label(kind: str) -> str:
@@ -78,8 +79,12 @@ def one_year_after(day: dt.date) -> dt.date:
 def change_due(change: CatalogChange) -> workdays.DueDate:
     """When the entry must have been updated for a recorded change: counted
     from the day it occurred, not the day it was recorded."""
-    days = tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS)
-    return workdays.add_workdays(change.occurred_on, days)
+    return workdays.add_workdays(change.occurred_on, change_working_days())
+
+
+def change_working_days() -> int:
+    """The jurisdiction profile's period for updating an entry after a change."""
+    return int(profile.current().catalog_change_working_days.value)
 
 
 def change_dict(change: CatalogChange, today: dt.date | None = None) -> dict[str, Any]:

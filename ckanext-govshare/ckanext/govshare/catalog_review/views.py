@@ -53,7 +53,7 @@ def review_page(id: str) -> Any:
         "listing": listing,
         "needs_review": [r for r in listing["results"] if r["needs_review"]],
         "pending": [r for r in listing["results"] if not r["needs_review"]],
-        "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
+        "change_days": review.change_working_days(),
     })
 
 
@@ -154,7 +154,7 @@ def changes(id: str) -> Any:
         "pkg_dict": pkg_dict, "pkg": pkg_dict, "dataset_type": pkg_dict["type"],
         "records": records, "can_record": can_record, "kinds": review.kind_options(),
         "data": data, "errors": errors, "error_summary": error_summary,
-        "change_days": tk.config.get(options.CATALOG_REVIEW_CHANGE_WORKING_DAYS),
+        "change_days": review.change_working_days(),
         "today": workdays.local_today().isoformat(),
     })
 

@@ -135,7 +135,7 @@ def _package(reference: str) -> model.Package:
 def govshare_application_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Apply for a conditionally open (有条件开放) dataset, all or some of its
     resources. The owning organization must answer within
-    ``ckanext.govshare.application.answer_working_days`` (15) working days.
+    jurisdiction profile's ``answer_working_days`` (15 in qingyang-2021).
 
     Any logged-in user.
 
@@ -356,6 +356,10 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     if decision == workflow.APPROVE:
         terms = validation.approval_terms(data.get("terms"), context)
     application, move, before = _move(context, data["id"], decision, data.get("reason"))
+    refused = deadline.refusal(application, decision)
+    if refused:
+        model.Session.rollback()
+        raise tk.ValidationError({"decision": [refused]})
     user = context_user(context)
     now = utcnow()
     application.state = move.target
@@ -481,9 +485,9 @@ def govshare_application_withdraw(context: Context, data_dict: DataDict) -> dict
 
 
 def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Extend the answer period once, by up to
-    ``ckanext.govshare.application.max_extension_working_days`` (15) working
-    days, with a reason; the applicant is told.
+    """Extend the answer period once, by up to the jurisdiction profile's
+    ``extension_working_days``, with a reason; the applicant is told. Refused
+    (409) where the profile provides no extension.
 
     Admins and editors of the dataset's organization, and sysadmins.
 
@@ -499,12 +503,14 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     """
     _refuse_own_case(context, data_dict.get("id"), workflow.EXTEND)
     tk.check_access("govshare_application_extend", context, data_dict)
+    if not deadline.max_extension_days():
+        raise tk.ValidationError({"days": [deadline.extension_refusal(None)]})
     data = _validate(data_dict, schema.application_extend_schema(), context)
     application, move, before = _move(context, data["id"], workflow.EXTEND, data["reason"])
-    if application.extension_days:
+    refused = deadline.refusal(application, workflow.EXTEND)
+    if refused:
         model.Session.rollback()
-        raise tk.ValidationError({"days": [tk._(
-            "The answer period of this application was already extended once")]})
+        raise tk.ValidationError({"days": [refused]})
     old_due = application.due_date
     due = workdays.add_workdays(old_due, data["days"]) if old_due else deadline.due_after(
         application.submitted_at, data["days"])

@@ -5,7 +5,7 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
 from ckanext.govshare import options
-from ckanext.govshare.applications import workflow
+from ckanext.govshare.applications import deadline, workflow
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
 from ckanext.govshare.catalog_review.logic.validators import max_length
@@ -107,7 +107,7 @@ def application_extend_schema(not_missing: Validator, not_empty: Validator,
     return {
         "id": [not_missing, not_empty, unicode_safe],
         "days": [not_missing, not_empty,
-                 v.int_between(1, options.APPLICATION_MAX_EXTENSION_WORKING_DAYS)],
+                 v.int_between(1, deadline.max_extension_days)],
         "reason": [not_missing, unicode_safe, strip_value, not_empty, max_length(4000)],
     }
 

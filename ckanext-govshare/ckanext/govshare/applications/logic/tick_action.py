@@ -37,7 +37,7 @@ def govshare_application_recompute_due(context: Context,
     """Count again, on the current working-day calendar, the due dates that
     were marked ``due_date_provisional`` (counted with weekends only for a
     year the calendar did not know) of applications waiting for an answer:
-    (re)submission day + ``ckanext.govshare.application.answer_working_days``
+    (re)submission day + the jurisdiction profile's ``answer_working_days``
     + any extension.
 
     Sysadmins only.

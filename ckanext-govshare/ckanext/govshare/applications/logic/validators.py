@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import missing
@@ -38,11 +38,12 @@ def accepted(value: Any) -> Any:
     return True
 
 
-def int_between(low: int, high_option: str) -> Validator:
-    """A whole number from ``low`` up to the configured ``high_option``."""
+def int_between(low: int, high_option: str | Callable[[], int]) -> Validator:
+    """A whole number from ``low`` up to the configured ``high_option`` (an
+    option's name, or a function giving the number)."""
 
     def validator(value: Any) -> Any:
-        high = int(tk.config.get(high_option))
+        high = int(high_option() if callable(high_option) else tk.config.get(high_option))
         try:
             number = int(str(value).strip())
         except (TypeError, ValueError):

@@ -1,0 +1,1 @@
+"""Jurisdiction profiles: the numbers and switches of the procedures."""

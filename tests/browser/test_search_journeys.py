@@ -76,3 +76,27 @@ def test_the_language_switcher_switches_to_english_and_back(open_visitor, phone)
     assert page.get_attribute("html", "lang") == "zh-Hans-CN"
     assert page.locator("label[for=field-order-by]").inner_text() == "排序"
     assert visitor.translate("Cancel") == "取消"
+
+
+def search_for(visitor, typed: str) -> str:
+    page = visitor.page
+    page.fill("#field-giant-search", typed)
+    with visitor.navigation():
+        page.press("#field-giant-search", "Enter")
+    return page.locator(".search-form h1, .search-form h2").first.inner_text().strip()
+
+
+@pytest.mark.usefixtures("catalog")
+@pytest.mark.parametrize("lang, phone, no_match", [
+    ("", False, "没有找到与“gama”相关的数据集；以下是“gamma”的 1 个数据集"),
+    ("en", False, 'No datasets found for "gama"; 1 dataset found for "gamma"'),
+    ("", True, "没有找到与“gama”相关的数据集；以下是“gamma”的 1 个数据集"),
+], ids=["zh", "en", "zh-phone"])
+def test_a_citizen_types_as_people_type(open_visitor, lang, phone, no_match):
+    """Chinese without spaces, with a word no title has (查询), finds the
+    line; a typo is searched as the catalog spells it, and the page says so."""
+    visitor = open_visitor(lang=lang, phone=phone).go("/dataset/")
+    search_for(visitor, "公交线路查询")
+    assert headings(visitor) == ["Alpha 公交线路"]
+    assert search_for(visitor, "gama") == no_match
+    assert headings(visitor) == ["Gamma 出租车泊位"]

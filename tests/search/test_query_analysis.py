@@ -18,7 +18,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare import options
 from ckanext.govshare.labelling.model import DownloadCount
-from ckanext.govshare.search import lexicon
+from ckanext.govshare.search import lexicon, popularity
 from tests import factories
 
 
@@ -180,6 +180,25 @@ class TestOrder:
         ckan_search.rebuild(older["id"])
         assert names(search("线路走向图")) == ["route-a", "route-b"]
         assert newer["id"]
+
+
+@pytest.mark.usefixtures("clean_queues")
+def test_downloads_re_rank_within_the_hour(app, catalog):
+    first = factories.Dataset(name="timetable-a", title="时刻表汇编",
+                              owner_org=catalog["stops"]["owner_org"])
+    second = factories.Dataset(name="timetable-b", title="时刻表汇编",
+                               owner_org=catalog["stops"]["owner_org"])
+    assert names(search("时刻表汇编")) == ["timetable-b", "timetable-a"]   # newest first
+    link = factories.Resource(package_id=first["id"], url="http://example.com/t.csv")
+    for _ in range(2):
+        app.get(f"/dataset/{first['id']}/resource/{link['id']}/download",
+                follow_redirects=False)
+    jobs = [j for j in helpers.call_action("job_list", queues=[popularity.QUEUE])
+            if first["id"] in j["title"]]
+    assert len(jobs) == 1                   # one re-index for both downloads
+    popularity.reindex(first["id"])         # what the worker runs
+    assert names(search("时刻表汇编")) == ["timetable-a", "timetable-b"]
+    assert second["id"]
 
 
 def test_synonym_file_format():

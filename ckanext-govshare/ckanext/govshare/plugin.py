@@ -78,6 +78,7 @@ from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.search import document as search_document
 from ckanext.govshare.search import helpers as search_helpers
+from ckanext.govshare.search import popularity as search_popularity
 from ckanext.govshare.search.logic import action as search_action
 from ckanext.govshare.supervision.logic import action as supervision_action
 from ckanext.govshare.supervision.logic import auth as supervision_auth
@@ -174,6 +175,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         application_grants.register()
         application_jobs.register()  # how its notices read in the message centre
         labelling_downloads.register()
+        search_popularity.register()  # downloads re-rank search results
 
     def update_config_schema(self, schema: Any) -> Any:
         # the Help page's sections a sysadmin writes at /ckan-admin/config

@@ -38,7 +38,8 @@ def ensure_database(name: str) -> None:
         if not cursor.fetchone():
             cursor.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
     conn.close()
-    ckan("db", "upgrade")
+    # migrations run as the database's owner role (ckanext.govshare.database.roles)
+    ckan("govshare", "db", "upgrade")
 
 
 def ckan(*args: str, check: bool = True) -> subprocess.CompletedProcess:

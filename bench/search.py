@@ -100,9 +100,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument("--redis-db", type=int, default=5)
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=5)
+    _env.use_database(DATABASE, redis_db=args.redis_db)
     _env.ensure_database(DATABASE)
     import psycopg2
 

@@ -1,12 +1,15 @@
 """``ckan govshare search``: a parallel re-index with a progress bar.
 
 CKAN's ``ckan search-index rebuild`` works with the embedded engine too; this
-command does the same indexing (CKAN's own ``rebuild`` on chunks of dataset
-ids, so documents are identical) in several worker processes, with bounded
-memory: each worker handles one chunk at a time and drops its session after.
+command does the same indexing (CKAN's own ``package_show`` and
+``index_package``, so documents are identical, with what they read fetched
+once per chunk of datasets: :mod:`.bulk`) in several worker processes, with
+bounded memory: each worker handles one chunk at a time and drops its
+session after.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -32,8 +35,10 @@ def _index_chunk(package_ids: list[str]) -> int:
     import ckan.lib.search as ckan_search
     import ckan.model as model
 
+    from ckanext.govshare.search import bulk
+
     try:
-        ckan_search.rebuild(package_ids=package_ids, defer_commit=True, quiet=True)
+        bulk.index_chunk(package_ids)
         ckan_search.commit()
     finally:
         model.Session.remove()
@@ -74,6 +79,13 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
     ids = _dataset_ids()
     chunks = [ids[i:i + chunk_size] for i in range(0, len(ids), chunk_size)]
     started = time.monotonic()
+    # jieba's dictionary, loaded once here, is shared by the forked workers;
+    # what is loaded by now is never garbage, and the collector need not
+    # walk it again in every worker (nor write to its pages)
+    from ckanext.govshare.search import analysis
+
+    analysis.segmenter()
+    gc.freeze()
     label = tk._("Indexing datasets")
     with click.progressbar(length=len(ids), label=label, show_pos=True,
                            show_eta=True) as bar:

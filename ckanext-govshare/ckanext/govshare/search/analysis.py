@@ -26,8 +26,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections import defaultdict
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 import snowballstemmer
 
@@ -102,9 +101,8 @@ def tokens(text: str, with_words: bool = True) -> Iterator[Token]:
             if offset + 1 < len(cjk):
                 yield Token(cjk[offset:offset + 2], position + offset, "bigram")
         if with_words and len(cjk) > 2:
-            for word, begin, _end in segmenter().tokenize(cjk, mode="search", HMM=False):
-                if len(word) > 2:
-                    yield Token(word, position + begin, "word")
+            for word, begin in _long_words(cjk):
+                yield Token(word, position + begin, "word")
         position += len(cjk)
 
 
@@ -131,83 +129,187 @@ def query_units(text: str) -> list[list[Token]]:
     return units
 
 
-_recent_long: dict[str, tuple[Token, ...]] = {}
+class Analysed(NamedTuple):
+    """A field value's tokens as a document vector needs them."""
+
+    #: (lexeme, offsets in token order), lexemes in order of first appearance
+    lexemes: tuple[tuple[str, tuple[int, ...]], ...]
+    #: the largest offset, -1 when the value has no token
+    last: int
 
 
-def analyse(text: str) -> tuple[Token, ...]:
-    """All tokens of a field value.
+def analyse(text: str) -> Analysed:
+    """All tokens of a field value, grouped by lexeme.
 
-    Short values (tags, names, formats) recur across documents and are cached;
-    long ones are kept only briefly, since a document analyses each value
-    twice (the catch-all vector and the field's own).
+    Short values (tags, names, formats, titles) recur across documents and
+    are cached.
     """
     if len(text) <= 64:
         return _analyse_short(text)
-    cached = _recent_long.get(text)
-    if cached is None:
-        if len(_recent_long) >= 64:
-            _recent_long.clear()
-        cached = _recent_long[text] = tuple(tokens(text))
-    return cached
+    return _analysed(text)
+
+
+def _analysed(text: str) -> Analysed:
+    """:func:`tokens`, grouped: the same lexemes at the same offsets, met in
+    the same order."""
+    grouped: dict[str, list[int]] = {}
+
+    def put(lexeme: str, offset: int) -> None:
+        offsets = grouped.get(lexeme)
+        if offsets is None:
+            grouped[lexeme] = [offset]
+        else:
+            offsets.append(offset)
+
+    position = 0
+    for match in _TOKEN_RE.finditer(normalise(text)):
+        cjk, latin = match.groups()
+        if latin:
+            put(stem(latin.lower()), position)
+            position += 1
+            continue
+        size = len(cjk)
+        for offset in range(size - 1):
+            put(cjk[offset], position + offset)
+            put(cjk[offset:offset + 2], position + offset)
+        put(cjk[-1], position + size - 1)
+        if size > 2:
+            for word, begin in _long_words(cjk):
+                put(word, position + begin)
+        position += size
+    return Analysed(tuple((lexeme, tuple(offsets)) for lexeme, offsets in grouped.items()),
+                    position - 1)
 
 
 @functools.lru_cache(maxsize=65_536)
-def _analyse_short(text: str) -> tuple[Token, ...]:
-    return tuple(tokens(text))
+def _long_words(run: str) -> tuple[tuple[str, int], ...]:
+    """jieba's words of three characters or more in a run of Chinese, with
+    their offsets. Runs recur (a department's boilerplate, place names), and
+    jieba's dictionary is never changed, so they are cached."""
+    return tuple((word, begin) for word, begin, _end in segmenter().tokenize(
+        run, mode="search", HMM=False) if len(word) > 2)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _analyse_short(text: str) -> Analysed:
+    return _analysed(text)
 
 
 def has_cjk(text: str) -> bool:
     return bool(_CJK_RE.search(text))
 
 
+def ranked(lexeme: str) -> bool:
+    """Whether ranking reads this lexeme: bigrams, words and Latin stems are,
+    single Chinese characters are not."""
+    return len(lexeme) > 1 or not _CJK_RE.match(lexeme)
+
+
 FieldPositions = dict[str, list[int]]
+#: lexeme -> its positions as tsvector text (``3,7``, weighted ``3A,7A``)
+PositionsText = dict[str, str]
 
 
 class VectorBuilder:
     """Accumulates weighted tokens of several fields into one tsvector literal.
 
     Fields occupy separate position ranges (``GAP`` apart), so a position
-    never carries two weights.
+    never carries two weights. Positions are kept as text, each field's
+    joined once (:func:`positions_text`, :func:`weighted`).
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, list[str]] = defaultdict(list)
+        self._entries: dict[str, list[str]] = {}
         self._next = 1
 
-    def add(self, values: Iterable[str], weight: str = "D") -> FieldPositions:
-        """Add a field's values; return its lexemes' positions (for its own vector)."""
-        positions: FieldPositions = defaultdict(list)
+    def place(self, values: Iterable[str]) -> FieldPositions:
+        """A field's lexemes' positions in this vector (not yet added)."""
+        positions: FieldPositions = {}
+        next_position = self._next
         for value in values:
             if not value:
                 continue
-            base = self._next
-            last = -1
-            for lexeme, offset, _kind in analyse(value):
-                positions[lexeme].append(min(base + offset, MAX_POSITION))
-                if offset > last:
-                    last = offset
-            self._next = min(base + last + 1 + GAP, MAX_POSITION)
+            base = next_position
+            analysed = analyse(value)
+            clamp = base + analysed.last > MAX_POSITION
+            for lexeme, offsets in analysed.lexemes:
+                places = positions.get(lexeme)
+                if places is None:
+                    places = positions[lexeme] = []
+                if clamp:
+                    places.extend([min(base + offset, MAX_POSITION) for offset in offsets])
+                else:
+                    places.extend([base + offset for offset in offsets])
+            next_position = min(base + analysed.last + 1 + GAP, MAX_POSITION)
+        self._next = next_position
+        return positions
+
+    def add(self, values: Iterable[str], weight: str = "D") -> FieldPositions:
+        """Add a field's values; return its lexemes' positions (for its own vector)."""
+        positions = self.place(values)
         self.merge(positions, weight)
         return positions
 
     def merge(self, positions: FieldPositions, weight: str) -> None:
         """Add positions already placed by another builder."""
-        suffix = "" if weight == "D" else weight
-        for lexeme, places in positions.items():
-            self._entries[lexeme].extend(f"{p}{suffix}" for p in places)
+        self.extend(weighted(positions_text(positions), weight))
+
+    def extend(self, texts: PositionsText) -> None:
+        """Add positions already placed, as text (:func:`weighted`)."""
+        entries = self._entries
+        for lexeme, text in texts.items():
+            known = entries.get(lexeme)
+            if known is None:
+                entries[lexeme] = [text]
+            else:
+                known.append(text)
 
     def literal(self) -> str:
-        return render(self._entries)
+        return " ".join(
+            quote_lexeme(lexeme) + ":" + _capped(texts[0] if len(texts) == 1 else ",".join(texts))
+            for lexeme, texts in self._entries.items() if _keep(lexeme))
 
     def __bool__(self) -> bool:
         return bool(self._entries)
 
 
-def render(entries: dict[str, list[Any]]) -> str:
+def positions_text(positions: FieldPositions) -> PositionsText:
+    return {lexeme: ",".join(map(str, places)) for lexeme, places in positions.items()}
+
+
+def weighted(texts: PositionsText, weight: str) -> PositionsText:
+    """Positions as text with their weight (none is written for D)."""
+    if weight == "D":
+        return texts
+    return {lexeme: text.replace(",", weight + ",") + weight for lexeme, text in texts.items()}
+
+
+#: a lexeme this long or shorter is never over MAX_LEXEME_BYTES in UTF-8
+_SURELY_SHORT = MAX_LEXEME_BYTES // 4
+#: positions as text shorter than this are surely fewer than the maximum
+_SURELY_FEW = 2 * MAX_POSITIONS_PER_LEXEME
+
+
+def _keep(lexeme: str) -> bool:
+    return len(lexeme) <= _SURELY_SHORT or len(lexeme.encode()) <= MAX_LEXEME_BYTES
+
+
+def _capped(text: str) -> str:
+    """The first ``MAX_POSITIONS_PER_LEXEME`` positions of ``text``."""
+    if len(text) < _SURELY_FEW or text.count(",") < MAX_POSITIONS_PER_LEXEME:
+        return text
+    return ",".join(text.split(",")[:MAX_POSITIONS_PER_LEXEME])
+
+
+def render_text(texts: PositionsText) -> str:
+    """A tsvector literal of positions as text."""
+    return " ".join(quote_lexeme(lexeme) + ":" + _capped(text)
+                    for lexeme, text in texts.items() if _keep(lexeme))
+
+
+def render(entries: FieldPositions) -> str:
     """A tsvector literal; PostgreSQL sorts and de-duplicates positions itself."""
-    return " ".join(
-        f"{quote_lexeme(lexeme)}:{','.join(map(str, places[:MAX_POSITIONS_PER_LEXEME]))}"
-        for lexeme, places in entries.items() if len(lexeme.encode()) <= MAX_LEXEME_BYTES)
+    return render_text(positions_text(entries))
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -117,12 +117,19 @@ class PreparedDoc:
                 f"{doc['id']}{doc.get('site_id', '')}".encode()).hexdigest()
         self.index_id = str(doc["index_id"])
         field_values: dict[str, list[str]] = {}
+        dates: dict[str, datetime.datetime] = {}  # each date's normal form, read
         for name, value in doc.items():
             if name in kinds.BIG_FIELDS:
                 continue
             values = kinds.values_of(value)
             if kinds.is_date(name):
-                values = [v for v in (kinds.normalise_date(x) for x in values) if v]
+                normal = []
+                for text in values:
+                    parsed = kinds.parse_date(text)
+                    if parsed is not None:
+                        normal.append(kinds.date_text(parsed))
+                        dates[normal[-1]] = parsed
+                values = normal
             if values:
                 field_values[name] = values
         self.fields = field_values
@@ -133,7 +140,7 @@ class PreparedDoc:
 
         def date(name: str) -> datetime.datetime | None:
             value = first(name)
-            return kinds.parse_date(value) if value else None
+            return (dates.get(value) or kinds.parse_date(value)) if value else None
 
         self.columns = (
             self.index_id, first("id") or "", first("name"), first("site_id"),
@@ -147,14 +154,21 @@ class PreparedDoc:
         rank_vector = analysis.VectorBuilder()
         per_field = {}
         for name, weight in kinds.text_weights(doc):
-            positions = vector.add(kinds.values_of(doc[name]), weight)
+            # the values as indexed (a date field keeps its text here)
+            values = kinds.values_of(doc[name]) if kinds.is_date(name) \
+                else field_values.get(name, ())
+            positions = vector.place(values)
+            if not positions:
+                continue
+            texts = analysis.positions_text(positions)
+            labelled = analysis.weighted(texts, weight)
+            vector.extend(labelled)
             if weight in kinds.RANK_WEIGHTS:
                 # ranking reads bigrams, words and Latin stems, never single characters
-                rank_vector.merge({lexeme: places for lexeme, places in positions.items()
-                                   if len(lexeme) > 1 or not analysis.has_cjk(lexeme)},
-                                  weight)
-            if kinds.is_text(name) and name != "text" and positions:
-                per_field[name] = analysis.render(positions)
+                rank_vector.extend({lexeme: text for lexeme, text in labelled.items()
+                                    if analysis.ranked(lexeme)})
+            if kinds.is_text(name) and name != "text":
+                per_field[name] = analysis.render_text(texts)
         for name in doc:
             if kinds.is_text(name) and name != "text" and name not in per_field:
                 # text fields Solr does not copy into ``text`` (author_email ...)

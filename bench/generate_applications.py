@@ -19,6 +19,12 @@ its events, its grant, its notices), relative to today:
 * events: submit, the decision or other steps (~2.2 per application);
   notices: one ``new`` per application and one per decision, all sent.
 
+With ``states=["submitted"]`` every application is open (the recompute's
+figure: 100,000 open cases). Due dates are marked provisional when they
+depend on a year the calendar does not know, decisions carry the whole wait
+(``wait_working_days``), so that a recompute of the generated rows finds
+them as the actions would have stored them.
+
 Organizations get applications unevenly (the busiest about 15 %), as a city's
 transport or health agency would. Deterministic for a given seed and day.
 """
@@ -79,12 +85,16 @@ def _weights(n: int) -> list[float]:
 def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
              datasets: Sequence[tuple[str, str]], applicants: Sequence[str],
              days: Days, now: dt.datetime, answer_days: int = 15,
-             seed: int = 20261121, progress=print) -> dict[str, int]:
+             seed: int = 20261121, progress=print, states: Sequence[str] | None = None,
+             knows: Callable[[int], bool] = lambda year: True) -> dict[str, int]:
     """Write ``count`` applications (the tables must be empty).
 
     :param orgs: (organization id, its reviewer's user id)
     :param datasets: (dataset id, owning organization id)
     :param applicants: user ids
+    :param states: the states to draw from (default: the mix above)
+    :param knows: whether the calendar knows a year (else its dates are
+        provisional)
     :returns: how many of each state were written
     """
     rng = random.Random(seed)
@@ -96,9 +106,9 @@ def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
     weights = _weights(len(org_ids))
     t = days.t
     pending_pairs: set[tuple[str, str]] = set()
-    states = (["submitted"] * 150 + ["needs_supplement"] * 50 + ["approved"] * 500
-              + ["rejected"] * 200 + ["withdrawn"] * 50 + ["expired"] * 30
-              + ["revoked"] * 20)
+    states = list(states or (
+        ["submitted"] * 150 + ["needs_supplement"] * 50 + ["approved"] * 500
+        + ["rejected"] * 200 + ["withdrawn"] * 50 + ["expired"] * 30 + ["revoked"] * 20))
     expiring_now = 1000
     counts: dict[str, int] = {}
     batch = 10_000
@@ -110,7 +120,7 @@ def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
                    "contact_phone", "terms_accepted_at", "state", "created_at",
                    "submitted_at", "due_date", "due_date_provisional", "extension_days",
                    "decided_at", "decided_by", "answer_working_days", "answered_late",
-                   "reason", "terms", "modified_at"]
+                   "wait_working_days", "reason", "terms", "modified_at"]
     grant_columns = ["id", "application_id", "user_id", "package_id", "owner_org",
                      "resource_ids", "valid_from", "valid_until", "state", "ended_at",
                      "ended_by", "end_reason"]
@@ -130,7 +140,7 @@ def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
             app_id = str(uuid.UUID(int=rng.getrandbits(128)))
             review = reviewer[org_id]
             due: dt.date | None
-            decided_at = decided_by = answer = late = reason = terms = None
+            decided_at = decided_by = answer = late = wait = reason = terms = None
             extension = 0
             created_index = None
             if state == "submitted":
@@ -161,8 +171,12 @@ def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
                 late = answer > answer_days
                 decided_at = days.at(i + answer, rng)
                 decided_by = review
+            if answer is not None:
+                wait = answer + (i - created_index if created_index else 0)
             submitted_at = days.at(i, rng)
             created_at = days.at(created_index, rng) if created_index else submitted_at
+            provisional = due is not None and not all(
+                knows(year) for year in range(days.day(i).year, due.year + 1))
             if state == "rejected":
                 reason = rng.choice(REJECT_REASONS)
             term_months = rng.choice([3, 6, 12, 12, 24])
@@ -201,7 +215,7 @@ def generate(conn, count: int, *, orgs: Sequence[tuple[str, str]],
                 "organization" if n % 3 else "person", f"申请单位{n % 997}",
                 None if n % 3 == 0 else "12330100MB1A2B3C4D", f"applicant{n}@example.com",
                 f"138{n % 10**8:08d}", created_at, state, created_at, submitted_at, due,
-                False, extension, decided_at, decided_by, answer, late, reason,
+                provisional, extension, decided_at, decided_by, answer, late, wait, reason,
                 json.dumps(terms, ensure_ascii=False) if terms else None, modified))
 
             def event(at, actor, move, source, target, reason=None, terms=None,

@@ -1,6 +1,7 @@
 """The tick (``ckan govshare applications tick``, cron): reminders 5 and 1
 working days before the due date, overdue escalation, expiry of grants, and
-recomputing provisional due dates, with a frozen clock."""
+recomputing due dates (tests/applications/test_recompute.py has the rest),
+with a frozen clock."""
 from __future__ import annotations
 
 import datetime as dt
@@ -316,7 +317,8 @@ class TestCommands:
         with freeze_time("2026-12-20 02:00:00"):
             result = command("applications", "recompute-due")
         assert result.exit_code == 0, result.output
-        assert "1 of 1 provisional due dates changed, 0 still provisional" in result.output
+        assert ("1 of 1 due dates changed, 0 open and still provisional; 0 of 0 answers "
+                "changed") in result.output
         model.Session.remove()
         stored = model.Session.get(Application, application["id"])
         # 2027 is known now: the same day, final
@@ -328,8 +330,8 @@ class TestCommands:
         with freeze_time("2026-12-20 02:00:00"):
             result = command("workdays", "recompute")
         assert result.exit_code == 0, result.output
-        assert ("recompute_application_due_dates: 1 of 1 provisional due dates changed, "
-                "0 still provisional") in result.output
+        assert ("recompute_application_due_dates: 1 of 1 due dates changed, 0 open and "
+                "still provisional; 0 of 0 answers changed") in result.output
         model.Session.remove()
         stored = model.Session.get(Application, application["id"])
         assert (stored.due_date, stored.due_date_provisional) == (dt.date(2027, 1, 6), False)
@@ -338,6 +340,7 @@ class TestCommands:
         application = self._provisional(agency)
         result = command("applications", "recompute-due")
         assert result.exit_code == 0, result.output
-        assert "0 of 1 provisional due dates changed, 1 still provisional" in result.output
+        assert ("0 of 1 due dates changed, 1 open and still provisional; 0 of 0 answers "
+                "changed") in result.output
         stored = model.Session.get(Application, application["id"])
         assert (stored.due_date, stored.due_date_provisional) == (dt.date(2027, 1, 6), True)

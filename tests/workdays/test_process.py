@@ -179,12 +179,13 @@ class TestCommands:
         assert len(calls) == 1 and calls[0].knows(2027)
         assert "recompute_due_dates: 3 due dates recomputed" in result.output
 
+    @pytest.mark.usefixtures("clean_db")
     def test_recompute_reaches_the_applications(self, run):
         """The applications capability subscribes (ISignal): with no stored
         application it says there was nothing to change."""
         result = run("recompute")
         assert result.exit_code == 0, result.output
-        assert ("recompute_application_due_dates: 0 of 0 provisional due dates changed"
+        assert ("recompute_application_due_dates: 0 of 0 due dates changed"
                 in result.output)
 
     def test_recompute_refuses_a_broken_file(self, run, tmp_path):

@@ -57,11 +57,11 @@ log = logging.getLogger(__name__)
 
 #: Sent by ``ckan govshare workdays recompute`` with the freshly loaded
 #: :class:`WorkdayCalendar` as sender. Subscribers (through ``ISignal``)
-#: recompute the provisional dates they stored and return a short report
+#: recompute the dates they stored and return a short report
 #: (for example the number of dates changed), which the command prints.
 calendar_updated = tk.signals.ckanext.signal(
     "govshare_workdays_calendar_updated",
-    "the working-day calendar changed: recompute provisional dates")
+    "the working-day calendar changed: recompute the stored dates")
 
 _RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
 

@@ -76,13 +76,13 @@ def status(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
-@cli.command(short_help="Re-read the calendar, recompute provisional dates")
+@cli.command(short_help="Re-read the calendar, recompute the stored dates")
 @click.pass_context
 def recompute(ctx: click.Context) -> None:
     """Re-read the override file, report the years known and unknown, and ask
-    every subscriber of the calendar-updated signal to recompute the
-    provisional due dates it stored. Fails, recomputing nothing, when the
-    override file is not usable."""
+    every subscriber of the calendar-updated signal to recompute the due
+    dates it stored. Fails, recomputing nothing, when the override file is
+    not usable."""
     with _request_context(ctx):
         calendar = workdays.reload_calendar()
         for line in status_lines(calendar, _years_around_today()):

@@ -6,7 +6,7 @@
     # retry failed mails (idempotent)
     */10 * * * *  ckan -c /etc/ckan/production.ini govshare applications tick
 
-    # after the working-day calendar learned a year (``ckan govshare workdays
+    # after the working-day calendar changed (``ckan govshare workdays
     # recompute`` does this too, through the calendar-updated signal)
     ckan -c /etc/ckan/production.ini govshare applications recompute-due
 
@@ -58,12 +58,12 @@ def tick(ctx: click.Context, as_json: bool) -> None:
 
 
 @applications.command("recompute-due",
-                      short_help="Recompute provisional due dates on the current calendar")
+                      short_help="Recompute due dates on the current calendar")
 @click.pass_context
 def recompute_due(ctx: click.Context) -> None:
-    """Count again the due dates marked provisional (a year the working-day
-    calendar did not know) of the applications waiting for an answer, and
-    print how many changed."""
+    """Count every application's due date again from its events on the
+    current working-day calendar, and whether each decision was on time,
+    and print how many changed."""
     with _request_context(ctx):
         result = tk.get_action("govshare_application_recompute_due")(_site_context(), {})
         click.echo(summary(result))
@@ -71,5 +71,6 @@ def recompute_due(ctx: click.Context) -> None:
 
 def summary(result: dict[str, int]) -> str:
     """One line about a recomputation (the command and the signal print it)."""
-    return tk._("{changed} of {checked} provisional due dates changed, "
-                "{provisional} still provisional").format(**result)
+    return tk._("{changed} of {checked} due dates changed, {provisional} open and still "
+                "provisional; {answers_changed} of {answered} answers changed (on time or "
+                "late, working days)").format(**result)

@@ -4,8 +4,9 @@ left, whether it is overdue. The numbers are the jurisdiction profile's
 statutory calendar of :mod:`ckanext.govshare.workdays` in China time."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any, Optional
+from typing import Any, Iterable, NamedTuple, Optional
 
 import ckan.plugins.toolkit as tk
 
@@ -82,6 +83,102 @@ def due_after(submitted_at: dt.datetime, extension_days: int = 0) -> workdays.Du
     extension."""
     return workdays.add_workdays(workdays.local_date(submitted_at),
                                  answer_working_days() + extension_days)
+
+
+# ------------------------------------------------------ from the event history
+#: the moves that set an application's clock (:func:`replay` reads no other)
+CLOCK_MOVES = (workflow.SUBMIT, workflow.SUPPLEMENT, workflow.REQUEST_SUPPLEMENT,
+               workflow.EXTEND, workflow.APPROVE, workflow.REJECT)
+
+
+class Step(NamedTuple):
+    """One event of an application, as far as its clock is concerned."""
+
+    move: str
+    #: when (naive UTC, as stored)
+    at: dt.datetime
+    #: the answer period a (re)submission was given (None: recorded before
+    #: events said; the profile's), or the working days an extension added
+    days: Optional[int] = None
+
+
+@dataclasses.dataclass
+class History:
+    """What an application's events say about its clock, in China days."""
+
+    #: the first submission
+    first_submitted: Optional[dt.date] = None
+    #: the last (re)submission before the decision: the answer period's start
+    submitted: Optional[dt.date] = None
+    #: the working days that submission was given to be answered in
+    period: int = 0
+    #: the extensions granted *after* that submission (a supplement starts a
+    #: fresh period without them)
+    extension_days: int = 0
+    #: a due date stands (False before any submission and while a supplement
+    #: is awaited)
+    running: bool = False
+    #: the decision's day (approved or rejected)
+    decided: Optional[dt.date] = None
+
+
+def replay(steps: Iterable[Step]) -> History:
+    """The clock of an application from its events in order (``seq``).
+
+    The due date is the last (re)submission day + that submission's answer
+    period + the extensions granted after it (:func:`due_of`); a request for
+    a supplement stops the clock, the supplement starts a full period, the
+    decision fixes it. Moves outside :data:`CLOCK_MOVES` change nothing."""
+    history = History()
+    for step in steps:
+        if history.decided is not None:
+            break
+        if step.move in (workflow.SUBMIT, workflow.SUPPLEMENT):
+            day = workdays.local_date(step.at)
+            if history.first_submitted is None:
+                history.first_submitted = day
+            history.submitted, history.running = day, True
+            history.period = answer_working_days() if step.days is None else int(step.days)
+            history.extension_days = 0
+        elif step.move == workflow.REQUEST_SUPPLEMENT:
+            history.running = False
+        elif step.move == workflow.EXTEND:
+            history.extension_days += int(step.days or 0)
+        elif step.move in (workflow.APPROVE, workflow.REJECT):
+            history.decided = workdays.local_date(step.at)
+    return history
+
+
+def due_of(history: History, calendar: Optional[workdays.WorkdayCalendar] = None
+           ) -> Optional[workdays.DueDate]:
+    """The due date ``history`` gives on ``calendar`` (default: the
+    process's), or None while no answer period runs."""
+    if not history.running or history.submitted is None:
+        return None
+    return (calendar or workdays.get_calendar()).add_workdays(
+        history.submitted, history.period + history.extension_days)
+
+
+class Answer(NamedTuple):
+    """What the report counts of a decision."""
+
+    #: working days from the last complete (re)submission to the decision
+    working_days: int
+    #: decided after the due date
+    late: bool
+    #: working days from the first submission to the decision: the whole
+    #: wait, supplement rounds included
+    wait_working_days: int
+
+
+def answer(first_submitted: dt.date, submitted: dt.date, due_date: Optional[dt.date],
+           decided: dt.date, calendar: Optional[workdays.WorkdayCalendar] = None) -> Answer:
+    """The figures of a decision taken on ``decided`` (China days), for the
+    decision itself and for recomputing it on a changed calendar."""
+    calendar = calendar or workdays.get_calendar()
+    return Answer(int(calendar.workdays_between(submitted, decided)),
+                  bool(due_date is not None and decided > due_date),
+                  int(calendar.workdays_between(first_submitted, decided)))
 
 
 def working_days_left(due_date: Optional[dt.date], today: Optional[dt.date] = None

@@ -72,6 +72,7 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
         "terms": application.terms,
         "answer_working_days": application.answer_working_days,
         "answered_late": application.answered_late,
+        "wait_working_days": application.wait_working_days,
         **deadline.clock(application.state, application.due_date,
                          application.due_date_provisional, today),
         "moves": [m.name for m in workflow.moves_for(application.state, roles)

@@ -75,6 +75,9 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     #: working days from the last submission to the answer (for the report)
     answer_working_days: Mapped[Optional[int]] = sa.Column(sa.Integer)
     answered_late: Mapped[Optional[bool]] = sa.Column(sa.Boolean)
+    #: working days from the first submission to the answer: the whole wait,
+    #: supplement rounds included (for the report)
+    wait_working_days: Mapped[Optional[int]] = sa.Column(sa.Integer)
     reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     basis: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)

@@ -1,8 +1,9 @@
 """Signal subscriptions of the applications (``ISignal``).
 
 When ``ckan govshare workdays recompute`` has read an updated working-day
-calendar it sends ``govshare_workdays_calendar_updated``; the due dates that
-were provisional are then counted again and the command prints the result.
+calendar it sends ``govshare_workdays_calendar_updated``; the applications'
+due dates (and whether their answers were on time) are then counted again
+from their events and the command prints the result.
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 def recompute_application_due_dates(sender: Any, **kwargs: Any) -> str:
-    """Count the provisional due dates of open applications again (through
-    the ``govshare_application_recompute_due`` action, as the site user)."""
+    """Count the applications' due dates again (through the
+    ``govshare_application_recompute_due`` action, as the site user)."""
     from ckanext.govshare.applications.cli import summary
 
     try:
@@ -28,7 +29,7 @@ def recompute_application_due_dates(sender: Any, **kwargs: Any) -> str:
             {"user": site_user["name"]}, {})
     except Exception as error:  # the other subscribers still get their turn
         model.Session.rollback()
-        log.exception("Recomputing the applications' provisional due dates failed")
+        log.exception("Recomputing the applications' due dates failed")
         return tk._("FAILED: {error}").format(error=error)
     return summary(result)
 

@@ -30,9 +30,8 @@ lets each reminder and overdue notice be written once, expired grants are
 no longer active, and a transaction-level advisory lock keeps two ticks from
 running at once.
 
-:func:`recompute_provisional_due_dates` is the other clock job: when the
-working-day calendar learns a year, due dates that were counted with weekends
-only are counted again.
+The other clock job, counting due dates again when the working-day calendar
+changes, is :mod:`.recompute`.
 """
 from __future__ import annotations
 
@@ -199,35 +198,3 @@ def tick(now: Optional[dt.datetime] = None, *, commit: bool = True) -> dict[str,
     log.info("Applications tick: %s", counts)
     return counts
 
-
-# ---------------------------------------------------------------- due dates
-def recompute_provisional_due_dates() -> dict[str, int]:
-    """Count again, on the current working-day calendar, the due dates of
-    applications waiting for an answer that were marked provisional:
-    (re)submission day + ``answer_working_days`` + any extension. Does not
-    commit.
-
-    :returns: ``checked`` (provisional dates looked at), ``changed`` (date or
-        flag changed) and ``provisional`` (still provisional)
-    """
-    rows = (model.Session.query(Application)
-            .filter(Application.state.in_(workflow.WAITING_FOR_ANSWER),
-                    Application.due_date_provisional.is_(True))
-            .order_by(Application.id)
-            .with_for_update(skip_locked=True).all())
-    changed = still = 0
-    now = utcnow()
-    for application in rows:
-        due = deadline.due_after(application.submitted_at, application.extension_days or 0)
-        if (due.date, due.provisional) != (application.due_date,
-                                           application.due_date_provisional):
-            log.info("Application %s: due date %s%s → %s%s", application.id,
-                     application.due_date, " (provisional)", due.date,
-                     " (provisional)" if due.provisional else "")
-            application.due_date = due.date
-            application.due_date_provisional = due.provisional
-            application.modified_at = now
-            changed += 1
-        still += bool(due.provisional)
-    model.Session.flush()
-    return {"checked": len(rows), "changed": changed, "provisional": still}

@@ -210,7 +210,8 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             "You already have a pending application for this dataset: wait for the "
             "answer, or withdraw it first")]})
     _record(application, workflow.SUBMIT, user.id, None, at=now,
-            details={"due_date": due.date.isoformat(), "provisional": due.provisional})
+            details={"due_date": due.date.isoformat(), "provisional": due.provisional,
+                     "answer_working_days": deadline.answer_working_days()})
     queued = [notices.queue(application, notices.NEW)]
     _finish(context, queued)
     return dictization.application_dict(application, user, package=package, events=True)
@@ -379,9 +380,10 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
         application.decided_by = user.id if user else None
         application.reason = data.get("reason")
         application.basis = data.get("basis")
-        application.answer_working_days = int(workdays.workdays_between(
-            workdays.local_date(application.submitted_at), today))
-        application.answered_late = bool(application.due_date and today > application.due_date)
+        (application.answer_working_days, application.answered_late,
+         application.wait_working_days) = deadline.answer(
+            workdays.local_date(application.created_at),
+            workdays.local_date(application.submitted_at), application.due_date, today)
         if terms is not None:
             resource_ids = validation.check_resource_ids(
                 terms.get("resource_ids") or list(application.resource_ids or []),
@@ -454,6 +456,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("note"),
             details={"due_date": due.date.isoformat(), "provisional": due.provisional,
+                     "answer_working_days": deadline.answer_working_days(),
                      "changed": sorted(k for k in changed if k not in dictization.PERSONAL_FIELDS)})
     _finish(context, [notices.queue(application, notices.RESUBMITTED)])
     return dictization.application_dict(application, user, events=True)
@@ -515,7 +518,9 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     due = workdays.add_workdays(old_due, data["days"]) if old_due else deadline.due_after(
         application.submitted_at, data["days"])
     application.extension_days = data["days"]
-    application.due_date, application.due_date_provisional = due.date, due.provisional
+    # provisional if the period before the extension was (its days count too)
+    application.due_date, application.due_date_provisional = due.date, bool(
+        due.provisional or (old_due and application.due_date_provisional))
     application.modified_at = utcnow()
     user = context_user(context)
     _record(application, move.name, user.id if user else None, before,

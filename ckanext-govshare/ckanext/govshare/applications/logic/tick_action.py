@@ -1,5 +1,5 @@
 """The applications' clock as actions: the tick (cron) and recomputing
-provisional due dates (when the working-day calendar learns a year).
+due dates (when the working-day calendar changes).
 
 ``ckan govshare applications tick`` / ``recompute-due`` and the
 calendar-updated signal call these with the site user.
@@ -12,7 +12,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.govshare.applications import tick
+from ckanext.govshare.applications import recompute, tick
 
 
 def govshare_application_tick(context: Context, data_dict: DataDict) -> dict[str, int]:
@@ -34,21 +34,27 @@ def govshare_application_tick(context: Context, data_dict: DataDict) -> dict[str
 
 def govshare_application_recompute_due(context: Context,
                                        data_dict: DataDict) -> dict[str, int]:
-    """Count again, on the current working-day calendar, the due dates that
-    were marked ``due_date_provisional`` (counted with weekends only for a
-    year the calendar did not know) of applications waiting for an answer:
-    (re)submission day + the jurisdiction profile's ``answer_working_days``
-    + any extension.
+    """Count again, on the current working-day calendar, every
+    application's due date from its events: the last (re)submission day +
+    the answer period it was given + the extensions granted after it (an
+    extension does not outlive a supplement). For decided applications,
+    whether they were answered late, and the working days from the last
+    complete submission and from the first one to the decision, are counted
+    again too. With an unchanged calendar nothing changes; after a change
+    (a year learned, a holiday corrected in the override file) the dates
+    move by the calendar alone.
 
     Sysadmins only.
 
-    :returns: ``checked`` (provisional due dates looked at), ``changed``
-        (date or provisional flag changed), ``provisional`` (still
-        provisional)
+    :returns: ``checked`` (applications with a submission), ``changed``
+        (due date or its provisional flag changed), ``provisional`` (open
+        ones still provisional), ``answered`` (decided ones),
+        ``answers_changed`` (on time or late, or working days, changed),
+        ``skipped`` (moved by someone else while counted: left to that move)
     :rtype: dictionary
     """
     tk.check_access("govshare_application_recompute_due", context, data_dict)
-    result = tick.recompute_provisional_due_dates()
+    result = recompute.recompute_due_dates()
     if context.get("defer_commit"):
         model.Session.flush()
     else:

@@ -1,6 +1,7 @@
 """The supervisor's report: per organization, received, answered on time,
-answered late, overdue now and the median working days to answer, as an
-action and as HTML, CSV and JSON pages for sysadmins.
+answered late, overdue now, the median working days to answer and the median
+whole wait (from the first submission), as an action and as HTML, CSV and
+JSON pages for sysadmins.
 
 The applications are made through the actions on a moving frozen clock
 (November 2026 has no public holiday; all times are 10:00 in China)::
@@ -44,10 +45,12 @@ from ckanext.govshare.applications.model import Application, Grant
 REPORT_DAY = "2026-12-15 02:00:00"
 COLUMNS = ("received", "answered_on_time", "answered_late", "overdue",
            "median_answer_working_days")
+#: what the page and the CSV show: the figures, then the whole wait
+SHOWN = (*COLUMNS, "median_wait_working_days")
 
 
-def figures(row: dict) -> tuple:
-    return tuple(row[k] for k in COLUMNS)
+def figures(row: dict, columns: tuple = COLUMNS) -> tuple:
+    return tuple(row[k] for k in columns)
 
 
 def as_user(user: dict) -> dict:
@@ -165,10 +168,39 @@ class TestFigures:
         }
         # the total's median is over every answer (2, 2, 4, 6, 20), not of medians
         assert figures(result["total"]) == (10, 4, 1, 2, 4.0)
+        # no answer came after a supplement: the whole wait is the answer's
+        assert {r["organization_name"]: r["median_wait_working_days"]
+                for r in result["organizations"]} == {agency.org["name"]: 6.0,
+                                                      bureau.org["name"]: 3.0}
+        assert result["total"]["median_wait_working_days"] == 4.0
         row = next(r for r in result["organizations"] if r["organization_name"]
                    == bureau.org["name"])
         assert (row["organization_id"], row["organization_title"]) == (
             bureau.org["id"], "市统计局")
+
+    def test_the_whole_wait_counts_from_the_first_submission(self, agency, bureau,
+                                                             applications, freezer):
+        """a6, submitted on 2 November and sent back for a supplement on the
+        5th, comes back on Tuesday 1 December and is approved on Thursday
+        the 3rd: answered in 2 working days, after a wait of 23."""
+        a6 = applications["a6"]
+        freezer.move_to("2026-12-01 02:00:00")
+        helpers.call_action("govshare_application_supplement",
+                            context=as_user(a6["applicant"]), id=a6["id"])
+        freezer.move_to("2026-12-03 02:00:00")
+        shown = helpers.call_action("govshare_application_decide",
+                                    context=as_user(agency.editor), id=a6["id"],
+                                    decision="approve", terms=approval_terms())
+        assert (shown["answer_working_days"], shown["wait_working_days"],
+                shown["answered_late"]) == (2, 23, False)
+        freezer.move_to(REPORT_DAY)
+        result = report(agency.sysadmin)
+        row = next(r for r in result["organizations"]
+                   if r["organization_name"] == agency.org["name"])
+        # answers 2, 2, 6, 20; waits 2, 6, 20, 23
+        assert figures(row, SHOWN) == (7, 3, 1, 1, 4.0, 13.0)
+        # with b3 (2, 2) and b1 (4, 4)
+        assert figures(result["total"], SHOWN) == (10, 5, 1, 2, 3.0, 5.0)
 
     def test_sorted_by_organization_title(self, agency, bureau, applications):
         titles = [r["organization_title"] for r in report(agency.sysadmin)["organizations"]]
@@ -195,7 +227,7 @@ class TestFigures:
     def test_no_applications(self, agency):
         result = report(agency.sysadmin)
         assert result["organizations"] == []
-        assert figures(result["total"]) == (0, 0, 0, 0, None)
+        assert figures(result["total"], SHOWN) == (0, 0, 0, 0, None, None)
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -339,7 +371,7 @@ def html_rows(body: str) -> dict[str, tuple]:
 
 
 #: the CSV's application figures; the catalog's update figures follow
-APPLICATION_COLUMNS = slice(2, 7)
+APPLICATION_COLUMNS = slice(2, 8)
 
 
 def csv_rows(content: str, columns: slice = APPLICATION_COLUMNS) -> dict[str, tuple]:
@@ -351,8 +383,9 @@ def csv_rows(content: str, columns: slice = APPLICATION_COLUMNS) -> dict[str, tu
 
 
 def as_text(row: tuple) -> tuple:
-    *counts, median = row
-    return (*(str(c) for c in counts), "" if median is None else f"{median:.1f}")
+    *counts, median, wait = row
+    return (*(str(c) for c in counts),
+            *("" if m is None else f"{m:.1f}" for m in (median, wait)))
 
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -370,11 +403,11 @@ class TestPages:
         catalog = helpers.call_action("govshare_catalog_update_counts",
                                       context={"user": agency.sysadmin["name"]})
         assert data == {**expected, "catalog_updates": catalog}
-        assert csv_rows(download.body.lstrip("\ufeff"), slice(7, 10))[""] == tuple(
+        assert csv_rows(download.body.lstrip("\ufeff"), slice(8, 11))[""] == tuple(
             str(catalog["total"][key]) for key in ("on_time", "overdue", "not_attached"))
-        wanted = {r["organization_name"]: as_text(figures(r))
+        wanted = {r["organization_name"]: as_text(figures(r, SHOWN))
                   for r in expected["organizations"]}
-        wanted[""] = as_text(figures(expected["total"]))
+        wanted[""] = as_text(figures(expected["total"], SHOWN))
         in_html = {k: tuple(v if v != "—" else "" for v in row)
                    for k, row in html_rows(page).items()}
         assert in_html == wanted
@@ -390,16 +423,18 @@ class TestPages:
         lines = response.data.decode("utf-8-sig").splitlines()
         assert lines[0] == ("Organization,Organization URL name,Received,Answered on time,"
                             "Answered late,Overdue now,Median working days to answer,"
+                            "Median working days since the first submission,"
                             "Updated on time,Update overdue,No data attached")
-        assert any(line.startswith(f"市统计局,{bureau.org['name']},3,2,0,1,3.0,")
+        assert any(line.startswith(f"市统计局,{bureau.org['name']},3,2,0,1,3.0,3.0,")
                    for line in lines)
-        assert lines[-1].startswith("All organizations,,10,4,1,2,4.0,")
+        assert lines[-1].startswith("All organizations,,10,4,1,2,4.0,4.0,")
 
     def test_the_page_in_english(self, app, agency, bureau, applications):
         body = app.get("/en" + url_for("govshare_application_report.report_page"),
                        headers=auth(agency.sysadmin)).body
         assert "Applications report" in body
         assert "Median working days to answer" in body
+        assert "Median working days since the first submission" in body
         assert "Figures as of 2026-12-15 (China time)." in body
         assert "市统计局" in body
         csv_url = url_for("govshare_application_report.report_csv")
@@ -412,8 +447,8 @@ class TestPages:
         params = {"organization": bureau.org["name"], "since": "2026-11-01"}
         body = app.get(url_for("govshare_application_report.report_page"),
                        params=params, headers=headers).body
-        assert html_rows(body) == {bureau.org["name"]: ("2", "1", "0", "1", "4.0"),
-                                   "": ("2", "1", "0", "1", "4.0")}
+        assert html_rows(body) == {bureau.org["name"]: ("2", "1", "0", "1", "4.0", "4.0"),
+                                   "": ("2", "1", "0", "1", "4.0", "4.0")}
         assert f'<option value="{bureau.org["name"]}" selected' in body
         assert 'value="2026-11-01"' in body
         links = re.findall(r'href="([^"]*report\.(?:csv|json)[^"]*)"', body)
@@ -427,8 +462,8 @@ class TestPages:
             <= {bureau.org["name"]}
         download = app.get(links[0].replace("&amp;", "&"), headers=headers).body
         assert csv_rows(download.lstrip("\ufeff")) == {
-            bureau.org["name"]: ("2", "1", "0", "1", "4.0"),
-            "": ("2", "1", "0", "1", "4.0")}
+            bureau.org["name"]: ("2", "1", "0", "1", "4.0", "4.0"),
+            "": ("2", "1", "0", "1", "4.0", "4.0")}
 
     def test_empty_period(self, app, agency, bureau, applications):
         body = app.get("/en" + url_for("govshare_application_report.report_page"),

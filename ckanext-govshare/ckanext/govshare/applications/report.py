@@ -11,7 +11,9 @@ organizations' titles::
            count(*) FILTER (WHERE answered AND answered_late)     answered_late,
            count(*) FILTER (WHERE state = 'submitted' AND due_date < today) overdue,
            percentile_cont(0.5) WITHIN GROUP
-               (ORDER BY CASE WHEN answered THEN answer_working_days END)
+               (ORDER BY CASE WHEN answered THEN answer_working_days END),
+           percentile_cont(0.5) WITHIN GROUP
+               (ORDER BY CASE WHEN answered THEN wait_working_days END)
     FROM govshare_application
     WHERE [owner_org = ...] [AND submitted_at in the window]
     GROUP BY GROUPING SETS ((owner_org), ())
@@ -24,7 +26,17 @@ organizations' titles::
 * **overdue now**: still ``submitted`` with the due date before today
   (China), as the inbox shows them;
 * **median working days to answer**: of the answered ones
-  (``answer_working_days``, from the last submission to the decision).
+  (``answer_working_days``, from the last complete submission to the
+  decision);
+* **median working days since the first submission**: of the answered
+  ones, the whole wait (``wait_working_days``, from the first submission to
+  the decision, supplement rounds included).
+
+Both are set by the decision and counted again from the events when the
+working-day calendar changes (:mod:`.recompute`).
+
+Per procedure kind: only the public's applications (kind ``open`` of the
+jurisdiction profile) are made yet, so every row is theirs.
 
 The action :func:`~ckanext.govshare.applications.logic.report_action.\
 govshare_application_report` validates and authorizes; this module only counts.
@@ -47,7 +59,9 @@ ANSWERED = (workflow.APPROVED, workflow.REJECTED, workflow.EXPIRED, workflow.REV
 
 #: the figures of a row, in the order the page and the CSV show them
 FIGURES = ("received", "answered_on_time", "answered_late", "overdue",
-           "median_answer_working_days")
+           "median_answer_working_days", "median_wait_working_days")
+#: the figures that are medians (null when nothing was answered)
+MEDIANS = ("median_answer_working_days", "median_wait_working_days")
 
 
 def local_midnight_utc(day: dt.date) -> dt.datetime:
@@ -83,6 +97,8 @@ def query(*, organization_id: Optional[str] = None, since: Optional[dt.date] = N
             # percentile_cont skips NULLs: the CASE keeps the answered ones
             sa.func.percentile_cont(0.5).within_group(
                 sa.case((answered, c.answer_working_days))).label("median"),
+            sa.func.percentile_cont(0.5).within_group(
+                sa.case((answered, c.wait_working_days))).label("median_wait"),
         )
         .where(*conditions)
         .group_by(sa.func.grouping_sets(sa.tuple_(c.owner_org), sa.tuple_()))
@@ -94,14 +110,18 @@ def query(*, organization_id: Optional[str] = None, since: Optional[dt.date] = N
             .order_by(per_org.c.is_total, group.c.title, group.c.name, per_org.c.owner_org))
 
 
+def _median(value: Any) -> Optional[float]:
+    return round(float(value), 1) if value is not None else None
+
+
 def _figures(row: Any) -> dict[str, Any]:
     return {
         "received": int(row.received),
         "answered_on_time": int(row.answered_on_time),
         "answered_late": int(row.answered_late),
         "overdue": int(row.overdue),
-        "median_answer_working_days": (round(float(row.median), 1)
-                                       if row.median is not None else None),
+        "median_answer_working_days": _median(row.median),
+        "median_wait_working_days": _median(row.median_wait),
     }
 
 
@@ -114,8 +134,7 @@ def report(*, organization_id: Optional[str] = None, since: Optional[dt.date] = 
     rows = model.Session.execute(query(organization_id=organization_id, since=since,
                                        until=until, today=today)).all()
     organizations = []
-    total = dict.fromkeys(FIGURES, 0)
-    total["median_answer_working_days"] = None
+    total = {**dict.fromkeys(FIGURES, 0), **dict.fromkeys(MEDIANS)}
     for row in rows:
         if row.is_total:
             total = _figures(row)

@@ -15,8 +15,10 @@ from ckanext.govshare.applications.logic import schema
 @tk.side_effect_free
 def govshare_application_report(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """How each organization answers its applications: received, answered on
-    time, answered late, overdue now and the median working days to answer,
-    per organization and in total.
+    time, answered late, overdue now, the median working days to answer
+    (from the last complete submission) and the median whole wait (from the
+    first submission, supplement rounds included), per organization and in
+    total.
 
     Counted over the applications whose (latest) submission falls between
     ``since`` and ``until`` (calendar days in China, both included).
@@ -37,8 +39,9 @@ def govshare_application_report(context: Context, data_dict: DataDict) -> dict[s
         ``until``), ``organizations`` (one dictionary per organization that
         received applications: ``organization_id``, ``organization_name``,
         ``organization_title``, ``received``, ``answered_on_time``,
-        ``answered_late``, ``overdue``, ``median_answer_working_days`` — null
-        when none was answered) and ``total`` with the same figures
+        ``answered_late``, ``overdue``, ``median_answer_working_days`` and
+        ``median_wait_working_days`` — null when none was answered) and
+        ``total`` with the same figures
     :rtype: dictionary
     """
     tk.check_access("govshare_application_report", context, data_dict)

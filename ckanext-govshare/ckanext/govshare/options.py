@@ -16,6 +16,7 @@ SEARCH_FACET_CACHE_TTL = "ckanext.govshare.search.facet_cache_ttl"
 SEARCH_BATCH_SIZE = "ckanext.govshare.search.batch_size"
 SEARCH_SYNONYMS_FILE = "ckanext.govshare.search.synonyms_file"
 SEARCH_STOPWORDS_FILE = "ckanext.govshare.search.stopwords_file"
+SEARCH_WARM_UP = "ckanext.govshare.search.warm_up"
 
 # jurisdiction/
 JURISDICTION_PROFILE = "ckanext.govshare.jurisdiction.profile"

@@ -79,6 +79,7 @@ from ckanext.govshare.search import backend as search_backend
 from ckanext.govshare.search import document as search_document
 from ckanext.govshare.search import helpers as search_helpers
 from ckanext.govshare.search import popularity as search_popularity
+from ckanext.govshare.search import warm as search_warm
 from ckanext.govshare.search.logic import action as search_action
 from ckanext.govshare.supervision.logic import action as supervision_action
 from ckanext.govshare.supervision.logic import auth as supervision_auth
@@ -152,6 +153,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                 *publication_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IOrganizationController, inherit=True)
@@ -176,6 +178,11 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         application_jobs.register()  # how its notices read in the message centre
         labelling_downloads.register()
         search_popularity.register()  # downloads re-rank search results
+
+    # IConfigurable: the database is there; a web process reads what its
+    # first search needs while CKAN builds the rest of the app
+    def configure(self, config: Any) -> None:
+        search_warm.start(config)
 
     def update_config_schema(self, schema: Any) -> Any:
         # the Help page's sections a sysadmin writes at /ckan-admin/config

@@ -23,7 +23,11 @@ fields are kept ``GAP`` positions apart so a phrase never spans two values.
 from __future__ import annotations
 
 import functools
+import logging
+import marshal
+import os
 import re
+import tempfile
 import threading
 import unicodedata
 from typing import Iterable, Iterator, NamedTuple
@@ -53,19 +57,66 @@ class Token(NamedTuple):
 
 
 def segmenter():
+    """jieba's tokenizer with its default dictionary, loaded once a process."""
     global _jieba
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                _jieba = tokenizer
+                _jieba = _load_segmenter()
     return _jieba
+
+
+def forget_half_loaded() -> None:
+    """In a child forked while another thread was loading (:mod:`.warm`):
+    that thread is not in this process, so its locks are made anew and the
+    dictionary, if it was not loaded yet, is loaded again when needed."""
+    global _jieba_lock, _stemmer_lock
+    _jieba_lock = threading.Lock()
+    _stemmer_lock = threading.Lock()
+
+
+def _load_segmenter():
+    """jieba's dictionary (half a million words and prefixes) from the cache
+    jieba writes the first time it reads it, kept with CKAN's files when a
+    storage path is set (not in the shared temporary directory) and read in
+    one piece: ``marshal.load`` of the open file, as jieba does it, takes
+    two to three times as long."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    folder = _cache_folder()
+    if folder is not None:
+        tokenizer.tmp_dir = folder
+        tokenizer.cache_file = f"jieba-{jieba.__version__}.cache"
+    path = os.path.join(folder or tempfile.gettempdir(),
+                        tokenizer.cache_file or "jieba.cache")
+    try:
+        with open(path, "rb") as cache:
+            tokenizer.FREQ, tokenizer.total = marshal.loads(cache.read())
+        tokenizer.initialized = True
+    except (OSError, ValueError, EOFError, TypeError):
+        tokenizer.initialize()  # reads the dictionary and writes the cache
+    return tokenizer
+
+
+def _cache_folder() -> str | None:
+    """``<ckan.storage_path>/govshare/search``, created (owner only), or None
+    without a storage path or without the right to create it."""
+    try:
+        import ckan.plugins.toolkit as tk
+
+        storage = tk.config.get("ckan.storage_path")
+    except Exception:  # no CKAN configuration (the analysis on its own)
+        storage = None
+    if not storage:
+        return None
+    folder = os.path.join(storage, "govshare", "search")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def words(text: str) -> list[str]:

@@ -1,20 +1,24 @@
 """Search benchmark: 100,000 datasets, a fixed mix of 1,000 package_search calls.
 
     .venv/bin/python bench/search.py [--datasets 100000] [--queries 1000]
-                                     [--skip-rebuild] [--workers 2]
+                                     [--skip-rebuild] [--workers 2] [--fresh 3]
 
 Uses its own database (govshare_bench) and Redis db 5; generates the synthetic
 catalog once (bench/generate.py), re-indexes it with
 ``ckan govshare search rebuild`` (timed, peak RSS of the indexing processes),
-then runs the query mix in-process as an anonymous user and, as the baseline
-in the same run, the same number of ``package_show`` calls. Facet counts of
-sample queries are checked against counts computed from CKAN's own tables.
-Not part of the test suite.
+times the first search of fresh processes (each creates CKAN's app as this
+script does, then runs one Chinese search box query with the facets of the
+dataset page: the app's start and that query, separately), then runs the
+query mix in-process as an anonymous user and, as the baseline in the same
+run, the same number of ``package_show`` calls. Facet counts of sample
+queries are checked against counts computed from CKAN's own tables. Not part
+of the test suite.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -28,6 +32,8 @@ from bench.generate import DISTRICTS, EN_WORDS, FORMATS, TOPICS  # noqa: E402
 
 DATABASE = "govshare_bench"
 FACETS = '["organization", "tags", "res_format"]'
+#: the first search of a fresh process: what a visitor types on the home page
+FIRST_QUERY = {"q": "公交站点", "facet.field": FACETS}
 
 
 def query_mix(rng: random.Random, n: int, org_names: list[str], tags: list[str]) -> list[dict]:
@@ -94,6 +100,43 @@ def check_facets(call, session) -> int:
     return bad
 
 
+def fresh_process() -> None:
+    """In a process of its own: CKAN's app made, then its first search."""
+    started = time.perf_counter()
+    app = _env.load_ckan()
+    ready = time.perf_counter()
+    import ckan.plugins.toolkit as tk
+
+    with app._wsgi_app.test_request_context():
+        before = time.perf_counter()
+        result = tk.get_action("package_search")({"user": "", "ignore_auth": False},
+                                                  dict(FIRST_QUERY))
+        first = time.perf_counter() - before
+        before = time.perf_counter()
+        tk.get_action("package_search")({"user": "", "ignore_auth": False},
+                                        {**FIRST_QUERY, "q": "空气质量"})
+        second = time.perf_counter() - before
+    print(json.dumps({"app_s": ready - started, "first_ms": first * 1000,
+                      "second_ms": second * 1000, "count": result["count"]}))
+
+
+def fresh_processes(n: int, redis_db: int) -> tuple[str, dict]:
+    runs = []
+    for _ in range(n):
+        out = subprocess.run(
+            [sys.executable, __file__, "--fresh-process", "--redis-db", str(redis_db)],
+            check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+        print(f"  fresh process: app {runs[-1]['app_s']:.2f} s, first search"
+              f" {runs[-1]['first_ms']:.0f} ms, the next {runs[-1]['second_ms']:.0f} ms"
+              f" ({runs[-1]['count']} found)", flush=True)
+    app_s = sorted(r["app_s"] for r in runs)[len(runs) // 2]
+    first_ms = sorted(r["first_ms"] for r in runs)[len(runs) // 2]
+    return (f"first search of a fresh process: {first_ms:.0f} ms after an app start of"
+            f" {app_s:.2f} s (medians of {n})"), {"fresh_app_s": round(app_s, 2),
+                                                  "first_query_ms": round(first_ms)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=int, default=100_000)
@@ -101,9 +144,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument("--fresh", type=int, default=3,
+                        help="fresh processes whose first search is timed")
+    parser.add_argument("--fresh-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     _env.use_database(DATABASE, redis_db=args.redis_db)
+    if args.fresh_process:
+        fresh_process()
+        return
     _env.ensure_database(DATABASE)
     import psycopg2
 
@@ -127,7 +176,9 @@ def main() -> None:
 
     rebuild_line = "rebuild skipped"
     if not args.skip_rebuild:
-        print(f"re-indexing {total} datasets with {args.workers} workers ...", flush=True)
+        load = os.getloadavg()[0]
+        print(f"re-indexing {total} datasets with {args.workers} workers (load average"
+              f" {load:.2f}) ...", flush=True)
         started = time.perf_counter()
         subprocess.run([str(_env.VENV_BIN / "ckan"), "-c", str(_env.INI), "govshare",
                         "search", "rebuild", "--clear", "--workers", str(args.workers)],
@@ -135,8 +186,12 @@ def main() -> None:
         seconds = time.perf_counter() - started
         rebuild_line = (f"rebuild: {total} datasets in {seconds:.0f} s"
                         f" ({total / seconds:.0f} datasets/s), peak RSS of one indexing"
-                        f" process {_env.peak_rss_mb(children=True):.0f} MB")
+                        f" process {_env.peak_rss_mb(children=True):.0f} MB, load average"
+                        f" {load:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(rebuild_line, flush=True)
+
+    fresh_line, fresh_figures = fresh_processes(args.fresh, args.redis_db) \
+        if args.fresh else ("fresh processes skipped", {})
 
     app = _env.load_ckan()
     import ckan.model as model
@@ -154,6 +209,7 @@ def main() -> None:
         context = {"user": "", "ignore_auth": False}
         return tk.get_action("package_show")(context, {"id": package_id})
 
+    load = os.getloadavg()[0]
     with flask_app.test_request_context():
         search({"q": "warm up", "facet.field": FACETS})
         show(ids[0])
@@ -180,11 +236,17 @@ def main() -> None:
     print(f"ratio search/show:      p50 {p50 / show_p50:.2f}x"
           f"  p95 {p95 / _env.percentile(show_ms, 95):.2f}x")
     print(f"facet counts exact:     {'yes' if mismatches == 0 else f'NO ({mismatches} off)'}")
+    print(f"load average:           {load:.2f} before the mix, {os.getloadavg()[0]:.2f} after")
     print(rebuild_line)
+    print(fresh_line)
+    first_ms = fresh_figures.get("first_query_ms")
     print(f"targets: p50 <= 30 ms {'met' if p50 <= 30 else 'MISSED'},"
-          f" p95 <= 100 ms {'met' if p95 <= 100 else 'MISSED'}")
+          f" p95 <= 100 ms {'met' if p95 <= 100 else 'MISSED'}"
+          + ("" if first_ms is None else
+             f", first search <= 200 ms {'met' if first_ms <= 200 else 'MISSED'}"))
     print(json.dumps({"search_p50_ms": round(p50, 1), "search_p95_ms": round(p95, 1),
-                      "show_p50_ms": round(show_p50, 1), "facets_exact": mismatches == 0}))
+                      "show_p50_ms": round(show_p50, 1), "facets_exact": mismatches == 0,
+                      **fresh_figures, "load_average": round(load, 2)}))
 
 
 if __name__ == "__main__":

@@ -443,6 +443,15 @@ def _facet_options(params: dict[str, Any]) -> tuple[list[str], int, int, str]:
     return names, limit, mincount, order
 
 
+# A text condition is answered from the GIN index of the vectors, never by
+# reading every row's vector: the planner prices ``tsv @@ query`` like any
+# operator, not as the reading (often from TOAST) of a vector of a few
+# kilobytes it is, and so chose (parallel) sequential scans for words found
+# in a third of the catalog: 300 ms instead of 50-90 at 100,000 datasets.
+_TEXT_PLANNING = ("SET LOCAL enable_seqscan = off;"
+                  " SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 class PostgresSearchClient:
     """Answers the calls CKAN makes on ``pysolr.Solr``."""
 
@@ -506,6 +515,8 @@ class PostgresSearchClient:
             facet_names, limit, mincount, order = _facet_options(params)
             fl = _field_list(params.get("fl"))
             with _Transaction() as cursor:
+                if "t" in request.where.tables:
+                    cursor.execute(_TEXT_PLANNING)
                 hits, counts = self._counts(cursor, request, facet_names)
                 docs = self._rows(cursor, request, rows, start, fl) if rows else []
         except query.QuerySyntaxError as error:

@@ -192,8 +192,9 @@ class Analysed(NamedTuple):
 def analyse(text: str) -> Analysed:
     """All tokens of a field value, grouped by lexeme.
 
-    Short values (tags, names, formats, titles) recur across documents and
-    are cached.
+    Short values recur across documents (tags, formats, agencies, licences)
+    and are cached; the cache is small enough that the titles and names of
+    a whole catalog, which do not recur, only pass through it.
     """
     if len(text) <= 64:
         return _analyse_short(text)
@@ -232,7 +233,7 @@ def _analysed(text: str) -> Analysed:
                     position - 1)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=16_384)
 def _long_words(run: str) -> tuple[tuple[str, int], ...]:
     """jieba's words of three characters or more in a run of Chinese, with
     their offsets. Runs recur (a department's boilerplate, place names), and
@@ -241,7 +242,7 @@ def _long_words(run: str) -> tuple[tuple[str, int], ...]:
         run, mode="search", HMM=False) if len(word) > 2)
 
 
-@functools.lru_cache(maxsize=65_536)
+@functools.lru_cache(maxsize=8192)
 def _analyse_short(text: str) -> Analysed:
     return _analysed(text)
 

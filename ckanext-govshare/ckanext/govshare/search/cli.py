@@ -95,7 +95,7 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers, initializer=_worker_start,
-                              maxtasksperchild=40) as pool:
+                              maxtasksperchild=100) as pool:
                 for done in pool.imap_unordered(_index_chunk, chunks):
                     bar.update(done)
     from ckanext.govshare.search.client import analyze

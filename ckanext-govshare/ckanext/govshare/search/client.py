@@ -197,6 +197,24 @@ def _whole_number(value: str | None) -> int | None:
         return None
 
 
+_lz4: bool | None = None
+
+
+def _compress_fast(cursor) -> None:
+    """Documents (CKAN's two copies of the dataset, JSON of 3-10 kB each, the
+    vectors) compressed with lz4 where the server has it: a quarter of the
+    database's time writing them went to pglz, and lz4 also reads back
+    faster. Values already stored keep their method; either reads."""
+    global _lz4
+    if _lz4 is None:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                       " WHERE name = 'default_toast_compression'")
+        row = cursor.fetchone()
+        _lz4 = bool(row and row[0])
+    if _lz4:
+        cursor.execute("SET LOCAL default_toast_compression = lz4")
+
+
 def _bump_generation(cursor) -> None:
     cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1")
 
@@ -212,6 +230,7 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
         return
     items = list(prepared.values())
     with _Transaction() as cursor:
+        _compress_fast(cursor)
         pairs = sorted({pair for item in items for pair in item.facet_pairs})
         value_ids: dict[tuple[str, str], int] = {}
         if pairs:

@@ -7,6 +7,8 @@ import types
 
 import pytest
 
+from ckan.tests import helpers
+
 from ckanext.govshare import workdays
 from tests import factories
 
@@ -41,6 +43,27 @@ def approval_terms(**overrides) -> dict:
     }
     terms.update(overrides)
     return terms
+
+
+def accept_terms(application_id: str, applicant: dict) -> dict:
+    """The applicant accepts the approval's agreement as it is shown to them."""
+    context = {"user": applicant["name"], "ignore_auth": False}
+    shown = helpers.call_action("govshare_application_show", context=context,
+                                id=application_id)
+    return helpers.call_action("govshare_application_accept_terms", context=context,
+                               id=application_id,
+                               terms_version=shown["agreement"]["version"])
+
+
+def approve_and_accept(application_id: str, reviewer: dict, applicant: dict,
+                       **terms) -> dict:
+    """Approve with :func:`approval_terms` (``terms`` overriding), then the
+    applicant accepts them: the grant opens the data (both shipped profiles
+    require the acceptance)."""
+    helpers.call_action("govshare_application_decide",
+                        context={"user": reviewer["name"], "ignore_auth": False},
+                        id=application_id, decision="approve", terms=approval_terms(**terms))
+    return accept_terms(application_id, applicant)
 
 
 @pytest.fixture

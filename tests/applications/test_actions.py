@@ -15,7 +15,8 @@ from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
 from tests import profiles
 from tests import factories
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import (
+    accept_terms, application_data, approval_terms, approve_and_accept)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
@@ -211,6 +212,10 @@ class TestDeciding:
         assert decided["terms"]["disposal"].startswith("期满后30日内")
         grant = approved["grant"]
         assert (issued["move"], issued["details"]["grant_id"]) == ("grant_issued", grant["id"])
+        # the profile requires the applicant's acceptance first (test_terms)
+        assert grant["state"] == "awaiting_acceptance" and not grant["valid"]
+        assert not policy.has_access(agency.applicant["name"], first)
+        grant = accept_terms(app["id"], agency.applicant)["grant"]
         assert grant["valid"] and grant["resource_ids"] == [first["id"]]
         assert policy.has_access(agency.applicant["name"], first)
         # only the resource applied for, not its sibling, nor the whole dataset
@@ -334,9 +339,7 @@ class TestSupplementAndExtension:
 class TestGrantsClose:
     def _approved(self, agency, **terms):
         app = apply(agency)
-        return helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
-                                   id=app["id"], decision="approve",
-                                   terms=approval_terms(**terms))
+        return approve_and_accept(app["id"], agency.editor, agency.applicant, **terms)
 
     def test_revocation_closes_the_data_at_once(self, agency, app):
         token = factories.APIToken(user=agency.applicant["name"])["token"]

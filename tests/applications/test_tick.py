@@ -21,7 +21,7 @@ from ckanext.govshare import options, workdays
 from ckanext.govshare.applications.model import Application, Grant, Notice
 from ckanext.govshare.tiers import policy
 from tests import profiles
-from tests.applications.conftest import approval_terms
+from tests.applications.conftest import accept_terms, approval_terms
 from tests.applications.test_notifications import (  # noqa: F401 - fixtures
     MONDAY, apply, as_user, decide, mails, notice_rows, run_jobs,
     subject_line, tick, translated_plural)
@@ -161,6 +161,7 @@ class TestExpiry:
             application = apply(agency)
             decide(agency, application["id"], "approve",
                    terms=approval_terms(valid_until="2026-11-10"))
+            accept_terms(application["id"], agency.applicant)
             run_jobs()
         mails(mail_server)
         applicant = agency.applicant["name"]

@@ -12,7 +12,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.labelling import label as labels
 from tests import harness
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import application_data, approve_and_accept
 from tests.tiers.conftest import World, build_world  # noqa: F401 - fixture helpers
 
 
@@ -94,9 +94,7 @@ class TestReceipts:
             "govshare_application_create",
             context={"user": stranger["name"], "ignore_auth": False},
             **application_data(ds["id"]))
-        helpers.call_action("govshare_application_decide",
-                            context={"user": world.user("sysadmin"), "ignore_auth": False},
-                            id=created["id"], decision="approve", terms=approval_terms())
+        approve_and_accept(created["id"], world.users["sysadmin"], stranger)
         res = app.get(download_url(world, "conditional"), headers=world.headers("stranger"))
         assert res.status_code == 200
         assert len(receipts(stranger["id"])) == 1

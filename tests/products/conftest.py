@@ -13,7 +13,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare import workdays
 from ckanext.govshare.applications.model import Grant
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import application_data, approve_and_accept
 from tests.tiers.conftest import World, build_world
 
 PRODUCT_TYPE = "data_product"
@@ -65,8 +65,7 @@ def grant(world: World, role: str, tier: str = "conditional") -> Grant:
     created = helpers.call_action(
         "govshare_application_create", context=world.context(role),
         **application_data(world.datasets[tier]["id"]))
-    helpers.call_action("govshare_application_decide", context=world.context("sysadmin"),
-                        id=created["id"], decision="approve", terms=approval_terms())
+    approve_and_accept(created["id"], world.users["sysadmin"], world.users[role])
     return model.Session.query(Grant).filter(Grant.application_id == created["id"]).one()
 
 

@@ -7,3 +7,6 @@ HERE = Path(__file__).parent
 EXTENSION = str(HERE / "extension.yaml")
 #: answer 10, extension 7, 2 supplement requests, catalog change 3
 OTHER_NUMBERS = str(HERE / "other-numbers.yaml")
+#: qingyang-2021's numbers, but an approval opens the data at once (no
+#: acceptance of the terms)
+NO_ACCEPTANCE = str(HERE / "no-acceptance.yaml")

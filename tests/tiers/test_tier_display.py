@@ -22,7 +22,7 @@ from ckan.tests import helpers
 import ckanext.govshare
 from ckanext.govshare.tiers import policy
 from tests import factories
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import application_data, approve_and_accept
 from tests.tiers.conftest import build_world
 
 PRESETS = Path(ckanext.govshare.__file__).parent / "schemas" / "presets.yaml"
@@ -40,8 +40,7 @@ def world(module_db) -> dict[str, Any]:
     created = helpers.call_action("govshare_application_create",
                                   context={"user": grantee["name"]},
                                   **application_data(conditional))
-    helpers.call_action("govshare_application_decide", context={"user": base.user("sysadmin")},
-                        id=created["id"], decision="approve", terms=approval_terms())
+    approve_and_accept(created["id"], base.users["sysadmin"], grantee)
     one_file = factories.Dataset(
         owner_org=base.owner_org["id"], name="tier-one-file", title="单个文件的目录",
         resources=[{"url": "http://files.example.org/one/only.csv", "format": "CSV",

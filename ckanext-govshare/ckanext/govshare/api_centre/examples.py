@@ -56,6 +56,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "govshare_application_withdraw": {"id": "APPLICATION_ID", "reason": "不再需要"},
     "govshare_application_extend": {"id": "APPLICATION_ID", "days": 5,
                                     "reason": "需征求相关部门意见"},
+    "govshare_application_accept_terms": {"id": "APPLICATION_ID",
+                                          "terms_version": "TERMS_VERSION"},
     "govshare_application_report": {"organization": "{organization}"},
     "govshare_grant_list": {"mine": True},
     "govshare_grant_revoke": {"id": "GRANT_ID", "reason": "违反使用协议"},

@@ -50,12 +50,16 @@ def supplement_requests_made(application_id: str) -> int:
 
 def refusal(application: Any, move_name: str) -> str | None:
     """Why the jurisdiction's rules refuse ``move_name`` on this application
-    (no extension, or no further supplement), or None: one check for the
-    actions and for the moves a page offers."""
+    (no extension, no further supplement, no terms awaiting acceptance), or
+    None: one check for the actions and for the moves a page offers."""
     if move_name == workflow.EXTEND:
         return extension_refusal(application.extension_days)
     if move_name == workflow.REQUEST_SUPPLEMENT:
         return supplement_refusal(supplement_requests_made(application.id))
+    if move_name == workflow.ACCEPT_TERMS:
+        from ckanext.govshare.applications import agreement
+
+        return agreement.refusal(application)
     return None
 
 

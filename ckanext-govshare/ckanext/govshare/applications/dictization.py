@@ -8,7 +8,7 @@ from typing import Any, Optional
 import ckan.model as model
 
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import access, deadline, workflow
+from ckanext.govshare.applications import access, agreement, deadline, grants, workflow
 from ckanext.govshare.applications.model import Application, ApplicationEvent, Grant, utcnow
 
 #: what only the applicant, the reviewers and sysadmins may see
@@ -96,12 +96,16 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
         grant = model.Session.query(Grant).filter(
             Grant.application_id == application.id).one_or_none()
         result["grant"] = grant_dict(grant) if grant else None
+        if application.terms:
+            accepted = next(({"at": iso(r.at), **(r.details or {})} for r in reversed(rows)
+                             if r.move == workflow.ACCEPT_TERMS), None)
+            result["agreement"] = agreement.as_dict(application, grant, accepted)
     return result
 
 
 def grant_dict(grant: Grant, now: Optional[dt.datetime] = None) -> dict[str, Any]:
     now = now or utcnow()
-    valid = grant.state == "active" and grant.valid_from <= now < grant.valid_until
+    valid = grants.opens_files(grant, now)
     package = model.Package.get(grant.package_id)
     return {
         "id": grant.id,

@@ -4,7 +4,12 @@ checker (:func:`ckanext.govshare.tiers.policy.register_grant_checker`).
 A grant counts while its state is ``active`` and now lies in
 [valid_from, valid_until): the time is checked on every request, so a grant
 closes at its end even before the tick marks it expired, and a revocation
-(state ``revoked``, committed) closes it at once.
+(state ``revoked``, committed) closes it at once. Where the jurisdiction
+profile requires the applicant to accept the approval's terms, the grant is
+issued ``awaiting_acceptance`` and opens nothing until the applicant's
+``accept_terms`` makes it ``active``. :func:`valid_grant_clause` (and
+:func:`opens_files`, the same rule for one grant in hand) is the only place
+that decides whether a grant opens files.
 """
 from __future__ import annotations
 
@@ -18,9 +23,27 @@ from ckanext.govshare.applications.model import Grant, utcnow
 from ckanext.govshare.tiers import policy
 
 
+#: a grant's states: issued ``awaiting_acceptance`` (the profile requires the
+#: applicant's acceptance of the terms) or ``active``; it ends ``expired`` or
+#: ``revoked``
+AWAITING_ACCEPTANCE = "awaiting_acceptance"
+ACTIVE = "active"
+EXPIRED = "expired"
+REVOKED = "revoked"
+STATES = (AWAITING_ACCEPTANCE, ACTIVE, EXPIRED, REVOKED)
+
+
 def valid_grant_clause(now=None) -> sa.ColumnElement[bool]:
+    """The grants that open files now (SQL)."""
     now = now or utcnow()
-    return sa.and_(Grant.state == "active", Grant.valid_from <= now, Grant.valid_until > now)
+    return sa.and_(Grant.state == ACTIVE, Grant.valid_from <= now, Grant.valid_until > now)
+
+
+def opens_files(grant: Grant, now=None) -> bool:
+    """Whether ``grant`` opens files now: :func:`valid_grant_clause` for one
+    grant in hand (the pages' and the API's ``valid``)."""
+    now = now or utcnow()
+    return grant.state == ACTIVE and grant.valid_from <= now < grant.valid_until
 
 
 def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str]) -> bool:

@@ -11,7 +11,10 @@ Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
   ``seq``, ``recorded_at``, ``prev_hash`` and ``hash`` in, and appends an
   event whenever a grant is issued or changes; see :mod:`ckanext.govshare.audit`);
 * ``govshare_grant``: what an approval gives: user, dataset, resources,
-  valid from/until; ``state`` turns ``revoked``/``expired`` when it ends;
+  valid from/until; ``state`` is ``awaiting_acceptance`` until the applicant
+  accepts the terms (where the profile requires it, migration
+  ``6b2e4d8f0a13``), ``active``, and turns ``revoked``/``expired`` when it
+  ends (:mod:`.grants` decides when a grant opens files);
 * ``govshare_application_notice``: the mail outbox; a notice is written in the
   same transaction as the step it tells of and sent by a background job, so a
   failed send never loses or blocks the step and is retried; the same job

@@ -3,7 +3,8 @@
 ``ckan govshare applications tick`` (cron, e.g. every 10 minutes) calls the
 ``govshare_application_tick`` action, which calls :func:`tick`:
 
-a. **expiry**: grants still ``active`` whose term has ended become
+a. **expiry**: grants still ``active`` (or still awaiting the applicant's
+   acceptance of the terms) whose term has ended become
    ``expired``, their applications ``approved`` → ``expired`` with an
    ``expire`` event (actor: nobody, the system) and an ``expired`` notice to
    the applicant. (The tier check already refuses a grant past its end on
@@ -61,7 +62,8 @@ WITH ended AS (
     SELECT g.id AS grant_id, a.id AS application_id
     FROM govshare_grant g
     JOIN govshare_application a ON a.id = g.application_id
-    WHERE g.state = 'active' AND g.valid_until <= :now AND a.state = :approved
+    WHERE g.state IN ('active', 'awaiting_acceptance') AND g.valid_until <= :now
+      AND a.state = :approved
     FOR UPDATE OF g, a SKIP LOCKED
 ), grants AS (
     UPDATE govshare_grant g

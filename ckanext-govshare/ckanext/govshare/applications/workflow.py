@@ -10,6 +10,10 @@ it is :data:`STATE_INFO`, which the pages, the mails and the queries read.
 * ``submitted`` | ``needs_supplement`` → ``withdrawn`` (applicant)
 * ``approved`` → ``expired`` (the system, when the term ends) |
   ``revoked`` (an admin of the owning organization, with a reason)
+* ``approved`` → ``approved`` by ``accept_terms``: the applicant accepts the
+  approval's agreement terms, where the jurisdiction profile requires it
+  (``terms_acceptance_required``); until then the grant opens nothing
+  (:mod:`.grants`). Only the applicant: nobody accepts for them.
 * ``submitted`` → ``submitted`` by ``extend``: the reviewer extends the due
   date once, by up to 15 working days, with a reason.
 
@@ -83,12 +87,16 @@ WITHDRAW = "withdraw"
 EXTEND = "extend"
 EXPIRE = "expire"
 REVOKE = "revoke"
+ACCEPT_TERMS = "accept_terms"
 
 #: the decisions ``govshare_application_decide`` takes
 DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT)
 #: the event recorded when an applicant tries to make a reviewer's or an
 #: admin's move on their own application (not a move: the state stays)
 OWN_CASE_REFUSED = "own_case_refused"
+#: the event recorded when a reviewer or a sysadmin tries to accept an
+#: approval's terms for the applicant (not a move: the state stays)
+ACCEPTANCE_BY_OTHER_REFUSED = "acceptance_by_other_refused"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +120,7 @@ MOVES: tuple[Move, ...] = (
     Move(EXTEND, SUBMITTED, SUBMITTED, REVIEWER, needs_reason=True),
     Move(EXPIRE, APPROVED, EXPIRED, SYSTEM),
     Move(REVOKE, APPROVED, REVOKED, ORG_ADMIN, needs_reason=True),
+    Move(ACCEPT_TERMS, APPROVED, APPROVED, APPLICANT),
 )
 
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))

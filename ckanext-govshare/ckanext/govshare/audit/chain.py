@@ -67,8 +67,8 @@ PROBLEMS = (MISSING, UNLINKED, ALTERED, OUT_OF_ORDER, BACKDATED, NO_EVENTS,
 
 #: the events the database appends for a grant (the move table's moves
 #: are the others)
-GRANT_EVENTS = ("grant_issued", "grant_revoked", "grant_expired", "grant_changed",
-                "grant_recorded")
+GRANT_EVENTS = ("grant_issued", "grant_opened", "grant_revoked", "grant_expired",
+                "grant_changed", "grant_recorded")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,6 +41,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
+from ckanext.govshare.applications.grants import AWAITING_ACCEPTANCE
 from ckanext.govshare.applications.model import Grant
 from ckanext.govshare.labelling.model import DownloadReceipt
 from ckanext.govshare.tiers import policy
@@ -185,11 +186,13 @@ def check(caller: policy.Caller, dataset: str, obtained: Any,
 
 def _grants(caller: policy.Caller, package_id: str) -> list[Grant]:
     """The caller's grants for the dataset that have begun, newest first
-    (whatever their state now: a grant that ended is a past grant)."""
+    (whatever their state now: a grant that ended is a past grant; one whose
+    terms the applicant has not accepted yet is none)."""
     if caller.user is None:
         return []
     return (model.Session.query(Grant)
             .filter(Grant.user_id == caller.user.id, Grant.package_id == package_id,
+                    Grant.state != AWAITING_ACCEPTANCE,
                     Grant.valid_from <= dt.datetime.utcnow())
             .order_by(Grant.valid_from.desc()).all())
 

@@ -1,5 +1,5 @@
 """Conditional-access applications: apply, decide, supplement, withdraw,
-extend; grants: list, revoke; the supervisor's report.
+extend, accept the terms; grants: list, revoke; the supervisor's report.
 
 Every move goes through :func:`_move`, which reads the move table of
 :mod:`ckanext.govshare.applications.workflow`, locks the application row (so
@@ -20,7 +20,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.govshare import workdays
 from ckanext.govshare.logic import context_user, given_id, validate as _validate
-from ckanext.govshare.applications import access, deadline, dictization, jobs, notices, workflow
+from ckanext.govshare.applications import (
+    access, agreement, deadline, dictization, grants, jobs, notices, workflow)
 from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
@@ -94,6 +95,23 @@ def _refuse_own_case(context: Context, application_id: Optional[str], move_name:
     raise tk.NotAuthorized(tk._(
         "This is your own application: nobody decides, extends or revokes their own "
         "case. Another reviewer of the organization answers it."))
+
+
+def _refuse_acceptance_by_others(context: Context, application_id: Optional[str]) -> None:
+    """403 for a reviewer or a sysadmin accepting an approval's terms for the
+    applicant (CKAN's auth lets sysadmins through); the attempt is recorded
+    in the trail. Others are refused by the auth function, unrecorded."""
+    application = Application.get(application_id) if isinstance(application_id, str) else None
+    user = context_user(context)
+    if (application is None or user is None or user.id == application.user_id
+            or not access.is_reviewer(user, application.owner_org)):
+        return
+    _record(application, workflow.ACCEPTANCE_BY_OTHER_REFUSED, user.id, application.state,
+            details={"move": workflow.ACCEPT_TERMS})
+    model.repo.commit()
+    raise tk.NotAuthorized(tk._(
+        "Only the applicant accepts the terms of an approval: nobody, sysadmins "
+        "included, accepts them on the applicant's behalf."))
 
 
 def _move(context: Context, application_id: str, move_name: str,
@@ -327,6 +345,9 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     """Answer an application: approve (with the agreement terms; creates the
     grant), reject (with a reason, optionally the basis) or ask for a
     supplement (补正, with what is missing: the clock stops until it arrives).
+    Where the jurisdiction profile requires the applicant's acceptance of the
+    terms (``terms_acceptance_required``), the grant opens nothing until
+    they accept (``govshare_application_accept_terms``).
 
     Admins and editors of the dataset's organization, and sysadmins.
 
@@ -390,6 +411,8 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
                 application.package_id, "terms", list(application.resource_ids or []))
             terms["resource_ids"] = resource_ids
             application.terms = terms
+            must_accept = agreement.required()
+            details["terms_acceptance_required"] = must_accept
             grant = Grant(application_id=application.id, user_id=application.user_id,
                           package_id=application.package_id, owner_org=application.owner_org,
                           resource_ids=resource_ids,
@@ -398,7 +421,8 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
                           valid_until=_local_midnight_utc(
                               dt.date.fromisoformat(terms["valid_until"])
                               + dt.timedelta(days=1)),
-                          state="active")
+                          state=grants.AWAITING_ACCEPTANCE if must_accept
+                          else grants.ACTIVE)
         queued.append(notices.queue(application, notices.APPROVED if terms is not None
                                     else notices.REJECTED))
     _record(application, decision, user.id if user else None, before, at=now,
@@ -531,6 +555,56 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     return dictization.application_dict(application, user, events=True)
 
 
+def govshare_application_accept_terms(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Accept the agreement (使用协议) the approval's terms make: the grant
+    opens the data from then on. Where the jurisdiction profile requires it
+    (``terms_acceptance_required``), an approval's grant opens nothing until
+    the applicant has accepted; the acceptance is recorded in the trail with
+    the exact text accepted.
+
+    The applicant only: nobody accepts for them (a reviewer or a sysadmin
+    gets 403, the attempt recorded in the trail).
+
+    :param id: the application's id
+    :type id: string
+    :param terms_version: the ``version`` of the agreement text the
+        applicant read (``agreement`` in ``govshare_application_show``); 409
+        when the text has changed since
+    :type terms_version: string
+
+    :returns: the application, its grant ``active``
+    :rtype: dictionary
+    """
+    _refuse_acceptance_by_others(context, data_dict.get("id"))
+    tk.check_access("govshare_application_accept_terms", context, data_dict)
+    data = _validate(data_dict, schema.application_accept_terms_schema(), context)
+    application, move, before = _move(context, data["id"], workflow.ACCEPT_TERMS)
+    refused = deadline.refusal(application, move.name)
+    if refused:
+        model.Session.rollback()
+        raise tk.ValidationError({"state": [refused]})
+    found = agreement.shown(application, data["terms_version"])
+    if found is None:
+        model.Session.rollback()
+        raise tk.ValidationError({"terms_version": [tk._(
+            "The terms have changed since they were shown to you: read them again "
+            "before you accept them")]})
+    language, shown = found
+    grant = agreement.grant_of(application.id, lock=True)
+    assert grant is not None  # the refusal saw it awaiting acceptance
+    now = utcnow()
+    user = context_user(context)
+    application.modified_at = now
+    _record(application, move.name, user.id if user else None, before, at=now,
+            terms=application.terms,
+            details={"grant_id": grant.id, "terms_version": data["terms_version"],
+                     "language": language, "text": shown})
+    model.Session.flush()  # the acceptance first, then the grant's own event
+    grant.state = grants.ACTIVE
+    _finish(context, [])
+    return dictization.application_dict(application, user, events=True)
+
+
 # ------------------------------------------------------------------ grants
 @tk.side_effect_free
 def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -545,7 +619,8 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     :type package_id: string
     :param application_id: the grant of this application
     :type application_id: string
-    :param state: ``active``, ``expired`` or ``revoked``
+    :param state: ``awaiting_acceptance`` (the applicant has not accepted the
+        terms yet), ``active``, ``expired`` or ``revoked``
     :type state: string
     :param limit: at most this many (default 50)
     :type limit: int

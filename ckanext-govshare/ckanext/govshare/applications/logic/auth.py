@@ -86,6 +86,11 @@ def govshare_application_withdraw(context: Context, data_dict: DataDict) -> Auth
                        tk._("Only the applicant may withdraw this application"))
 
 
+def govshare_application_accept_terms(context: Context, data_dict: DataDict) -> AuthResult:
+    return _needs_role(context, data_dict, {workflow.APPLICANT},
+                       tk._("Only the applicant may accept the terms of this approval"))
+
+
 def govshare_grant_list(context: Context, data_dict: DataDict) -> AuthResult:
     # scoped by the action to what the caller may see
     return govshare_application_list(context, data_dict)

@@ -5,7 +5,7 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
 from ckanext.govshare import options
-from ckanext.govshare.applications import deadline, workflow
+from ckanext.govshare.applications import deadline, grants, workflow
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
 from ckanext.govshare.catalog_review.logic.validators import max_length
@@ -102,6 +102,17 @@ def application_id_schema(not_missing: Validator, not_empty: Validator,
 
 
 @validator_args
+def application_accept_terms_schema(not_missing: Validator, not_empty: Validator,
+                                    unicode_safe: Validator,
+                                    strip_value: Validator) -> Schema:
+    return {
+        "id": [not_missing, not_empty, unicode_safe],
+        "terms_version": [not_missing, unicode_safe, strip_value, not_empty,
+                          max_length(200)],
+    }
+
+
+@validator_args
 def application_extend_schema(not_missing: Validator, not_empty: Validator,
                               unicode_safe: Validator, strip_value: Validator) -> Schema:
     return {
@@ -138,7 +149,7 @@ def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator, one_of
         "organization": [ignore_missing, unicode_safe],
         "package_id": [ignore_missing, unicode_safe],
         "application_id": [ignore_missing, unicode_safe],
-        "state": [ignore_missing, unicode_safe, one_of(["active", "expired", "revoked"])],
+        "state": [ignore_missing, unicode_safe, one_of(list(grants.STATES))],
         "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
         "offset": [default(0), v.offset],
     }

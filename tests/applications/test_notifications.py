@@ -24,7 +24,7 @@ from ckanext.govshare.applications import mail, notices
 from ckanext.govshare.applications.model import Application, Notice
 from ckanext.govshare.tiers import policy
 from tests import profiles
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import accept_terms, application_data, approval_terms
 
 PERSONAL = ("applicant@research.example", "13812345678")
 
@@ -158,13 +158,15 @@ class TestWhoIsTold:
         title = agency.dataset["title"]
         assert sent.to == "applicant@research.example"
         assert sent.kind == "approved"
-        assert sent.subject == subject_line("Your application for “{dataset}” was approved",
-                                            dataset=title)
+        # the profile requires the applicant's acceptance of the terms first
+        assert sent.subject == subject_line(
+            "Your application for “{dataset}” was approved: accept the terms to use the data",
+            dataset=title)
         assert title in sent.body
         assert "2026-11-02" in sent.body and "2027-11-01" in sent.body   # the term
         assert translated_jinja("Status: %(state_label)s",
                                 state_label=translated("Approved")) in sent.body
-        assert f"/application/{application['id']}" in sent.body
+        assert f"/application/{application['id']}#govshare-agreement" in sent.body
         assert_no_personal_data([sent])
 
     def test_a_refusal_names_its_reason_and_basis(self, app, agency, mail_server):
@@ -229,6 +231,7 @@ class TestWhoIsTold:
                                                                   mail_server):
         application = apply(agency)
         decide(agency, application["id"], "approve", terms=approval_terms())
+        accept_terms(application["id"], agency.applicant)
         run_jobs()
         mails(mail_server)
         applicant = model.User.get(agency.applicant["name"])
@@ -280,6 +283,7 @@ class TestMailFailures:
         application = apply(agency)
         run_jobs()  # nothing listens on port 1
         decide(agency, application["id"], "approve", terms=approval_terms())
+        accept_terms(application["id"], agency.applicant)
         run_jobs()
 
         # the decision stands, the data is open to the applicant

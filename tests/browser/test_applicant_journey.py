@@ -1,9 +1,10 @@
 """An applicant, from a new account to the file: registers through the
 real form, applies for a conditionally open dataset (the form refuses the
 application until the security commitment is accepted), supplements the
-materials when the agency asks for it, and downloads the file once the
-application is approved; "my downloads" then has its label. The agency's
-moves are its reviewer's actions."""
+materials when the agency asks for it, and once the application is approved
+reads the agreement and clicks 我已阅读并同意 before downloading the file;
+"my downloads" then has its label. The agency's moves are its reviewer's
+actions."""
 from __future__ import annotations
 
 import io
@@ -103,9 +104,16 @@ def test_an_applicant_registers_applies_supplements_and_downloads(open_visitor, 
     assert state(application_id, reviewer) == "submitted"
     assert "不公开发表" in page.locator("#govshare-materials").inner_text()
 
-    # approved: the file is the applicant's to download
+    # approved: the applicant accepts the agreement, then the file is theirs
     call_action("govshare_application_decide", {"user": reviewer["name"]},
                 id=application_id, decision="approve", terms=approval_terms())
+    visitor.go(f"/application/{application_id}")
+    agreement = page.locator("#govshare-agreement")
+    assert "有条件开放数据使用协议" in agreement.locator("#govshare-agreement-text").inner_text()
+    visitor.check_accessibility()
+    with visitor.navigation():
+        agreement.get_by_role("button", name="我已阅读并同意").click()
+    assert "您已确认使用协议" in page.locator(".flash-messages, .alert-success").first.inner_text()
     visitor.go(f"/dataset/operator-credit/resource/{agency['resource']['id']}")
     with page.expect_download() as started:
         page.locator("a.btn.resource-url-analytics", has_text="下载").click()

@@ -72,4 +72,5 @@ def test_an_applicant_reads_the_decision_in_the_message_centre(
 
     with visitor.navigation():                               # on to the application
         page.locator("#govshare-notice a.btn-primary").click()
-    assert page.url.endswith(f"/application/{application['id']}")
+    # to the agreement the applicant is to accept
+    assert page.url.endswith(f"/application/{application['id']}#govshare-agreement")

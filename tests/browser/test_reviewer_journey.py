@@ -74,7 +74,8 @@ def test_a_reviewer_approves_from_the_inbox(open_visitor, agency):
     assert page.locator("#govshare-grant").is_visible()
     shown = call_action("govshare_application_show", {"user": reviewer["name"]},
                         id=agency["application"]["id"])
-    assert shown["state"] == "approved" and shown["grant"]["state"] == "active"
+    # the grant opens once the applicant accepts the terms (test_applicant_journey)
+    assert shown["state"] == "approved" and shown["grant"]["state"] == "awaiting_acceptance"
     assert shown["terms"]["derived_data_ownership"] == "衍生数据归申请人所有，须注明数据来源"
 
     # back in the inbox, the row says so

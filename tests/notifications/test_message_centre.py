@@ -131,9 +131,11 @@ def test_each_user_sees_their_own_notices_and_marks_them_read(app, agency, sink,
     [notice] = mine["results"]
     assert mine["count"] == 1 and mine["unread"] == 1 and notice["unread"]
     assert notice["kind"] == "approved"
-    assert notice["subject"] == subject("Your application for “{dataset}” was approved",
-                                        dataset=title)
-    assert notice["link"].endswith(f"/application/{application['id']}")
+    # the applicant is to accept the terms first: the link leads to them
+    assert notice["subject"] == subject(
+        "Your application for “{dataset}” was approved: accept the terms to use the data",
+        dataset=title)
+    assert notice["link"].endswith(f"/application/{application['id']}#govshare-agreement")
     shown = helpers.call_action("govshare_notice_show", context=as_user(agency.applicant),
                                 id=notice["id"])
     assert title in shown["body"]

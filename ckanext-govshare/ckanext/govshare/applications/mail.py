@@ -6,6 +6,9 @@
 * ``overdue``: the organization's admins and every sysadmin;
 * ``approved``, ``rejected``, ``supplement_requested``, ``extended``,
   ``expired``, ``revoked``: the applicant, at the application's contact email.
+  An approval whose terms the applicant must accept before the data opens
+  (the jurisdiction profile's ``terms_acceptance_required``, recorded with
+  the decision) says so, and links to the agreement on the application page.
 
 Recipients are looked up when the job handles the notice
 (:func:`audience_of`, read by the mail and by the site's message centre
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 TEMPLATE = "govshare/applications/emails/{kind}.txt"
 #: the application page (another blueprint); a plain URL when it is missing
 READ_ENDPOINT = "govshare_applications.read"
+#: where the application page shows the agreement and its 我已阅读并同意 button
+AGREEMENT_ANCHOR = "#govshare-agreement"
 
 #: the move a notice tells of (its reason, terms and state come from that event)
 _MOVE_OF = {
@@ -216,7 +221,9 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
                                "{due_date}"),
         notices.OVERDUE: tk._("Overdue: the application for “{dataset}” was due on "
                               "{due_date}"),
-        notices.APPROVED: tk._("Your application for “{dataset}” was approved"),
+        notices.APPROVED: tk._("Your application for “{dataset}” was approved: accept "
+                               "the terms to use the data") if values.get("accept_terms")
+        else tk._("Your application for “{dataset}” was approved"),
         notices.REJECTED: tk._("Your application for “{dataset}” was not approved"),
         notices.SUPPLEMENT_REQUESTED: tk._("Your application for “{dataset}” needs a "
                                            "supplement"),
@@ -306,6 +313,10 @@ def values_for(notice: Notice, application: Application) -> dict[str, Any]:
         terms = (event.terms if event is not None else None) or application.terms or {}
         values["valid_from"] = terms.get("valid_from")
         values["valid_until"] = terms.get("valid_until")
+        values["accept_terms"] = bool(event is not None and (event.details or {}).get(
+            "terms_acceptance_required"))
+        if values["accept_terms"]:
+            values["url"] += AGREEMENT_ANCHOR
     if kind in (notices.EXPIRED, notices.REVOKED):
         grant = model.Session.query(Grant).filter(
             Grant.application_id == application.id).one_or_none()

@@ -8,8 +8,9 @@
   the viewer may make (``moves`` of the application dict, read from the move
   table in :mod:`.workflow`).
 * ``/application/<id>/<move>`` (``.move``, POST): make one move (approve,
-  reject, request_supplement, extend, withdraw, supplement, revoke), then
-  back to the application with a flash; errors re-render the page.
+  reject, request_supplement, extend, withdraw, supplement, revoke,
+  accept_terms: the applicant's 我已阅读并同意 under the agreement's text),
+  then back to the application with a flash; errors re-render the page.
 * ``/dashboard/applications`` (``.dashboard``): the user's own applications
   and grants.
 * ``/organization/<id>/applications`` (``.inbox``): an organization's inbox
@@ -79,6 +80,7 @@ def field_labels() -> dict[str, str]:
         "reason": tk._("Reason"),
         "basis": tk._("Basis"),
         "note": tk._("Note"),
+        "terms_version": tk._("Agreement terms"),
     }
 
 
@@ -197,9 +199,9 @@ def apply(id: str) -> Any:
         return tier_views.api_error(403, "Authorization Error",
                                     tier_views.restricted_message(pkg_dict, None),
                                     apply_url=policy.apply_url(pkg_dict["name"]))
-    pending = None
+    pending = to_accept = None
     if _logged_in() and tier == policy.CONDITIONAL:
-        pending = _pending(context, pkg_dict["id"])
+        pending, to_accept = _pending(context, pkg_dict["id"])
     if not data:
         user = tk.current_user
         data = {"applicant_type": "person", "requested_term_months": 12,
@@ -208,20 +210,24 @@ def apply(id: str) -> Any:
     return tk.render("govshare/applications/apply.html", {
         "pkg_dict": pkg_dict, "pkg": pkg_dict, "dataset_type": pkg_dict.get("type"),
         "tier": tier, "resources": _resources(pkg_dict), "pending": pending,
+        "to_accept": to_accept,
         "data": data, "errors": errors, "error_summary": error_summary,
         "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
         "answer_days": deadline.answer_working_days(),
     }), status
 
 
-def _pending(context: Context, package_id: str) -> Optional[dict[str, Any]]:
-    """The caller's open application for a dataset, if any."""
+def _pending(context: Context, package_id: str
+             ) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+    """The caller's open application for a dataset, if any, and their
+    approved one whose terms they have still to accept, if any."""
     try:
         mine = tk.get_action("govshare_application_list")(
             context, {"mine": True, "package_id": package_id})
     except (tk.NotAuthorized, tk.ObjectNotFound, tk.ValidationError):
-        return None
-    return next((a for a in mine["results"] if a["state"] in workflow.PENDING), None)
+        return None, None
+    return (next((a for a in mine["results"] if a["state"] in workflow.PENDING), None),
+            next((a for a in mine["results"] if workflow.ACCEPT_TERMS in a["moves"]), None))
 
 
 # ------------------------------------------------------------------ one application
@@ -315,6 +321,11 @@ def _revoke(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]
                                      "reason": form.get("reason", "")}
 
 
+def _accept_terms(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
+    return "govshare_application_accept_terms", {
+        "id": application["id"], "terms_version": form.get("terms_version", "")}
+
+
 #: each move's form: how its fields become the action's call
 MOVE_FORMS: dict[str, Callable[[dict[str, Any], Any], tuple[str, dict[str, Any]]]] = {
     workflow.APPROVE: _decide(workflow.APPROVE),
@@ -324,6 +335,7 @@ MOVE_FORMS: dict[str, Callable[[dict[str, Any], Any], tuple[str, dict[str, Any]]
     workflow.WITHDRAW: _withdraw,
     workflow.SUPPLEMENT: _supplement,
     workflow.REVOKE: _revoke,
+    workflow.ACCEPT_TERMS: _accept_terms,
 }
 
 
@@ -341,6 +353,8 @@ def move_messages() -> dict[str, str]:
                                   "submitted again."),
         workflow.REVOKE: tk._("The grant has been revoked: the data is closed to its "
                               "holder. The applicant is told."),
+        workflow.ACCEPT_TERMS: tk._("You have accepted the agreement terms: the data is "
+                                    "open to you for the term."),
     }
 
 

@@ -530,9 +530,13 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     """
     _refuse_own_case(context, data_dict.get("id"), workflow.EXTEND)
     tk.check_access("govshare_application_extend", context, data_dict)
-    if not deadline.max_extension_days():
+    extend_schema = schema.application_extend_schema()
+    no_extension = not deadline.max_extension_days()
+    if no_extension:
+        extend_schema.pop("days")   # the rules refuse any number (below)
+    data = _validate(data_dict, extend_schema, context)
+    if no_extension:
         raise tk.ValidationError({"days": [deadline.extension_refusal(None)]})
-    data = _validate(data_dict, schema.application_extend_schema(), context)
     application, move, before = _move(context, data["id"], workflow.EXTEND, data["reason"])
     refused = deadline.refusal(application, workflow.EXTEND)
     if refused:

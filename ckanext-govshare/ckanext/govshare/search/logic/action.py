@@ -29,9 +29,11 @@ def correctable(q: Any) -> bool:
 @tk.side_effect_free
 def package_search(original_action: Action, context: Context,
                    data_dict: DataDict) -> dict[str, Any]:
-    """CKAN's ``package_search``. When a plain query finds nothing and the
-    catalog has a word within a typo of it (``air qualty``, ``公交战点``), the
-    results are those of the corrected query, and ``corrected_q`` says so."""
+    """A plain query (no Lucene syntax) that finds nothing is searched again
+    as the catalog spells it when a tag, title or agency name is within a
+    typo of it (``air qualty``, ``公交战点``): the results are those of the
+    corrected query, and ``corrected_q`` says which it was. Queries are
+    weighed with GovShare's ``qf`` unless the caller gives one."""
     data_dict = dict(data_dict)
     if data_dict.get("q") and not data_dict.get("qf"):
         data_dict["qf"] = QUERY_FIELDS

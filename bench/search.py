@@ -70,6 +70,13 @@ def query_mix(rng: random.Random, n: int, org_names: list[str], tags: list[str])
     return mix
 
 
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _pairs(rows) -> dict:
     return {row[0]: row[1] for row in rows}
 
@@ -180,14 +187,17 @@ def main() -> None:
         print(f"re-indexing {total} datasets with {args.workers} workers (load average"
               f" {load:.2f}) ...", flush=True)
         started = time.perf_counter()
+        cpu_before = _children_cpu()
         subprocess.run([str(_env.VENV_BIN / "ckan"), "-c", str(_env.INI), "govshare",
                         "search", "rebuild", "--clear", "--workers", str(args.workers)],
                        check=True)
         seconds = time.perf_counter() - started
+        cpu_ms = (_children_cpu() - cpu_before) * 1000 / total
         rebuild_line = (f"rebuild: {total} datasets in {seconds:.0f} s"
-                        f" ({total / seconds:.0f} datasets/s), peak RSS of one indexing"
-                        f" process {_env.peak_rss_mb(children=True):.0f} MB, load average"
-                        f" {load:.2f} before, {os.getloadavg()[0]:.2f} after")
+                        f" ({total / seconds:.0f} datasets/s; CPU of the indexing processes"
+                        f" {cpu_ms:.2f} ms a dataset, PostgreSQL's not counted), peak RSS"
+                        f" of one indexing process {_env.peak_rss_mb(children=True):.0f} MB,"
+                        f" load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(rebuild_line, flush=True)
 
     fresh_line, fresh_figures = fresh_processes(args.fresh, args.redis_db) \

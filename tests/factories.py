@@ -70,7 +70,8 @@ class Dataset(ckan_factories.Dataset):
     ``owner_org`` defaults to a new :class:`Organization`; ``resource_code`` is
     unique per instance; ``open_tier`` defaults to ``unconditional``, and
     ``open_tier_reason``/``open_tier_basis`` are filled in for the other tiers;
-    ``desensitised`` follows ``contains_personal_data``.
+    ``desensitised`` follows ``contains_personal_data``; ``share_type``
+    defaults to ``conditional`` with its reason and basis.
     """
 
     owner_org = factory.LazyFunction(lambda: Organization()["id"])
@@ -83,7 +84,14 @@ class Dataset(ckan_factories.Dataset):
     info_items = factory.LazyFunction(
         lambda: [{"name": "编号", "type": "string", "description": ""}])
     update_frequency = "yearly"
-    share_type = "unconditional"
+    # shared between agencies on conditions (共享申请): no other agency's
+    # staff has the data without a request; tests of unconditional sharing
+    # say so
+    share_type = "conditional"
+    share_type_reason = factory.LazyAttribute(
+        lambda o: None if o.share_type == "unconditional" else "测试用的有条件共享理由")
+    share_type_basis = factory.LazyAttribute(
+        lambda o: None if o.share_type == "unconditional" else "《测试用的共享依据》第一条")
     open_tier = "unconditional"
     open_tier_reason = tier_text("reason")
     open_tier_basis = tier_text("basis")

@@ -48,14 +48,20 @@ def supplement_requests_made(application_id: str) -> int:
                     ApplicationEvent.move == workflow.REQUEST_SUPPLEMENT).count())
 
 
+def kind_of(application: Any) -> str:
+    """The procedure an application follows (``open`` unless it says)."""
+    return getattr(application, "kind", None) or profile.OPEN
+
+
 def refusal(application: Any, move_name: str) -> str | None:
     """Why the jurisdiction's rules refuse ``move_name`` on this application
     (no extension, no further supplement, no terms awaiting acceptance), or
     None: one check for the actions and for the moves a page offers."""
+    kind = kind_of(application)
     if move_name == workflow.EXTEND:
-        return extension_refusal(application.extension_days)
+        return extension_refusal(application.extension_days, kind)
     if move_name == workflow.REQUEST_SUPPLEMENT:
-        return supplement_refusal(supplement_requests_made(application.id))
+        return supplement_refusal(supplement_requests_made(application.id), kind)
     if move_name == workflow.ACCEPT_TERMS:
         from ckanext.govshare.applications import agreement
 
@@ -81,12 +87,13 @@ def reminder_days() -> list[int]:
     return sorted({int(d) for d in days}, reverse=True)
 
 
-def due_after(submitted_at: dt.datetime, extension_days: int = 0) -> workdays.DueDate:
-    """The due date of an application (re)submitted at ``submitted_at`` (UTC):
-    the N-th working day after the day of submission in China, plus any
-    extension."""
+def due_after(submitted_at: dt.datetime, extension_days: int = 0,
+              kind: str = profile.OPEN) -> workdays.DueDate:
+    """The due date of an application of ``kind`` (re)submitted at
+    ``submitted_at`` (UTC): the N-th working day after the day of submission
+    in China (N: the profile's answer period for the kind), plus any extension."""
     return workdays.add_workdays(workdays.local_date(submitted_at),
-                                 answer_working_days() + extension_days)
+                                 answer_working_days(kind) + extension_days)
 
 
 # ------------------------------------------------------ from the event history

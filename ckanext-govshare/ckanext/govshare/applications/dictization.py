@@ -8,7 +8,8 @@ from typing import Any, Optional
 import ckan.model as model
 
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import access, agreement, deadline, grants, workflow
+from ckanext.govshare.applications import (
+    access, agreement, deadline, grants, kinds, workflow)
 from ckanext.govshare.applications.model import Application, ApplicationEvent, Grant, utcnow
 
 #: what only the applicant, the reviewers and sysadmins may see
@@ -42,8 +43,15 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
     package = package or model.Package.get(application.package_id)
     organization = organization or model.Group.get(application.owner_org)
     roles = access.roles(viewer, application.user_id, application.owner_org)
+    requesting = (model.Group.get(application.requesting_org)
+                  if application.requesting_org else None)
     result: dict[str, Any] = {
         "id": application.id,
+        "kind": deadline.kind_of(application),
+        "kind_label": kinds.label(deadline.kind_of(application)),
+        "requesting_org": application.requesting_org,
+        "requesting_organization_name": requesting.name if requesting else None,
+        "requesting_organization_title": requesting.title if requesting else None,
         "package_id": application.package_id,
         "package_name": package.name if package else None,
         "package_title": package.title if package else None,

@@ -3,7 +3,9 @@
 Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
 
 * ``govshare_application``: one application for one conditional dataset
-  (all or some of its resources), its current state and due date;
+  (all or some of its resources), its current state and due date; ``kind``
+  (migration ``a5c8e2f1d7b3``) says whether it is the public's application
+  or another agency's sharing request;
 * ``govshare_application_event``: every step, append-only: the database
   refuses UPDATE and DELETE on it (a trigger), and the portal's role may only
   insert and read it; each event carries the hash of the one before it in
@@ -48,8 +50,14 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_application"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
+    #: the procedure: ``open`` (the public's application) or ``sharing``
+    #: (another agency's request, 共享申请); see :mod:`.kinds`
+    kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="open",
+                                  server_default="open")
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     owner_org: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    #: the organization an agency's request is made for (``sharing``)
+    requesting_org: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     #: empty: every resource of the dataset
     resource_ids: Mapped[list[str]] = sa.Column(ARRAY(sa.UnicodeText), nullable=False,
                                                 default=list)

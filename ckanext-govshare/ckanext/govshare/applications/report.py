@@ -35,8 +35,9 @@ organizations' titles::
 Both are set by the decision and counted again from the events when the
 working-day calendar changes (:mod:`.recompute`).
 
-Per procedure kind: only the public's applications (kind ``open`` of the
-jurisdiction profile) are made yet, so every row is theirs.
+Per procedure kind: ``kind`` narrows the report to the public's
+applications (``open``) or to other organizations' sharing requests
+(``sharing``); without it, both are counted.
 
 The action :func:`~ckanext.govshare.applications.logic.report_action.\
 govshare_application_report` validates and authorizes; this module only counts.
@@ -71,7 +72,8 @@ def local_midnight_utc(day: dt.date) -> dt.datetime:
 
 
 def query(*, organization_id: Optional[str] = None, since: Optional[dt.date] = None,
-          until: Optional[dt.date] = None, today: dt.date) -> sa.sql.Select:
+          until: Optional[dt.date] = None, today: dt.date,
+          kind: Optional[str] = None) -> sa.sql.Select:
     """The report's one statement (exposed for the benchmark's EXPLAIN)."""
     table = Application.__table__
     c = table.c
@@ -80,6 +82,8 @@ def query(*, organization_id: Optional[str] = None, since: Optional[dt.date] = N
     conditions = []
     if organization_id:
         conditions.append(c.owner_org == organization_id)
+    if kind:
+        conditions.append(c.kind == kind)
     if since:
         conditions.append(c.submitted_at >= local_midnight_utc(since))
     if until:
@@ -126,13 +130,13 @@ def _figures(row: Any) -> dict[str, Any]:
 
 
 def report(*, organization_id: Optional[str] = None, since: Optional[dt.date] = None,
-           until: Optional[dt.date] = None,
-           today: Optional[dt.date] = None) -> dict[str, Any]:
+           until: Optional[dt.date] = None, today: Optional[dt.date] = None,
+           kind: Optional[str] = None) -> dict[str, Any]:
     """``organizations``: one row per organization that received applications
     in the window (by title), and ``total``: all of them together."""
     today = today or workdays.local_today()
     rows = model.Session.execute(query(organization_id=organization_id, since=since,
-                                       until=until, today=today)).all()
+                                       until=until, today=today, kind=kind)).all()
     organizations = []
     total = {**dict.fromkeys(FIGURES, 0), **dict.fromkeys(MEDIANS)}
     for row in rows:

@@ -22,12 +22,12 @@ from flask import Blueprint, Response
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.applications import report as report_figures
+from ckanext.govshare.applications import kinds, report as report_figures
 from ckanext.govshare import views_common
 
 report = Blueprint("govshare_application_report", __name__)
 
-FILTERS = ("organization", "since", "until")
+FILTERS = ("organization", "kind", "since", "until")
 
 
 def _filters() -> dict[str, str]:
@@ -76,6 +76,7 @@ def report_page() -> Any:
         "report": result, "filters": filters, "organizations": organizations,
         "catalog_updates": catalog_updates,
         "selected_organization": selected, "columns": column_titles(),
+        "kinds": [{"value": kind, "text": kinds.label(kind)} for kind in kinds.KINDS],
         "errors": errors, "error_summary": error_summary,
     })
     return (body, 400) if errors else body

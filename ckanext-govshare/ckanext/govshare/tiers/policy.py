@@ -18,6 +18,10 @@ A dataset without ``open_tier`` (older datasets, datasets created without the
 catalog schema) is treated as ``unconditional``. A value that is none of the
 three is treated as ``closed``, so that a typo never opens data.
 
+Members of any organization (agency staff) also have the data of a
+dataset shared unconditionally (共享类型 无条件共享) that they can see,
+whatever its openness tier (Qingyang 2021 art. 16(1)).
+
 Every surface asks the two questions here — :func:`tier_of` and
 :func:`has_access` — and nothing else decides. Grants come from the
 applications capability through :func:`register_grant_checker`; they are
@@ -50,6 +54,16 @@ CONDITIONAL = "conditional"
 CLOSED = "closed"
 TIERS = (UNCONDITIONAL, CONDITIONAL, CLOSED)
 
+#: the sharing type between agencies (共享类型, the catalog's ``share_type``):
+#: a dataset shared unconditionally (无条件共享) gives its data to the
+#: members of every organization directly (Qingyang 2021 art. 16(1)); one
+#: shared on conditions is obtained by a sharing request (共享申请)
+SHARE_FIELD = "share_type"
+SHARED_UNCONDITIONALLY = "unconditional"
+SHARED_ON_CONDITIONS = "conditional"
+NOT_SHARED = "not_shared"
+SHARE_TYPES = (SHARED_UNCONDITIONALLY, SHARED_ON_CONDITIONS, NOT_SHARED)
+
 #: ``url_type`` of a resource whose ``url`` was replaced by the application page
 RESTRICTED_URL_TYPE = "govshare_restricted"
 #: resource keys that may point at the data itself, dropped with the URL
@@ -75,6 +89,25 @@ def normalise_tier(value: Any) -> str:
     return CLOSED
 
 
+def _dict_value(obj: dict[str, Any], key: str) -> Any:
+    """A catalog field of a dataset dict: top-level (ckanext-scheming), in the
+    ``extras`` list or dict (default schema), or ``extras_<key>`` (a search
+    index document)."""
+    value = obj.get(key)
+    if value is None:
+        extras = obj.get("extras")
+        if isinstance(extras, list):
+            for extra in extras:
+                if isinstance(extra, dict) and extra.get("key") == key:
+                    value = extra.get("value")
+                    break
+        elif isinstance(extras, dict):
+            value = extras.get(key)
+    if value is None:
+        value = obj.get("extras_" + key)
+    return value
+
+
 def tier_of(obj: Union[dict[str, Any], model.Package, None]) -> str:
     """The openness tier of a dataset dict or ``model.Package``.
 
@@ -87,28 +120,17 @@ def tier_of(obj: Union[dict[str, Any], model.Package, None]) -> str:
         return UNCONDITIONAL
     if isinstance(obj, model.Package):
         return normalise_tier(_model_tier_value(obj))
-    value = obj.get(TIER_FIELD)
-    if value is None:
-        extras = obj.get("extras")
-        if isinstance(extras, list):
-            for extra in extras:
-                if isinstance(extra, dict) and extra.get("key") == TIER_FIELD:
-                    value = extra.get("value")
-                    break
-        elif isinstance(extras, dict):
-            value = extras.get(TIER_FIELD)
-    if value is None:
-        value = obj.get("extras_" + TIER_FIELD)
-    return normalise_tier(value)
+    return normalise_tier(_dict_value(obj, TIER_FIELD))
 
 
-#: dataset id -> (metadata_modified, stored tier value, publication state).
+#: dataset id -> (metadata_modified, stored tier value, publication state,
+#: stored sharing type).
 #: Every change of a dataset through the API, and every publication move,
 #: moves metadata_modified (and this process also forgets the entry, see
 #: :func:`forget_tier`), so an entry is never stale; it saves a query on
 #: every package_show, whose auth asks for the dataset's labels. Bounded:
 #: emptied when it grows past _TIER_CACHE_SIZE.
-_tier_cache: dict[str, tuple[Any, Optional[str], Optional[str]]] = {}
+_tier_cache: dict[str, tuple[Any, Optional[str], Optional[str], Optional[str]]] = {}
 _TIER_CACHE_SIZE = 50_000
 
 
@@ -135,23 +157,34 @@ def _model_published(pkg: model.Package) -> bool:
     return publication.is_published(_stored_values(pkg)[1])
 
 
-def _stored_values(pkg: model.Package) -> tuple[Optional[str], Optional[str]]:
-    """(stored tier value, publication state) of a dataset, from the cache or
-    one small query rather than loading every extra."""
+def _model_share_type(pkg: model.Package) -> Optional[str]:
+    """The stored sharing type of a dataset object (as :func:`_model_tier_value`)."""
+    state = sa.inspect(pkg)
+    if not state.persistent or "_extras" not in state.unloaded:
+        return pkg.extras.get(SHARE_FIELD)
+    return _stored_values(pkg)[2]
+
+
+def _stored_values(pkg: model.Package) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """(stored tier value, publication state, stored sharing type) of a
+    dataset, from the cache or one small query rather than loading every extra."""
     cached = _tier_cache.get(pkg.id)
     if cached is not None and cached[0] == pkg.metadata_modified:
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
     extra = model.package_extra_table
-    tier_value = (sa.select(extra.c.value)
-                  .where(extra.c.package_id == pkg.id, extra.c.key == TIER_FIELD)
-                  .scalar_subquery())
+
+    def stored(key: str) -> Any:
+        return (sa.select(extra.c.value)
+                .where(extra.c.package_id == pkg.id, extra.c.key == key).scalar_subquery())
+
     state_value = (sa.select(publication_table.c.state)
                    .where(publication_table.c.package_id == pkg.id).scalar_subquery())
-    row = model.Session.execute(sa.select(tier_value, state_value)).one()
+    row = model.Session.execute(
+        sa.select(stored(TIER_FIELD), state_value, stored(SHARE_FIELD))).one()
     if len(_tier_cache) >= _TIER_CACHE_SIZE:
         _tier_cache.clear()
-    _tier_cache[pkg.id] = (pkg.metadata_modified, row[0], row[1])
-    return row[0], row[1]
+    _tier_cache[pkg.id] = (pkg.metadata_modified, row[0], row[1], row[2])
+    return row[0], row[1], row[2]
 
 
 def remember_stored_values(packages: list[model.Package]) -> None:
@@ -164,13 +197,17 @@ def remember_stored_values(packages: list[model.Package]) -> None:
     tiers = dict(model.Session.execute(
         sa.select(extra.c.package_id, extra.c.value)
         .where(extra.c.package_id.in_(ids), extra.c.key == TIER_FIELD)).all())
+    shares = dict(model.Session.execute(
+        sa.select(extra.c.package_id, extra.c.value)
+        .where(extra.c.package_id.in_(ids), extra.c.key == SHARE_FIELD)).all())
     states = dict(model.Session.execute(
         sa.select(publication_table.c.package_id, publication_table.c.state)
         .where(publication_table.c.package_id.in_(ids))).all())
     if len(_tier_cache) + len(packages) > _TIER_CACHE_SIZE:
         _tier_cache.clear()
     for pkg in packages:
-        _tier_cache[pkg.id] = (pkg.metadata_modified, tiers.get(pkg.id), states.get(pkg.id))
+        _tier_cache[pkg.id] = (pkg.metadata_modified, tiers.get(pkg.id), states.get(pkg.id),
+                               shares.get(pkg.id))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,13 +223,15 @@ class PackageFacts:
     creator_user_id: Optional[str] = None
     #: reviewed and published (:mod:`ckanext.govshare.publication`)
     published: bool = True
+    #: the sharing type between agencies (None: not stated)
+    share_type: Optional[str] = None
 
     @classmethod
     def from_model(cls, pkg: model.Package) -> "PackageFacts":
         return cls(id=pkg.id, name=pkg.name, owner_org=pkg.owner_org,
                    tier=tier_of(pkg), private=bool(pkg.private),
                    state=pkg.state or "active", creator_user_id=pkg.creator_user_id,
-                   published=_model_published(pkg))
+                   published=_model_published(pkg), share_type=_model_share_type(pkg))
 
     @classmethod
     def from_dict(cls, pkg_dict: dict[str, Any],
@@ -209,7 +248,8 @@ class PackageFacts:
         return cls(id=package_id, name=pkg_dict.get("name") or "",
                    owner_org=pkg_dict.get("owner_org"), tier=tier_of(pkg_dict),
                    private=bool(private), state=pkg_dict.get("state") or "active",
-                   creator_user_id=pkg_dict.get("creator_user_id"), published=published)
+                   creator_user_id=pkg_dict.get("creator_user_id"), published=published,
+                   share_type=_dict_value(pkg_dict, SHARE_FIELD))
 
 
 def member_label(org_id: str) -> str:
@@ -374,6 +414,17 @@ def is_member(caller: Caller, facts: PackageFacts) -> bool:
     return bool(facts.owner_org) and member_label(facts.owner_org) in caller.labels
 
 
+def is_agency_staff(caller: Caller) -> bool:
+    """Is the caller a member of some organization (in any capacity)?"""
+    return any(label.startswith("member-") for label in caller.labels)
+
+
+def shared_with(caller: Caller, facts: PackageFacts) -> bool:
+    """Does the dataset's sharing type give the caller its data: shared
+    unconditionally, and the caller on the staff of some organization?"""
+    return facts.share_type == SHARED_UNCONDITIONALLY and is_agency_staff(caller)
+
+
 def is_insider(caller: Caller, facts: PackageFacts) -> bool:
     """A member of the owning organization (sysadmins too) or a collaborator
     on the dataset: someone who has its data without applying."""
@@ -399,6 +450,8 @@ def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] =
         if is_member(caller, facts):
             return True
     elif facts.creator_user_id and facts.creator_user_id == caller.user.id:
+        return True
+    if shared_with(caller, facts):
         return True
     if facts.tier != CONDITIONAL:
         return False

@@ -21,7 +21,7 @@ from ckan.types import Context, DataDict
 from ckanext.govshare import workdays
 from ckanext.govshare.logic import context_user, given_id, validate as _validate
 from ckanext.govshare.applications import (
-    access, agreement, deadline, dictization, grants, jobs, notices, workflow)
+    access, agreement, deadline, dictization, grants, jobs, kinds, notices, workflow)
 from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
@@ -152,11 +152,22 @@ def _package(reference: str) -> model.Package:
 # ------------------------------------------------------------------ create
 def govshare_application_create(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Apply for a conditionally open (有条件开放) dataset, all or some of its
-    resources. The owning organization must answer within
-    jurisdiction profile's ``answer_working_days`` (15 in qingyang-2021).
+    resources (``kind`` ``open``, the public's application), or request data
+    another organization shares on conditions (有条件共享) for one's own
+    organization (``kind`` ``sharing``, 共享申请). The owning organization
+    must answer within the jurisdiction profile's ``answer_working_days``
+    for the kind (qingyang-2021: 15 working days for ``open``, 7 for
+    ``sharing``).
 
-    Any logged-in user.
+    Any logged-in user (``open``); a member of another organization than the
+    dataset's (``sharing``).
 
+    :param kind: ``open`` (default) or ``sharing``
+    :type kind: string
+    :param organization: ``sharing``: the organization the request is made
+        for (id or name; default: the requester's only organization). Its
+        name and credit code are the applicant's
+    :type organization: string
     :param package_id: the dataset's id or name
     :type package_id: string
     :param resource_ids: the resources wanted (default: all)
@@ -169,11 +180,11 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     :type requested_fields: string
     :param requested_term_months: the term wanted, in months
     :type requested_term_months: int
-    :param applicant_type: ``person`` or ``organization``
+    :param applicant_type: ``person`` or ``organization`` (``open`` only)
     :type applicant_type: string
-    :param applicant_name: the person's or the organization's name
+    :param applicant_name: the person's or the organization's name (``open`` only)
     :type applicant_name: string
-    :param credit_code: the organization's 统一社会信用代码 (organizations only)
+    :param credit_code: the organization's 统一社会信用代码 (``open``, organizations only)
     :type credit_code: string
     :param contact_email: contact email
     :type contact_email: string
@@ -196,15 +207,34 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     facts = policy.PackageFacts.from_model(package)
     if not policy.can_see(caller, facts):
         raise tk.ObjectNotFound(tk._("Dataset not found"))
+    kind = data_dict.get("kind") or kinds.OPEN
+    requesting: Optional[model.Group] = None
+    if kind == kinds.SHARING and policy.is_member(caller, facts):
+        raise tk.ValidationError({"package_id": [tk._(
+            "You already have this data as a member of its organization")]})
+    if kind == kinds.SHARING:
+        # the requesting organization is the applicant: its name and code
+        requesting = kinds.requesting_organization(
+            user, data_dict.get("organization"), package.owner_org)
+        data_dict = {**data_dict, "applicant_type": "organization",
+                     "applicant_name": requesting.title or requesting.name,
+                     "credit_code": kinds.credit_code(requesting)}
     data = _validate(data_dict, schema.application_create_schema(), context)
-    if facts.tier != policy.CONDITIONAL:
+    if kind == kinds.OPEN and facts.tier != policy.CONDITIONAL:
         raise tk.ValidationError({"package_id": [
             tk._("Only conditionally open data is applied for: this dataset is open to "
                  "everyone") if facts.tier == policy.UNCONDITIONAL else
             tk._("Closed data (不予开放) cannot be applied for")]})
+    if kind == kinds.SHARING:
+        refused = kinds.sharing_refusal(facts)
+        if refused:
+            raise tk.ValidationError({"package_id": [refused]})
     if policy.is_member(caller, facts):
         raise tk.ValidationError({"package_id": [tk._(
             "You already have this data as a member of its organization")]})
+    if kind == kinds.SHARING and policy.may_access(caller, facts, visible=True):
+        raise tk.ValidationError({"package_id": [tk._(
+            "You already have this data: it is open to everyone")]})
     resource_ids = validation.check_resource_ids(data.get("resource_ids") or [], package.id,
                                        "resource_ids")
     if _pending(user.id, package.id):
@@ -212,8 +242,9 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             "You already have a pending application for this dataset: wait for the "
             "answer, or withdraw it first")]})
     now = utcnow()
-    due = deadline.due_after(now)
+    due = deadline.due_after(now, kind=kind)
     application = Application(
+        kind=kind, requesting_org=requesting.id if requesting else None,
         package_id=package.id, owner_org=package.owner_org, resource_ids=resource_ids,
         user_id=user.id, terms_accepted_at=now, state=workflow.SUBMITTED,
         created_at=now, submitted_at=now, modified_at=now, due_date=due.date,
@@ -229,7 +260,7 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             "answer, or withdraw it first")]})
     _record(application, workflow.SUBMIT, user.id, None, at=now,
             details={"due_date": due.date.isoformat(), "provisional": due.provisional,
-                     "answer_working_days": deadline.answer_working_days()})
+                     "answer_working_days": deadline.answer_working_days(kind)})
     queued = [notices.queue(application, notices.NEW)]
     _finish(context, queued)
     return dictization.application_dict(application, user, package=package, events=True)
@@ -259,6 +290,8 @@ def _scoped(table: Any, data: dict[str, Any], user: model.User) -> Any:
         query = query.filter(table.package_id == (package.id if package else None))
     if data.get("state"):
         query = query.filter(table.state == data["state"])
+    if data.get("kind"):
+        query = query.filter(Application.kind == data["kind"])
     return query
 
 
@@ -299,6 +332,9 @@ def govshare_application_list(context: Context, data_dict: DataDict) -> dict[str
     :param state: only this state (``submitted``, ``needs_supplement``,
         ``approved``, ``rejected``, ``withdrawn``, ``expired``, ``revoked``)
     :type state: string
+    :param kind: only this procedure: ``open`` (the public's applications) or
+        ``sharing`` (other organizations' requests)
+    :type kind: string
     :param overdue: only (or, false, no) applications past their due date
         without an answer
     :type overdue: bool
@@ -411,7 +447,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
                 application.package_id, "terms", list(application.resource_ids or []))
             terms["resource_ids"] = resource_ids
             application.terms = terms
-            must_accept = agreement.required()
+            must_accept = agreement.required(application.kind)
             details["terms_acceptance_required"] = must_accept
             grant = Grant(application_id=application.id, user_id=application.user_id,
                           package_id=application.package_id, owner_org=application.owner_org,
@@ -471,7 +507,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     if merged_type == "person":
         application.credit_code = None
     now = utcnow()
-    due = deadline.due_after(now)
+    due = deadline.due_after(now, kind=application.kind)
     application.state = move.target
     application.submitted_at = now
     application.modified_at = now
@@ -480,7 +516,7 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     _record(application, move.name, user.id if user else None, before, at=now,
             reason=data.get("note"),
             details={"due_date": due.date.isoformat(), "provisional": due.provisional,
-                     "answer_working_days": deadline.answer_working_days(),
+                     "answer_working_days": deadline.answer_working_days(application.kind),
                      "changed": sorted(k for k in changed if k not in dictization.PERSONAL_FIELDS)})
     _finish(context, [notices.queue(application, notices.RESUBMITTED)])
     return dictization.application_dict(application, user, events=True)
@@ -530,13 +566,15 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
     """
     _refuse_own_case(context, data_dict.get("id"), workflow.EXTEND)
     tk.check_access("govshare_application_extend", context, data_dict)
-    extend_schema = schema.application_extend_schema()
-    no_extension = not deadline.max_extension_days()
+    found = Application.get(data_dict.get("id")) if isinstance(data_dict.get("id"), str) else None
+    kind = deadline.kind_of(found)
+    extend_schema = schema.application_extend_schema(kind)
+    no_extension = not deadline.max_extension_days(kind)
     if no_extension:
         extend_schema.pop("days")   # the rules refuse any number (below)
     data = _validate(data_dict, extend_schema, context)
     if no_extension:
-        raise tk.ValidationError({"days": [deadline.extension_refusal(None)]})
+        raise tk.ValidationError({"days": [deadline.extension_refusal(None, kind)]})
     application, move, before = _move(context, data["id"], workflow.EXTEND, data["reason"])
     refused = deadline.refusal(application, workflow.EXTEND)
     if refused:
@@ -544,7 +582,7 @@ def govshare_application_extend(context: Context, data_dict: DataDict) -> dict[s
         raise tk.ValidationError({"days": [refused]})
     old_due = application.due_date
     due = workdays.add_workdays(old_due, data["days"]) if old_due else deadline.due_after(
-        application.submitted_at, data["days"])
+        application.submitted_at, data["days"], kind=application.kind)
     application.extension_days = data["days"]
     # provisional if the period before the extension was (its days count too)
     application.due_date, application.due_date_provisional = due.date, bool(

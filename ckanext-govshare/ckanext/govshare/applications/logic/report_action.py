@@ -34,9 +34,12 @@ def govshare_application_report(context: Context, data_dict: DataDict) -> dict[s
     :type since: string
     :param until: the last submission day, ``YYYY-MM-DD``
     :type until: string
+    :param kind: only this procedure: ``open`` (the public's applications)
+        or ``sharing`` (other organizations' requests); default both
+    :type kind: string
 
     :returns: ``today``, the filters (``organization`` as its id, ``since``,
-        ``until``), ``organizations`` (one dictionary per organization that
+        ``until``, ``kind``), ``organizations`` (one dictionary per organization that
         received applications: ``organization_id``, ``organization_name``,
         ``organization_title``, ``received``, ``answered_on_time``,
         ``answered_late``, ``overdue``, ``median_answer_working_days`` and
@@ -57,12 +60,14 @@ def govshare_application_report(context: Context, data_dict: DataDict) -> dict[s
         if group is None or not group.is_organization or group.state != "active":
             raise tk.ObjectNotFound(tk._("Organization not found"))
         organization_id = group.id
-    result = report.report(organization_id=organization_id, since=since, until=until)
+    result = report.report(organization_id=organization_id, since=since, until=until,
+                           kind=data.get("kind"))
     return {
         "today": result["today"],
         "organization": organization_id,
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
+        "kind": data.get("kind"),
         "organizations": result["organizations"],
         "total": result["total"],
     }

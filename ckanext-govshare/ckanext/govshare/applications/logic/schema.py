@@ -5,7 +5,7 @@ from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator, ValidatorFactory
 
 from ckanext.govshare import options
-from ckanext.govshare.applications import deadline, grants, workflow
+from ckanext.govshare.applications import deadline, grants, kinds, workflow
 from ckanext.govshare.applications.logic import validators as v
 from ckanext.govshare.catalog.logic.validators import govshare_unified_social_credit_code
 from ckanext.govshare.catalog_review.logic.validators import max_length
@@ -41,9 +41,12 @@ def application_materials_schema(
 
 @validator_args
 def application_create_schema(not_missing: Validator, not_empty: Validator,
-                              unicode_safe: Validator) -> Schema:
+                              unicode_safe: Validator, ignore_missing: Validator,
+                              default: ValidatorFactory, one_of: ValidatorFactory) -> Schema:
     schema = application_materials_schema()
     schema["package_id"] = [not_missing, not_empty, unicode_safe]
+    schema["kind"] = [default(kinds.OPEN), unicode_safe, one_of(list(kinds.KINDS))]
+    schema["organization"] = [ignore_missing, unicode_safe]
     return schema
 
 
@@ -113,14 +116,21 @@ def application_accept_terms_schema(not_missing: Validator, not_empty: Validator
 
 
 @validator_args
-def application_extend_schema(not_missing: Validator, not_empty: Validator,
-                              unicode_safe: Validator, strip_value: Validator) -> Schema:
+def _application_extend_schema(not_missing: Validator, not_empty: Validator,
+                               unicode_safe: Validator, strip_value: Validator) -> Schema:
     return {
         "id": [not_missing, not_empty, unicode_safe],
-        "days": [not_missing, not_empty,
-                 v.int_between(1, deadline.max_extension_days)],
+        "days": [not_missing, not_empty],
         "reason": [not_missing, unicode_safe, strip_value, not_empty, max_length(4000)],
     }
+
+
+def application_extend_schema(kind: str = kinds.OPEN) -> Schema:
+    """The extension of an application of ``kind``: up to the profile's
+    extension days for the kind."""
+    schema = _application_extend_schema()
+    schema["days"].append(v.int_between(1, lambda: deadline.max_extension_days(kind)))
+    return schema
 
 
 @validator_args
@@ -132,6 +142,7 @@ def application_list_schema(ignore_missing: Validator, unicode_safe: Validator,
         "organization": [ignore_missing, unicode_safe],
         "package_id": [ignore_missing, unicode_safe],
         "state": [ignore_missing, unicode_safe, one_of(list(workflow.STATES))],
+        "kind": [ignore_missing, unicode_safe, one_of(list(kinds.KINDS))],
         "overdue": [ignore_missing, v.strict_boolean],
         "sort": [default("due_date"), unicode_safe,
                  one_of(["due_date", "submitted_at desc", "created_at desc"])],
@@ -165,9 +176,11 @@ def grant_revoke_schema(not_missing: Validator, not_empty: Validator,
 
 
 @validator_args
-def report_schema(ignore_missing: Validator, unicode_safe: Validator) -> Schema:
+def report_schema(ignore_missing: Validator, unicode_safe: Validator,
+                  one_of: ValidatorFactory) -> Schema:
     return {
         "organization": [ignore_missing, unicode_safe],
+        "kind": [ignore_missing, unicode_safe, one_of(list(kinds.KINDS))],
         "since": [ignore_missing, v.iso_date],
         "until": [ignore_missing, v.iso_date],
     }

@@ -1,0 +1,102 @@
+"""The procedures one application workflow serves, as kinds of application.
+
+* ``open``: the public's application for conditionally open data
+  (有条件开放申请), the default;
+* ``sharing``: a request by a member of one organization, for that
+  organization, for data another organization shares on conditions
+  (共享申请, Qingyang 2021 arts. 16-17).
+
+Both follow the same move table (:mod:`.workflow`), deadlines (the answer
+period is the jurisdiction profile's for the kind, :mod:`.deadline`), events
+and grants: an approved sharing request gives its requester a grant as an
+approved application does. Data shared unconditionally (无条件共享) needs no
+request: agency staff have it directly (:func:`ckanext.govshare.tiers.policy.shared_with`).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare.jurisdiction import profile
+from ckanext.govshare.tiers import policy
+
+OPEN = profile.OPEN
+SHARING = profile.SHARING
+KINDS = (OPEN, SHARING)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for the translation catalog (translated where shown)."""
+    return message
+
+
+LABELS = {
+    OPEN: N_("Application for conditionally open data"),
+    SHARING: N_("Sharing request"),
+}
+
+
+def label(kind: str) -> str:
+    """The kind's name in the request's (or the mail's) language."""
+    return tk._(LABELS[kind]) if kind in LABELS else kind
+
+
+def sharing_refusal(facts: policy.PackageFacts) -> Optional[str]:
+    """Why the dataset cannot be requested by another agency, naming its
+    sharing type (共享类型), or None when it is shared on conditions."""
+    if facts.share_type == policy.SHARED_ON_CONDITIONS:
+        return None
+    if facts.share_type == policy.SHARED_UNCONDITIONALLY:
+        return tk._("This dataset is shared unconditionally (无条件共享): the staff of "
+                    "every organization have its data without a request")
+    if facts.share_type == policy.NOT_SHARED:
+        return tk._("This dataset is not shared (不予共享): other organizations cannot "
+                    "request it")
+    return tk._("This dataset states no sharing type (共享类型): it cannot be requested "
+                "by another organization")
+
+
+def _organizations_of(user: model.User) -> list[model.Group]:
+    """The active organizations ``user`` is a member of, in any capacity."""
+    return (model.Session.query(model.Group)
+            .join(model.Member, model.Member.group_id == model.Group.id)
+            .filter(model.Member.table_name == "user", model.Member.table_id == user.id,
+                    model.Member.state == "active", model.Group.is_organization.is_(True),
+                    model.Group.state == "active")
+            .order_by(model.Group.name).all())
+
+
+def requesting_organization(user: model.User, reference: Optional[str],
+                            provider_org: Optional[str]) -> model.Group:
+    """The organization a sharing request is made for: ``reference`` (id or
+    name), which the user must be a member of and which must not be the
+    provider; without it, the user's only other organization. Field errors
+    (``organization``) otherwise."""
+    mine = [g for g in _organizations_of(user) if g.id != provider_org]
+    if reference:
+        found = next((g for g in mine if reference in (g.id, g.name)), None)
+        if found is None:
+            provider = model.Group.get(reference)
+            if provider is not None and provider.id == provider_org:
+                message = tk._("The organization that provides the data does not request "
+                               "it from itself")
+            else:
+                message = tk._("You are not a member of this organization: a sharing "
+                               "request is made for an organization you work for")
+            raise tk.ValidationError({"organization": [message]})
+        return found
+    if len(mine) == 1:
+        return mine[0]
+    if not mine:
+        raise tk.ValidationError({"organization": [tk._(
+            "Sharing requests are made by the staff of another organization: you are "
+            "not a member of one")]})
+    raise tk.ValidationError({"organization": [tk._(
+        "Choose the organization you make the request for")]})
+
+
+def credit_code(organization: model.Group) -> Optional[str]:
+    """The organization's 统一社会信用代码 (organization schema), if stated."""
+    return organization.extras.get("unified_social_credit_code") or None

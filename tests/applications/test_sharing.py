@@ -1,0 +1,166 @@
+"""Sharing between agencies (issue 15 §2; Qingyang 2021 arts. 16-17): the
+staff of one organization request data another shares on conditions
+(``kind`` ``sharing`` of the one application workflow), and have data shared
+unconditionally (共享类型 无条件共享) without a request, whatever its
+openness tier allows the public."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
+
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import deadline
+from ckanext.govshare.tiers import policy
+from tests import factories
+from tests.applications.conftest import application_data, approval_terms
+from tests.applications.test_pages import auth
+from tests.tiers.conftest import upload_resource
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+FILE = b"id,name\n1,shared-file-5e8a\n"
+CREATE = "/api/3/action/govshare_application_create"
+
+
+def ctx(user: dict) -> dict:
+    return {"user": user["name"], "ignore_auth": False}
+
+
+def sharing_request(user: dict, package_id: str, **overrides) -> dict:
+    data = application_data(package_id, kind="sharing", **overrides)
+    for field in ("applicant_type", "applicant_name", "credit_code"):
+        data.pop(field)  # the requesting organization is the applicant
+    return data
+
+
+def restricted(resource: dict) -> bool:
+    return resource["url_type"] == policy.RESTRICTED_URL_TYPE
+
+
+@pytest.fixture
+def requester(agency):
+    """An editor of another organization (a bureau that needs the data)."""
+    user = factories.User(email="analyst@bureau.example")
+    org = factories.Organization(title="市统计局", users=[
+        {"name": user["name"], "capacity": "editor"}])
+    return user, org
+
+
+def test_a_request_of_another_agency_is_answered_in_the_profile_s_period_and_opens_the_data(
+        agency, requester):
+    user, org = requester
+    resource = upload_resource(agency.dataset["id"], FILE, "shared.csv", agency.admin["name"])
+    shown = helpers.call_action("resource_show", context=ctx(user), id=resource["id"])
+    assert restricted(shown)  # shared on conditions: not before the request
+
+    created = helpers.call_action("govshare_application_create", context=ctx(user),
+                                  **sharing_request(user, agency.dataset["id"]))
+    assert created["kind"] == "sharing"
+    assert created["requesting_org"] == org["id"]
+    assert created["requesting_organization_title"] == "市统计局"
+    # the requesting organization is the applicant, with its credit code
+    assert (created["applicant_type"], created["applicant_name"]) == ("organization", "市统计局")
+    assert created["credit_code"] == org["unified_social_credit_code"]
+    # the sharing period of the profile (qingyang-2021 art. 16: 7 working days)
+    assert deadline.answer_working_days("sharing") == 7
+    submitted = workdays.local_date(dt.datetime.fromisoformat(created["submitted_at"]))
+    assert created["due_date"] == workdays.add_workdays(submitted, 7).date.isoformat()
+    assert created["events"][0]["details"]["answer_working_days"] == 7
+
+    # the provider's inbox, filtered by kind
+    inbox = helpers.call_action("govshare_application_list", context=ctx(agency.editor),
+                                organization=agency.org["id"], kind="sharing")
+    assert [a["id"] for a in inbox["results"]] == [created["id"]]
+    assert helpers.call_action("govshare_application_list", context=ctx(agency.editor),
+                               organization=agency.org["id"], kind="open")["count"] == 0
+
+    # approval: the requester has the data at once (no acceptance in the
+    # sharing procedure of the profile), a stranger still does not
+    decided = helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                                  id=created["id"], decision="approve", terms=approval_terms())
+    assert decided["grant"]["state"] == "active"
+    assert not restricted(helpers.call_action("resource_show", context=ctx(user),
+                                              id=resource["id"]))
+    assert restricted(helpers.call_action("resource_show", context=ctx(agency.stranger),
+                                          id=resource["id"]))
+
+
+def test_the_report_and_the_lists_filter_by_kind(agency, requester):
+    user, _org = requester
+    helpers.call_action("govshare_application_create", context=ctx(user),
+                        **sharing_request(user, agency.dataset["id"]))
+    helpers.call_action("govshare_application_create", context=ctx(agency.applicant),
+                        **application_data(agency.dataset["id"]))
+    sysadmin = {"name": agency.sysadmin["name"]}
+
+    def received(**filters):
+        return helpers.call_action("govshare_application_report", context=ctx(sysadmin),
+                                   **filters)["total"]["received"]
+
+    assert (received(), received(kind="sharing"), received(kind="open")) == (2, 1, 1)
+    mine = helpers.call_action("govshare_application_list", context=ctx(user), kind="sharing")
+    assert [a["kind"] for a in mine["results"]] == ["sharing"]
+    with pytest.raises(tk.ValidationError) as error:
+        helpers.call_action("govshare_application_list", context=ctx(user), kind="public")
+    assert "kind" in error.value.error_dict
+
+
+@pytest.mark.parametrize("share_type, named", [
+    ("unconditional", "无条件共享"), ("not_shared", "不予共享")])
+def test_data_not_shared_on_conditions_is_refused_with_409_naming_the_sharing_type(
+        app, agency, requester, share_type, named):
+    user, _org = requester
+    dataset = factories.Dataset(owner_org=agency.org["id"], open_tier="conditional",
+                                share_type=share_type)
+    response = app.post(CREATE, json=sharing_request(user, dataset["id"]),
+                        headers=auth(user), status=409)
+    errors = response.json["error"]
+    assert named in " ".join(errors["package_id"])
+    assert helpers.call_action("govshare_application_list", context=ctx(user))["count"] == 0
+
+
+def test_who_may_request_and_for_which_organization(app, agency, requester):
+    user, _org = requester
+    data = sharing_request(user, agency.dataset["id"])
+
+    def refused(person: dict, **overrides) -> dict:
+        return app.post(CREATE, json={**data, **overrides}, headers=auth(person),
+                        status=409).json["error"]
+
+    # no organization: the public applies (kind open), it does not request
+    assert "organization" in refused(agency.applicant)
+    # for an organization one does not work for, or for the provider itself
+    assert "organization" in refused(user, organization=factories.Organization()["name"])
+    assert "organization" in refused(user, organization=agency.org["name"])
+    # the provider's own staff have the data already
+    assert "package_id" in refused(agency.member)
+    # an unknown kind
+    assert "kind" in refused(user, kind="verify")
+    assert helpers.call_action("govshare_application_list",
+                               context=ctx({"name": agency.sysadmin["name"]}))["count"] == 0
+
+
+def test_data_shared_unconditionally_is_had_by_agency_staff_without_a_request(
+        app, agency, requester):
+    user, org = requester
+    dataset = factories.Dataset(owner_org=agency.org["id"], open_tier="conditional",
+                                share_type="unconditional")
+    resource = upload_resource(dataset["id"], FILE, "shared.csv", agency.admin["name"])
+    # agency staff (another organization's editor): the link and the bytes
+    shown = helpers.call_action("resource_show", context=ctx(user), id=resource["id"])
+    assert not restricted(shown)
+    download = f"/dataset/{dataset['id']}/resource/{resource['id']}/download/shared.csv"
+    assert app.get(download, headers=auth(user), status=200).data == FILE
+    # the public: the application page, no bytes
+    assert restricted(helpers.call_action("resource_show", context=ctx(agency.stranger),
+                                          id=resource["id"]))
+    app.get(download, headers=auth(agency.stranger), status=403)
+    # staff no longer: the membership ended, the data closes
+    helpers.call_action("organization_member_delete", context=ctx(agency.sysadmin),
+                        id=org["id"], username=user["name"])
+    assert restricted(helpers.call_action("resource_show", context=ctx(user),
+                                          id=resource["id"]))

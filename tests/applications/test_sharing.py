@@ -164,3 +164,33 @@ def test_data_shared_unconditionally_is_had_by_agency_staff_without_a_request(
                         id=org["id"], username=user["name"])
     assert restricted(helpers.call_action("resource_show", context=ctx(user),
                                           id=resource["id"]))
+
+
+def test_closed_data_shared_unconditionally_is_seen_and_had_by_agency_staff_only(
+        app, agency, requester):
+    user, _org = requester
+    dataset = factories.Dataset(owner_org=agency.org["id"], open_tier="closed",
+                                share_type="unconditional", title="不予开放但无条件共享")
+    resource = upload_resource(dataset["id"], FILE, "shared.csv", agency.admin["name"])
+    download = f"/dataset/{dataset['id']}/resource/{resource['id']}/download/shared.csv"
+
+    def found(person: dict) -> bool:
+        return dataset["id"] in [d["id"] for d in helpers.call_action(
+            "package_search", context=ctx(person), rows=1000,
+            include_private=True)["results"]]
+
+    # agency staff: the entry in search and on its page, and the file
+    assert found(user)
+    assert not restricted(helpers.call_action("package_show", context=ctx(user),
+                                              id=dataset["id"])["resources"][0])
+    assert app.get(download, headers=auth(user), status=200).data == FILE
+    # the public: nothing, as for any closed entry
+    assert not found(agency.stranger)
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("package_show", context=ctx(agency.stranger), id=dataset["id"])
+    assert app.get(download, headers=auth(agency.stranger)).status_code in (403, 404)
+    # shared on conditions again: the other agencies no longer see it
+    helpers.call_action("package_patch", context=ctx(agency.admin), id=dataset["id"],
+                        share_type="conditional", share_type_reason="仅向履职部门共享",
+                        share_type_basis="《共享规定》第三条")
+    assert not found(user)

@@ -5,7 +5,9 @@ activities, and compares them with the caller's labels in ``package_show``'s
 auth, ``package_search`` (results, counts and facets), autocomplete, feeds and
 activity streams. A closed dataset gets only ``member-<organization id>``, so
 every one of those surfaces hides it from anyone but the organization's members
-and sysadmins. Everything else is CKAN's default.
+and sysadmins; one shared unconditionally (无条件共享) also the agency staff's
+label, which members of any organization carry. Everything else is CKAN's
+default.
 """
 from __future__ import annotations
 
@@ -23,5 +25,7 @@ def get_dataset_labels(dataset_obj: model.Package) -> list[str]:
 
 
 def get_user_dataset_labels(user_obj: model.User | None) -> list[str]:
-    """CKAN's labels of a user, computed once per request."""
-    return policy.cached_user_labels(user_obj, _default.get_user_dataset_labels)
+    """CKAN's labels of a user, and the agency staff's label for members of
+    any organization, computed once per request."""
+    return policy.cached_user_labels(
+        user_obj, lambda user: policy.user_labels(_default.get_user_dataset_labels(user)))

@@ -19,8 +19,9 @@ catalog schema) is treated as ``unconditional``. A value that is none of the
 three is treated as ``closed``, so that a typo never opens data.
 
 Members of any organization (agency staff) also have the data of a
-dataset shared unconditionally (共享类型 无条件共享) that they can see,
-whatever its openness tier (Qingyang 2021 art. 16(1)).
+dataset shared unconditionally (共享类型 无条件共享), whatever its openness
+tier (Qingyang 2021 art. 16(1)): a closed one, once published, is labelled
+for them too (:data:`AGENCY_STAFF_LABEL`).
 
 Every surface asks the two questions here — :func:`tier_of` and
 :func:`has_access` — and nothing else decides. Grants come from the
@@ -63,6 +64,9 @@ SHARED_UNCONDITIONALLY = "unconditional"
 SHARED_ON_CONDITIONS = "conditional"
 NOT_SHARED = "not_shared"
 SHARE_TYPES = (SHARED_UNCONDITIONALLY, SHARED_ON_CONDITIONS, NOT_SHARED)
+#: the label of every member of some organization (agency staff), and of the
+#: closed datasets shared unconditionally, which they see
+AGENCY_STAFF_LABEL = "govshare-agency-staff"
 
 #: ``url_type`` of a resource whose ``url`` was replaced by the application page
 RESTRICTED_URL_TYPE = "govshare_restricted"
@@ -267,7 +271,8 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
 
     CKAN's defaults, except that a closed dataset, and one not yet published,
     is labelled like a private one but for its organization's members only
-    (no collaborator label).
+    (no collaborator label); a published closed one shared unconditionally
+    (无条件共享) is seen by agency staff too.
     """
     closed = facts.tier == CLOSED or not facts.published
     if facts.state == "active" and not facts.private and not closed:
@@ -279,7 +284,18 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
         labels.append(member_label(facts.owner_org))
     else:
         labels.append(f"creator-{facts.creator_user_id}")
+    if (facts.share_type == SHARED_UNCONDITIONALLY and facts.published
+            and facts.state == "active" and not facts.private):
+        labels.append(AGENCY_STAFF_LABEL)
     return labels
+
+
+def user_labels(default_labels: list[str]) -> list[str]:
+    """A user's labels: CKAN's, and :data:`AGENCY_STAFF_LABEL` for members
+    of any organization (CKAN gives them ``member-<organization id>``)."""
+    if any(label.startswith("member-") for label in default_labels):
+        return [*default_labels, AGENCY_STAFF_LABEL]
+    return default_labels
 
 
 # --------------------------------------------------------------------- grants
@@ -416,7 +432,7 @@ def is_member(caller: Caller, facts: PackageFacts) -> bool:
 
 def is_agency_staff(caller: Caller) -> bool:
     """Is the caller a member of some organization (in any capacity)?"""
-    return any(label.startswith("member-") for label in caller.labels)
+    return AGENCY_STAFF_LABEL in caller.labels
 
 
 def shared_with(caller: Caller, facts: PackageFacts) -> bool:

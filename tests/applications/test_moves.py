@@ -38,7 +38,10 @@ ROLE_MAP = {
 #: states reachable through the actions (``expired`` is the tick's: test_tick)
 STATES = (wf.SUBMITTED, wf.NEEDS_SUPPLEMENT, wf.APPROVED, wf.REJECTED, wf.WITHDRAWN,
           wf.REVOKED)
-USER_MOVES = tuple(name for name in wf.MOVE_NAMES if name not in (wf.SUBMIT, wf.EXPIRE))
+#: the moves of the public's applications (kind ``open``); a verification's
+#: answers are tried in tests/applications/test_verification.py
+USER_MOVES = tuple(dict.fromkeys(m.name for m in wf.moves_of_kind("open")
+                                 if m.name not in (wf.SUBMIT, wf.EXPIRE)))
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +184,7 @@ def test_the_move_from_each_state(agency, state, move, role):
 
 def test_the_table_is_what_the_rules_say():
     """The issue's list of moves, spelled out once more against the table."""
-    moves = {(m.source, m.target) for m in wf.MOVES}
+    moves = {(m.source, m.target) for m in wf.moves_of_kind("open")}
     assert moves == {
         (None, wf.SUBMITTED),
         (wf.SUBMITTED, wf.APPROVED), (wf.SUBMITTED, wf.REJECTED),
@@ -191,6 +194,15 @@ def test_the_table_is_what_the_rules_say():
         (wf.SUBMITTED, wf.SUBMITTED),  # extend
         (wf.APPROVED, wf.APPROVED),  # accept the terms
     }
+    # a verification request is answered by a correction or a confirmation,
+    # not by an approval (no grant), and its other moves are the same
+    verification = {(m.name, m.source, m.target) for m in wf.moves_of_kind("verification")}
+    assert verification - {(m.name, m.source, m.target) for m in wf.moves_of_kind("open")} == {
+        (wf.CORRECT, wf.SUBMITTED, wf.CORRECTED), (wf.CONFIRM, wf.SUBMITTED, wf.CONFIRMED)}
+    assert {m.name for m in wf.moves_of_kind("verification")}.isdisjoint(
+        {wf.APPROVE, wf.REJECT, wf.REVOKE, wf.EXPIRE, wf.ACCEPT_TERMS})
+    assert wf.moves_of_kind("sharing") == wf.moves_of_kind("open")
     for state in wf.FINAL:
-        assert wf.moves_for(state, wf.ROLES) == []
+        for kind in wf.ALL_KINDS:
+            assert wf.moves_for(state, wf.ROLES, kind) == []
     assert [m.name for m in wf.moves_for(wf.SUBMITTED, {wf.APPLICANT})] == [wf.WITHDRAW]

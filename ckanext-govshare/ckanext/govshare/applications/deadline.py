@@ -99,7 +99,7 @@ def due_after(submitted_at: dt.datetime, extension_days: int = 0,
 # ------------------------------------------------------ from the event history
 #: the moves that set an application's clock (:func:`replay` reads no other)
 CLOCK_MOVES = (workflow.SUBMIT, workflow.SUPPLEMENT, workflow.REQUEST_SUPPLEMENT,
-               workflow.EXTEND, workflow.APPROVE, workflow.REJECT)
+               workflow.EXTEND, *workflow.ANSWERS)
 
 
 class Step(NamedTuple):
@@ -155,7 +155,7 @@ def replay(steps: Iterable[Step]) -> History:
             history.running = False
         elif step.move == workflow.EXTEND:
             history.extension_days += int(step.days or 0)
-        elif step.move in (workflow.APPROVE, workflow.REJECT):
+        elif step.move in workflow.ANSWERS:
             history.decided = workdays.local_date(step.at)
     return history
 

@@ -83,7 +83,9 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
         "wait_working_days": application.wait_working_days,
         **deadline.clock(application.state, application.due_date,
                          application.due_date_provisional, today),
-        "moves": [m.name for m in workflow.moves_for(application.state, roles)
+        "correction": application.correction,
+        "moves": [m.name for m in workflow.moves_for(application.state, roles,
+                                                     deadline.kind_of(application))
                   if not deadline.refusal(application, m.name)],
     }
     if not access.may_see_personal_data(roles):

@@ -4,12 +4,17 @@
   (有条件开放申请), the default;
 * ``sharing``: a request by a member of one organization, for that
   organization, for data another organization shares on conditions
-  (共享申请, Qingyang 2021 arts. 16-17).
+  (共享申请, Qingyang 2021 arts. 16-17);
+* ``verification``: a request by a member of an organization that has a
+  dataset's data (it uses it) for its provider to check data it doubts
+  (数据校核, Qingyang 2021 art. 18, Liaoning 2019 art. 18): which records or
+  fields, what looks wrong; the provider answers with the result, and the
+  correction made when the data was wrong.
 
-Both follow the same move table (:mod:`.workflow`), deadlines (the answer
-period is the jurisdiction profile's for the kind, :mod:`.deadline`), events
-and grants: an approved sharing request gives its requester a grant as an
-approved application does. Data shared unconditionally (无条件共享) needs no
+All follow the same move table (:mod:`.workflow`, where each move names the
+kinds it serves), deadlines (the answer period is the jurisdiction profile's
+for the kind, :mod:`.deadline`), events and notices; an approved application
+or sharing request gives its requester a grant. Data shared unconditionally (无条件共享) needs no
 request: agency staff have it directly (:func:`ckanext.govshare.tiers.policy.shared_with`).
 """
 from __future__ import annotations
@@ -24,7 +29,10 @@ from ckanext.govshare.tiers import policy
 
 OPEN = profile.OPEN
 SHARING = profile.SHARING
-KINDS = (OPEN, SHARING)
+VERIFICATION = profile.VERIFICATION
+KINDS = profile.KINDS
+#: the kinds an agency's staff make for their organization
+AGENCY_KINDS = (SHARING, VERIFICATION)
 
 
 def N_(message: str) -> str:
@@ -35,6 +43,7 @@ def N_(message: str) -> str:
 LABELS = {
     OPEN: N_("Application for conditionally open data"),
     SHARING: N_("Sharing request"),
+    VERIFICATION: N_("Verification request"),
 }
 
 
@@ -70,10 +79,10 @@ def _organizations_of(user: model.User) -> list[model.Group]:
 
 def requesting_organization(user: model.User, reference: Optional[str],
                             provider_org: Optional[str]) -> model.Group:
-    """The organization a sharing request is made for: ``reference`` (id or
-    name), which the user must be a member of and which must not be the
-    provider; without it, the user's only other organization. Field errors
-    (``organization``) otherwise."""
+    """The organization a sharing or verification request is made for:
+    ``reference`` (id or name), which the user must be a member of and which
+    must not be the provider; without it, the user's only other
+    organization. Field errors (``organization``) otherwise."""
     mine = [g for g in _organizations_of(user) if g.id != provider_org]
     if reference:
         found = next((g for g in mine if reference in (g.id, g.name)), None)
@@ -83,7 +92,7 @@ def requesting_organization(user: model.User, reference: Optional[str],
                 message = tk._("The organization that provides the data does not request "
                                "it from itself")
             else:
-                message = tk._("You are not a member of this organization: a sharing "
+                message = tk._("You are not a member of this organization: an agency's "
                                "request is made for an organization you work for")
             raise tk.ValidationError({"organization": [message]})
         return found
@@ -91,10 +100,19 @@ def requesting_organization(user: model.User, reference: Optional[str],
         return mine[0]
     if not mine:
         raise tk.ValidationError({"organization": [tk._(
-            "Sharing requests are made by the staff of another organization: you are "
-            "not a member of one")]})
+            "Sharing and verification requests are made by the staff of another "
+            "organization: you are not a member of one")]})
     raise tk.ValidationError({"organization": [tk._(
         "Choose the organization you make the request for")]})
+
+
+def verification_refusal(caller: policy.Caller, facts: policy.PackageFacts) -> Optional[str]:
+    """Why the caller cannot ask for the dataset to be verified (None: they
+    can): a verification is asked by an organization that has the data."""
+    if not policy.may_access(caller, facts, visible=True):
+        return tk._("A verification is asked for data your organization has: apply for "
+                    "this dataset or request it first")
+    return None
 
 
 def credit_code(organization: model.Group) -> Optional[str]:

@@ -51,16 +51,17 @@ READ_ENDPOINT = "govshare_applications.read"
 #: where the application page shows the agreement and its 我已阅读并同意 button
 AGREEMENT_ANCHOR = "#govshare-agreement"
 
-#: the move a notice tells of (its reason, terms and state come from that event)
-_MOVE_OF = {
-    notices.NEW: workflow.SUBMIT,
-    notices.RESUBMITTED: workflow.SUPPLEMENT,
-    notices.APPROVED: workflow.APPROVE,
-    notices.REJECTED: workflow.REJECT,
-    notices.SUPPLEMENT_REQUESTED: workflow.REQUEST_SUPPLEMENT,
-    notices.EXTENDED: workflow.EXTEND,
-    notices.EXPIRED: workflow.EXPIRE,
-    notices.REVOKED: workflow.REVOKE,
+#: the moves a notice tells of (its reason, terms and state come from that event)
+_MOVES_OF = {
+    notices.NEW: (workflow.SUBMIT,),
+    notices.RESUBMITTED: (workflow.SUPPLEMENT,),
+    notices.APPROVED: (workflow.APPROVE,),
+    notices.REJECTED: (workflow.REJECT,),
+    notices.SUPPLEMENT_REQUESTED: (workflow.REQUEST_SUPPLEMENT,),
+    notices.EXTENDED: (workflow.EXTEND,),
+    notices.EXPIRED: (workflow.EXPIRE,),
+    notices.REVOKED: (workflow.REVOKE,),
+    notices.VERIFIED: (workflow.CORRECT, workflow.CONFIRM),
 }
 
 
@@ -231,6 +232,10 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
                                "due on {due_date}"),
         notices.EXPIRED: tk._("Your access to “{dataset}” has ended"),
         notices.REVOKED: tk._("Your access to “{dataset}” was revoked"),
+        notices.VERIFIED: tk._("The data of “{dataset}” was corrected after your "
+                               "verification request")
+        if values.get("state") == workflow.CORRECTED
+        else tk._("Your verification request for “{dataset}” was answered: no error found"),
     }
     return texts[kind].format(dataset=values["dataset_title"],
                               due_date=values.get("due_date") or "")
@@ -255,11 +260,11 @@ def application_url(application_id: str) -> str:
 def _event(notice: Notice, application: Application) -> Optional[ApplicationEvent]:
     """The step a notice tells of: the latest event of its move up to the
     notice's creation."""
-    move = _MOVE_OF.get(notices.base_kind(notice.kind))
-    if move is None:
+    moves = _MOVES_OF.get(notices.base_kind(notice.kind))
+    if moves is None:
         return None
     query = model.Session.query(ApplicationEvent).filter(
-        ApplicationEvent.application_id == application.id, ApplicationEvent.move == move)
+        ApplicationEvent.application_id == application.id, ApplicationEvent.move.in_(moves))
     event = (query.filter(ApplicationEvent.at <= notice.created_at)
              .order_by(ApplicationEvent.id.desc()).first())
     return event or query.order_by(ApplicationEvent.id.desc()).first()
@@ -317,6 +322,8 @@ def values_for(notice: Notice, application: Application) -> dict[str, Any]:
             "terms_acceptance_required"))
         if values["accept_terms"]:
             values["url"] += AGREEMENT_ANCHOR
+    if kind == notices.VERIFIED:
+        values["correction"] = (event.details or {}).get("correction") if event else None
     if kind in (notices.EXPIRED, notices.REVOKED):
         grant = model.Session.query(Grant).filter(
             Grant.application_id == application.id).one_or_none()

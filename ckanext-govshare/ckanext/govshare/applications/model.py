@@ -4,8 +4,8 @@ Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
 
 * ``govshare_application``: one application for one conditional dataset
   (all or some of its resources), its current state and due date; ``kind``
-  (migration ``a5c8e2f1d7b3``) says whether it is the public's application
-  or another agency's sharing request;
+  (migration ``a5c8e2f1d7b3``) says whether it is the public's application,
+  another agency's sharing request or its verification request;
 * ``govshare_application_event``: every step, append-only: the database
   refuses UPDATE and DELETE on it (a trigger), and the portal's role may only
   insert and read it; each event carries the hash of the one before it in
@@ -50,13 +50,15 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_application"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
-    #: the procedure: ``open`` (the public's application) or ``sharing``
-    #: (another agency's request, 共享申请); see :mod:`.kinds`
+    #: the procedure: ``open`` (the public's application), ``sharing``
+    #: (another agency's request, 共享申请) or ``verification`` (数据校核);
+    #: see :mod:`.kinds`
     kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="open",
                                   server_default="open")
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     owner_org: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
-    #: the organization an agency's request is made for (``sharing``)
+    #: the organization an agency's request is made for (``sharing``,
+    #: ``verification``)
     requesting_org: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     #: empty: every resource of the dataset
     resource_ids: Mapped[list[str]] = sa.Column(ARRAY(sa.UnicodeText), nullable=False,
@@ -66,7 +68,8 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     purpose: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     use_scenario: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     requested_fields: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, default="")
-    requested_term_months: Mapped[int] = sa.Column(sa.Integer, nullable=False)
+    #: None for a verification request (no term of use)
+    requested_term_months: Mapped[Optional[int]] = sa.Column(sa.Integer)
     applicant_type: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     applicant_name: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     credit_code: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
@@ -92,6 +95,8 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     reason: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     basis: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
+    #: a verification's answer: the correction made (migration ``c9e4b1a7f2d5``)
+    correction: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     modified_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
     @classmethod

@@ -26,6 +26,7 @@ SUPPLEMENT_REQUESTED = "supplement_requested"  # applicant
 EXTENDED = "extended"                # applicant
 EXPIRED = "expired"                  # applicant
 REVOKED = "revoked"                  # applicant
+VERIFIED = "verified"                # applicant: a verification's result
 
 #: audiences
 REVIEWERS = "reviewers"              # admins and editors of the owning organization
@@ -36,7 +37,7 @@ _AUDIENCES = {
     NEW: REVIEWERS, RESUBMITTED: REVIEWERS, REMINDER: REVIEWERS,
     OVERDUE: ESCALATION,
     APPROVED: APPLICANT, REJECTED: APPLICANT, SUPPLEMENT_REQUESTED: APPLICANT,
-    EXTENDED: APPLICANT, EXPIRED: APPLICANT, REVOKED: APPLICANT,
+    EXTENDED: APPLICANT, EXPIRED: APPLICANT, REVOKED: APPLICANT, VERIFIED: APPLICANT,
 }
 
 

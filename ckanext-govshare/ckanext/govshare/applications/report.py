@@ -20,8 +20,9 @@ organizations' titles::
 
 * **received**: applications whose (latest) submission falls in the window
   (``since``/``until``, calendar days in China, both included), in any state;
-* **answered**: approved or rejected — a decision was taken (``decided_at``);
-  expired and revoked applications were approved first and count too.
+* **answered**: approved or rejected, or a verification answered (corrected
+  or no error found) — a decision was taken (``decided_at``); expired and
+  revoked applications were approved first and count too.
   Whether in time is the ``answered_late`` the decision recorded;
 * **overdue now**: still ``submitted`` with the due date before today
   (China), as the inbox shows them;
@@ -36,8 +37,9 @@ Both are set by the decision and counted again from the events when the
 working-day calendar changes (:mod:`.recompute`).
 
 Per procedure kind: ``kind`` narrows the report to the public's
-applications (``open``) or to other organizations' sharing requests
-(``sharing``); without it, both are counted.
+applications (``open``), to other organizations' sharing requests
+(``sharing``) or to their verification requests (``verification``); without
+it, all are counted.
 
 The action :func:`~ckanext.govshare.applications.logic.report_action.\
 govshare_application_report` validates and authorizes; this module only counts.
@@ -56,7 +58,8 @@ from ckanext.govshare.applications import workflow
 from ckanext.govshare.applications.model import Application
 
 #: states of an application that was answered (a decision was taken)
-ANSWERED = (workflow.APPROVED, workflow.REJECTED, workflow.EXPIRED, workflow.REVOKED)
+ANSWERED = (workflow.APPROVED, workflow.REJECTED, workflow.EXPIRED, workflow.REVOKED,
+            workflow.CORRECTED, workflow.CONFIRMED)
 
 #: the figures of a row, in the order the page and the CSV show them
 FIGURES = ("received", "answered_on_time", "answered_late", "overdue",

@@ -289,6 +289,8 @@ def _decide(decision: str) -> Callable[[dict[str, Any], Any], tuple[str, dict[st
                                 "reason": form.get("reason", "")}
         if decision == workflow.REJECT:
             data["basis"] = form.get("basis", "")
+        if decision == workflow.CORRECT:
+            data["correction"] = form.get("correction", "")
         if decision == workflow.APPROVE:
             terms = {f: form.get(f, "") for f in TERM_FIELDS}
             terms["resource_ids"] = form.getlist("terms_resource_ids")
@@ -331,6 +333,8 @@ MOVE_FORMS: dict[str, Callable[[dict[str, Any], Any], tuple[str, dict[str, Any]]
     workflow.APPROVE: _decide(workflow.APPROVE),
     workflow.REJECT: _decide(workflow.REJECT),
     workflow.REQUEST_SUPPLEMENT: _decide(workflow.REQUEST_SUPPLEMENT),
+    workflow.CORRECT: _decide(workflow.CORRECT),
+    workflow.CONFIRM: _decide(workflow.CONFIRM),
     workflow.EXTEND: _extend,
     workflow.WITHDRAW: _withdraw,
     workflow.SUPPLEMENT: _supplement,
@@ -355,6 +359,10 @@ def move_messages() -> dict[str, str]:
                               "holder. The applicant is told."),
         workflow.ACCEPT_TERMS: tk._("You have accepted the agreement terms: the data is "
                                     "open to you for the term."),
+        workflow.CORRECT: tk._("The correction has been recorded. The requesting "
+                               "organization is told."),
+        workflow.CONFIRM: tk._("The result has been recorded: no error found. The "
+                               "requesting organization is told."),
     }
 
 

@@ -15,7 +15,15 @@ it is :data:`STATE_INFO`, which the pages, the mails and the queries read.
   (``terms_acceptance_required``); until then the grant opens nothing
   (:mod:`.grants`). Only the applicant: nobody accepts for them.
 * ``submitted`` → ``submitted`` by ``extend``: the reviewer extends the due
-  date once, by up to 15 working days, with a reason.
+  date once, by up to the profile's extension days, with a reason.
+* ``submitted`` → ``corrected`` | ``confirmed`` (reviewer, with the result):
+  the answers to a verification request (数据校核, kind ``verification``):
+  the data was wrong and is corrected, or no error was found.
+
+Each move serves the procedure kinds it names (:data:`Move.kinds`): approval,
+rejection, the grant's moves and the acceptance of terms give access to data
+(``open``, ``sharing``); ``correct`` and ``confirm`` answer a verification;
+the rest serve every kind.
 
 Reviewers are the admins and editors of the dataset's organization and
 sysadmins; an organization admin (or sysadmin) may revoke.
@@ -27,6 +35,8 @@ from typing import Iterable, Optional
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.jurisdiction import profile
+
 SUBMITTED = "submitted"
 APPROVED = "approved"
 REJECTED = "rejected"
@@ -34,6 +44,13 @@ NEEDS_SUPPLEMENT = "needs_supplement"
 WITHDRAWN = "withdrawn"
 EXPIRED = "expired"
 REVOKED = "revoked"
+CORRECTED = "corrected"
+CONFIRMED = "confirmed"
+
+#: the procedure kinds (:mod:`.kinds`), and those that give access to data
+ALL_KINDS = profile.KINDS
+ACCESS_KINDS = (profile.OPEN, profile.SHARING)
+VERIFICATION_KINDS = (profile.VERIFICATION,)
 
 
 def N_(message: str) -> str:
@@ -62,6 +79,8 @@ STATE_INFO: dict[str, StateInfo] = {
     WITHDRAWN: StateInfo(N_("Withdrawn"), "bg-secondary"),
     EXPIRED: StateInfo(N_("Expired"), "bg-secondary"),
     REVOKED: StateInfo(N_("Revoked"), "bg-dark"),
+    CORRECTED: StateInfo(N_("Corrected"), "bg-success"),
+    CONFIRMED: StateInfo(N_("No error found"), "bg-info text-dark"),
 }
 
 STATES = tuple(STATE_INFO)
@@ -88,9 +107,13 @@ EXTEND = "extend"
 EXPIRE = "expire"
 REVOKE = "revoke"
 ACCEPT_TERMS = "accept_terms"
+CORRECT = "correct"
+CONFIRM = "confirm"
 
 #: the decisions ``govshare_application_decide`` takes
-DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT)
+DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT, CORRECT, CONFIRM)
+#: the decisions that answer an application (the clock stops for good)
+ANSWERS = (APPROVE, REJECT, CORRECT, CONFIRM)
 #: the event recorded when an applicant tries to make a reviewer's or an
 #: admin's move on their own application (not a move: the state stays)
 OWN_CASE_REFUSED = "own_case_refused"
@@ -107,20 +130,24 @@ class Move:
     actor: str
     #: the move needs a reason from whoever makes it
     needs_reason: bool = False
+    #: the procedure kinds it serves
+    kinds: tuple[str, ...] = ALL_KINDS
 
 
 MOVES: tuple[Move, ...] = (
     Move(SUBMIT, None, SUBMITTED, APPLICANT),
-    Move(APPROVE, SUBMITTED, APPROVED, REVIEWER),
-    Move(REJECT, SUBMITTED, REJECTED, REVIEWER, needs_reason=True),
+    Move(APPROVE, SUBMITTED, APPROVED, REVIEWER, kinds=ACCESS_KINDS),
+    Move(REJECT, SUBMITTED, REJECTED, REVIEWER, needs_reason=True, kinds=ACCESS_KINDS),
     Move(REQUEST_SUPPLEMENT, SUBMITTED, NEEDS_SUPPLEMENT, REVIEWER, needs_reason=True),
     Move(SUPPLEMENT, NEEDS_SUPPLEMENT, SUBMITTED, APPLICANT),
     Move(WITHDRAW, SUBMITTED, WITHDRAWN, APPLICANT),
     Move(WITHDRAW, NEEDS_SUPPLEMENT, WITHDRAWN, APPLICANT),
     Move(EXTEND, SUBMITTED, SUBMITTED, REVIEWER, needs_reason=True),
-    Move(EXPIRE, APPROVED, EXPIRED, SYSTEM),
-    Move(REVOKE, APPROVED, REVOKED, ORG_ADMIN, needs_reason=True),
-    Move(ACCEPT_TERMS, APPROVED, APPROVED, APPLICANT),
+    Move(EXPIRE, APPROVED, EXPIRED, SYSTEM, kinds=ACCESS_KINDS),
+    Move(REVOKE, APPROVED, REVOKED, ORG_ADMIN, needs_reason=True, kinds=ACCESS_KINDS),
+    Move(ACCEPT_TERMS, APPROVED, APPROVED, APPLICANT, kinds=ACCESS_KINDS),
+    Move(CORRECT, SUBMITTED, CORRECTED, REVIEWER, needs_reason=True, kinds=VERIFICATION_KINDS),
+    Move(CONFIRM, SUBMITTED, CONFIRMED, REVIEWER, needs_reason=True, kinds=VERIFICATION_KINDS),
 )
 
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
@@ -142,10 +169,17 @@ def state_view(state: str) -> dict[str, object]:
             "waiting": info.waiting, "pending": info.pending}
 
 
-def find_move(name: str, source: Optional[str]) -> Optional[Move]:
-    """The move ``name`` out of ``source``, or None if there is none."""
+def moves_of_kind(kind: str) -> tuple[Move, ...]:
+    """The moves of the procedure ``kind``."""
+    return tuple(m for m in MOVES if kind in m.kinds)
+
+
+def find_move(name: str, source: Optional[str],
+              kind: str = profile.OPEN) -> Optional[Move]:
+    """The move ``name`` out of ``source`` in the procedure ``kind``, or None
+    if there is none."""
     for move in MOVES:
-        if move.name == name and move.source == source:
+        if move.name == name and move.source == source and kind in move.kinds:
             return move
     return None
 
@@ -155,13 +189,14 @@ def actor_of(name: str) -> str:
     return next(m.actor for m in MOVES if m.name == name)
 
 
-def sources_of(name: str) -> tuple[str, ...]:
-    """The states a move may start from (for error messages)."""
-    return tuple(m.source for m in MOVES if m.name == name and m.source)
+def sources_of(name: str, kind: str = profile.OPEN) -> tuple[str, ...]:
+    """The states a move may start from in the procedure ``kind`` (for error
+    messages)."""
+    return tuple(m.source for m in moves_of_kind(kind) if m.name == name and m.source)
 
 
-def moves_for(state: str, roles: Iterable[str]) -> list[Move]:
-    """The moves out of ``state`` that someone with ``roles`` may make (what a
-    page offers them)."""
+def moves_for(state: str, roles: Iterable[str], kind: str = profile.OPEN) -> list[Move]:
+    """The moves out of ``state`` that someone with ``roles`` may make in the
+    procedure ``kind`` (what a page offers them)."""
     roles = set(roles)
-    return [m for m in MOVES if m.source == state and m.actor in roles]
+    return [m for m in moves_of_kind(kind) if m.source == state and m.actor in roles]

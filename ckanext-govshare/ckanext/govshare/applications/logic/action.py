@@ -28,6 +28,10 @@ from ckanext.govshare.applications.model import (
 from ckanext.govshare.tiers import policy
 
 
+#: the answers to a verification request
+VERIFICATION_ANSWERS = (workflow.CORRECT, workflow.CONFIRM)
+
+
 # ------------------------------------------------------------------ helpers
 def _logged_in(context: Context) -> model.User:
     user = context_user(context)
@@ -60,7 +64,13 @@ def _finish(context: Context, queued: list[Any]) -> None:
 
 
 def _state_error(application: Application, move_name: str) -> tk.ValidationError:
-    allowed = workflow.sources_of(move_name)
+    kind = deadline.kind_of(application)
+    if not workflow.find_move(move_name, workflow.SUBMITTED, kind) and not any(
+            m.name == move_name for m in workflow.moves_of_kind(kind)):
+        return tk.ValidationError({"decision": [tk._(
+            "'{move}' is not an answer to a {kind}").format(
+                move=move_name, kind=kinds.label(kind).lower())]})
+    allowed = workflow.sources_of(move_name, kind)
     return tk.ValidationError({"state": [tk._(
         "This application is {state}: it cannot be moved by '{move}' (only from: "
         "{allowed})").format(state=application.state, move=move_name,
@@ -126,7 +136,7 @@ def _move(context: Context, application_id: str, move_name: str,
             user, application.user_id, application.owner_org):
         model.Session.rollback()
         raise tk.NotAuthorized(tk._("You may not make this move on this application"))
-    move = workflow.find_move(move_name, application.state)
+    move = workflow.find_move(move_name, application.state, deadline.kind_of(application))
     if move is None:
         model.Session.rollback()
         raise _state_error(application, move_name)
@@ -209,17 +219,19 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
         raise tk.ObjectNotFound(tk._("Dataset not found"))
     kind = data_dict.get("kind") or kinds.OPEN
     requesting: Optional[model.Group] = None
-    if kind == kinds.SHARING and policy.is_member(caller, facts):
-        raise tk.ValidationError({"package_id": [tk._(
-            "You already have this data as a member of its organization")]})
-    if kind == kinds.SHARING:
+    if kind in kinds.AGENCY_KINDS:
+        if policy.is_member(caller, facts):
+            raise tk.ValidationError({"package_id": [tk._(
+                "Your own organization provides this data: verify it within the "
+                "organization") if kind == kinds.VERIFICATION else tk._(
+                "You already have this data as a member of its organization")]})
         # the requesting organization is the applicant: its name and code
         requesting = kinds.requesting_organization(
             user, data_dict.get("organization"), package.owner_org)
         data_dict = {**data_dict, "applicant_type": "organization",
                      "applicant_name": requesting.title or requesting.name,
                      "credit_code": kinds.credit_code(requesting)}
-    data = _validate(data_dict, schema.application_create_schema(), context)
+    data = _validate(data_dict, schema.application_create_schema(kind), context)
     if kind == kinds.OPEN and facts.tier != policy.CONDITIONAL:
         raise tk.ValidationError({"package_id": [
             tk._("Only conditionally open data is applied for: this dataset is open to "
@@ -235,6 +247,10 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
     if kind == kinds.SHARING and policy.may_access(caller, facts, visible=True):
         raise tk.ValidationError({"package_id": [tk._(
             "You already have this data: it is open to everyone")]})
+    if kind == kinds.VERIFICATION:
+        refused = kinds.verification_refusal(caller, facts)
+        if refused:
+            raise tk.ValidationError({"package_id": [refused]})
     resource_ids = validation.check_resource_ids(data.get("resource_ids") or [], package.id,
                                        "resource_ids")
     if _pending(user.id, package.id):
@@ -389,10 +405,16 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
 
     :param id: the application's id
     :type id: string
-    :param decision: ``approve``, ``reject`` or ``request_supplement``
+    :param decision: ``approve``, ``reject`` or ``request_supplement``; for a
+        verification request (``kind`` ``verification``) ``correct`` (the data
+        was wrong and is corrected), ``confirm`` (no error found) or
+        ``request_supplement``
     :type decision: string
-    :param reason: required for ``reject`` and ``request_supplement``
+    :param reason: required for ``reject``, ``request_supplement``,
+        ``correct`` and ``confirm`` (the verification's result)
     :type reason: string
+    :param correction: required for ``correct``: what was corrected, and where
+    :type correction: string
     :param basis: the rule a rejection rests on (optional)
     :type basis: string
     :param terms: required for ``approve``: ``scope``, ``extent`` (程度),
@@ -410,6 +432,10 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("govshare_application_decide", context, data_dict)
     data = _validate(data_dict, schema.application_decide_schema(), context)
     decision = data["decision"]
+    found = Application.get(data["id"])
+    if found is not None and decision not in {m.name for m in workflow.moves_of_kind(
+            deadline.kind_of(found))}:
+        raise _state_error(found, decision)
     terms: Optional[dict[str, Any]] = None
     if decision == workflow.APPROVE:
         terms = validation.approval_terms(data.get("terms"), context)
@@ -418,6 +444,10 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
     if refused:
         model.Session.rollback()
         raise tk.ValidationError({"decision": [refused]})
+    if decision == workflow.CORRECT and not data.get("correction"):
+        model.Session.rollback()
+        raise tk.ValidationError({"correction": [tk._(
+            "Missing value: say what was corrected")]})
     user = context_user(context)
     now = utcnow()
     application.state = move.target
@@ -437,6 +467,9 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
         application.decided_by = user.id if user else None
         application.reason = data.get("reason")
         application.basis = data.get("basis")
+        if decision == workflow.CORRECT:
+            application.correction = data["correction"]
+            details["correction"] = data["correction"]
         (application.answer_working_days, application.answered_late,
          application.wait_working_days) = deadline.answer(
             workdays.local_date(application.created_at),
@@ -460,6 +493,7 @@ def govshare_application_decide(context: Context, data_dict: DataDict) -> dict[s
                           state=grants.AWAITING_ACCEPTANCE if must_accept
                           else grants.ACTIVE)
         queued.append(notices.queue(application, notices.APPROVED if terms is not None
+                                    else notices.VERIFIED if decision in VERIFICATION_ANSWERS
                                     else notices.REJECTED))
     _record(application, decision, user.id if user else None, before, at=now,
             reason=data.get("reason"), basis=data.get("basis"), terms=terms,
@@ -493,6 +527,12 @@ def govshare_application_supplement(context: Context, data_dict: DataDict) -> di
     application, move, before = _move(context, data["id"], workflow.SUPPLEMENT)
     changed = {f: data[f] for f in dictization.MATERIAL_FIELDS if f in data
                and data[f] != getattr(application, f)}
+    if application.kind in kinds.AGENCY_KINDS:
+        # the requesting organization stays the applicant
+        for field in ("applicant_type", "applicant_name", "credit_code"):
+            changed.pop(field, None)
+    if application.kind == kinds.VERIFICATION:
+        changed.pop("requested_term_months", None)  # a verification has no term
     merged_type = changed.get("applicant_type", application.applicant_type)
     if merged_type == "organization" and not changed.get("credit_code",
                                                          application.credit_code):

@@ -40,14 +40,41 @@ def application_materials_schema(
 
 
 @validator_args
-def application_create_schema(not_missing: Validator, not_empty: Validator,
-                              unicode_safe: Validator, ignore_missing: Validator,
-                              default: ValidatorFactory, one_of: ValidatorFactory) -> Schema:
-    schema = application_materials_schema()
-    schema["package_id"] = [not_missing, not_empty, unicode_safe]
-    schema["kind"] = [default(kinds.OPEN), unicode_safe, one_of(list(kinds.KINDS))]
-    schema["organization"] = [ignore_missing, unicode_safe]
-    return schema
+def _create_fields(not_missing: Validator, not_empty: Validator, unicode_safe: Validator,
+                   ignore_missing: Validator, default: ValidatorFactory,
+                   one_of: ValidatorFactory) -> Schema:
+    return {
+        "package_id": [not_missing, not_empty, unicode_safe],
+        "kind": [default(kinds.OPEN), unicode_safe, one_of(list(kinds.KINDS))],
+        "organization": [ignore_missing, unicode_safe],
+    }
+
+
+@validator_args
+def verification_materials_schema(not_missing: Validator, not_empty: Validator,
+                                  unicode_safe: Validator, strip_value: Validator,
+                                  default: ValidatorFactory) -> Schema:
+    """What an agency states when it asks for data to be verified: which
+    records or fields (``requested_fields``), what looks wrong (``purpose``),
+    optionally what it uses the data for (``use_scenario``); no term of use,
+    no terms to accept."""
+    materials = application_materials_schema()
+    return {
+        "resource_ids": materials["resource_ids"],
+        "requested_fields": [not_missing, unicode_safe, strip_value, not_empty,
+                             max_length(2000)],
+        "purpose": materials["purpose"],
+        "use_scenario": [default(""), unicode_safe, strip_value, max_length(2000)],
+        **{f: materials[f] for f in ("applicant_type", "applicant_name", "credit_code",
+                                     "contact_email", "contact_phone")},
+    }
+
+
+def application_create_schema(kind: str = kinds.OPEN) -> Schema:
+    """The create action's schema for the procedure ``kind``."""
+    materials = (verification_materials_schema() if kind == kinds.VERIFICATION
+                 else application_materials_schema())
+    return {**materials, **_create_fields()}
 
 
 @validator_args
@@ -74,6 +101,7 @@ def application_decide_schema(not_missing: Validator, not_empty: Validator,
         "reason": [ignore_missing, unicode_safe, strip_value, max_length(4000)],
         "basis": [ignore_missing, unicode_safe, strip_value, max_length(2000)],
         "terms": [ignore_missing],
+        "correction": [ignore_missing, unicode_safe, strip_value, max_length(4000)],
     }
 
 

@@ -68,8 +68,8 @@ def _state_error(application: Application, move_name: str) -> tk.ValidationError
     if not workflow.find_move(move_name, workflow.SUBMITTED, kind) and not any(
             m.name == move_name for m in workflow.moves_of_kind(kind)):
         return tk.ValidationError({"decision": [tk._(
-            "'{move}' is not an answer to a {kind}").format(
-                move=move_name, kind=kinds.label(kind).lower())]})
+            "'{move}' is not a move of this procedure ({kind})").format(
+                move=move_name, kind=kinds.label(kind))]})
     allowed = workflow.sources_of(move_name, kind)
     return tk.ValidationError({"state": [tk._(
         "This application is {state}: it cannot be moved by '{move}' (only from: "

@@ -194,3 +194,34 @@ def test_closed_data_shared_unconditionally_is_seen_and_had_by_agency_staff_only
                         share_type="conditional", share_type_reason="仅向履职部门共享",
                         share_type_basis="《共享规定》第三条")
     assert not found(user)
+
+
+def test_agency_staff_make_the_request_on_the_dataset_s_page(app, agency, requester):
+    """The dataset page offers another agency's staff a sharing request (not
+    the public, not the provider's own staff); its form sends it."""
+    user, org = requester
+    read = tk.h.url_for("dataset.read", id=agency.dataset["name"])
+    page = app.get(read, headers=auth(user)).get_data(as_text=True)
+    assert 'id="govshare-agency-requests"' in page and 'data-kind="sharing"' in page
+    assert 'data-kind="verification"' not in page  # they do not have the data
+    for other in (agency.stranger, agency.editor):
+        assert 'id="govshare-agency-requests"' not in app.get(
+            read, headers=auth(other)).get_data(as_text=True)
+
+    form = tk.h.url_for("govshare_applications.agency_request", id=agency.dataset["name"],
+                        kind="sharing")
+    assert 'id="govshare-agency-request-form"' in app.get(form, headers=auth(user)).get_data(
+        as_text=True)
+    fields = {"organization": org["name"], "purpose": "人口统计年报编制",
+              "use_scenario": "统计局内部汇总", "requested_term_months": "6",
+              "contact_email": "analyst@bureau.example", "contact_phone": "0571-88888888",
+              "accept_terms": "true"}
+    # the security commitment not ticked: the form again, the error at the box
+    refused = app.post(form, data=fields, headers=auth(user))
+    assert refused.status_code == 400
+    assert "accept_security_commitment" in refused.get_data(as_text=True)
+    sent = app.post(form, data={**fields, "accept_security_commitment": "true"},
+                    headers=auth(user), follow_redirects=False)
+    assert sent.status_code == 302
+    mine = helpers.call_action("govshare_application_list", context=ctx(user), kind="sharing")
+    assert [(a["kind"], a["requested_term_months"]) for a in mine["results"]] == [("sharing", 6)]

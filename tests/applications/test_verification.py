@@ -191,3 +191,19 @@ def test_only_the_provider_s_reviewers_answer(agency, parties, answer):
                                    **data)
     assert answered["state"] == workflow.find_move(answer, workflow.SUBMITTED,
                                                    "verification").target
+
+
+def test_the_dataset_page_offers_a_verification_to_staff_who_have_the_data(app, agency, parties):
+    user, bureau = parties
+    read = tk.h.url_for("dataset.read", id=agency.dataset["name"])
+    page = app.get(read, headers=auth(user)).get_data(as_text=True)
+    assert 'data-kind="verification"' in page and 'data-kind="sharing"' not in page
+    form = tk.h.url_for("govshare_applications.agency_request", id=agency.dataset["name"],
+                        kind="verification")
+    sent = app.post(form, headers=auth(user), follow_redirects=False, data={
+        "organization": bureau["name"], "requested_fields": "第 3 行", "purpose": "数值异常",
+        "contact_email": "analyst@bureau.example", "contact_phone": "0571-88888888"})
+    assert sent.status_code == 302
+    mine = helpers.call_action("govshare_application_list", context=ctx(user),
+                               kind="verification")
+    assert [a["requested_fields"] for a in mine["results"]] == ["第 3 行"]

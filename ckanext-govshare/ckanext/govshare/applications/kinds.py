@@ -19,7 +19,7 @@ request: agency staff have it directly (:func:`ckanext.govshare.tiers.policy.sha
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -83,7 +83,7 @@ def requesting_organization(user: model.User, reference: Optional[str],
     ``reference`` (id or name), which the user must be a member of and which
     must not be the provider; without it, the user's only other
     organization. Field errors (``organization``) otherwise."""
-    mine = [g for g in _organizations_of(user) if g.id != provider_org]
+    mine = organizations_for(user, provider_org)
     if reference:
         found = next((g for g in mine if reference in (g.id, g.name)), None)
         if found is None:
@@ -113,6 +113,27 @@ def verification_refusal(caller: policy.Caller, facts: policy.PackageFacts) -> O
         return tk._("A verification is asked for data your organization has: apply for "
                     "this dataset or request it first")
     return None
+
+
+def offered(user: Optional[model.User], pkg_dict: dict[str, Any]) -> list[str]:
+    """The agency requests ``user`` may make for a dataset (what its page
+    offers them): ``sharing`` when it is shared on conditions and they do
+    not have its data, ``verification`` when they have it; none for the
+    public and for the provider's own staff."""
+    caller = policy.Caller.for_user(user)
+    if caller.user is None or not policy.is_agency_staff(caller):
+        return []
+    facts = policy.PackageFacts.from_dict(pkg_dict)
+    if policy.is_member(caller, facts):
+        return []
+    has_data = policy.may_access(caller, facts, visible=True)
+    found = [SHARING] if not has_data and sharing_refusal(facts) is None else []
+    return found + ([VERIFICATION] if has_data else [])
+
+
+def organizations_for(user: model.User, provider_org: Optional[str]) -> list[model.Group]:
+    """The organizations ``user`` may make an agency request for."""
+    return [g for g in _organizations_of(user) if g.id != provider_org]
 
 
 def credit_code(organization: model.Group) -> Optional[str]:

@@ -29,12 +29,13 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.helpers import Page
 from ckan.types import Context
 
 from ckanext.govshare import options, workdays
-from ckanext.govshare.applications import deadline, dictization, workflow
+from ckanext.govshare.applications import deadline, dictization, kinds, workflow
 from ckanext.govshare.tiers import policy
 from ckanext.govshare.tiers import views as tier_views
 from ckanext.govshare import views_common
@@ -215,6 +216,59 @@ def apply(id: str) -> Any:
         "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
         "answer_days": deadline.answer_working_days(),
     }), status
+
+
+#: the agency request form's fields (:func:`agency_request`)
+AGENCY_FIELDS = ("purpose", "use_scenario", "requested_fields", "requested_term_months",
+                 "contact_email", "contact_phone", "organization")
+
+
+def agency_request(id: str) -> Any:
+    """GET: the form of an agency's sharing or verification request for a
+    dataset (``?kind=``); POST: make it."""
+    if not _logged_in():
+        return _to_login(tk.h.url_for("govshare_applications.agency_request", id=id))
+    pkg_dict = _package(id)
+    kind = tk.request.values.get("kind") or kinds.SHARING
+    if kind not in kinds.AGENCY_KINDS:
+        return tk.abort(404, tk._("No such request"))
+    context = views_common.context()
+    errors: dict[str, Any] = {}
+    error_summary: dict[str, str] = {}
+    user = model.User.get(tk.current_user.name)
+    data: dict[str, Any] = {"contact_email": getattr(user, "email", "") or "",
+                            "requested_term_months": 12}
+    if tk.request.method == "POST":
+        views_common.check_csrf()
+        form = tk.request.form
+        data = {f: form.get(f, "") for f in AGENCY_FIELDS}
+        data.update(package_id=pkg_dict["id"], kind=kind,
+                    resource_ids=form.getlist("resource_ids"))
+        if kind == kinds.SHARING:
+            data["accept_terms"] = form.get("accept_terms", "")
+            data["accept_security_commitment"] = form.get("accept_security_commitment", "")
+        else:
+            data.pop("requested_term_months")
+        try:
+            created = tk.get_action("govshare_application_create")(context, data)
+        except tk.NotAuthorized as e:
+            return tk.abort(403, str(e) or tk._("Not authorized to apply"))
+        except tk.ValidationError as e:
+            errors, error_summary = _errors(e)
+        else:
+            tk.h.flash_success(tk._(
+                "Your request has been sent. The providing agency answers by "
+                "{due_date}.").format(due_date=created["due_date"]))
+            return tk.redirect_to("govshare_applications.read", id=created["id"])
+    organizations = kinds.organizations_for(user, pkg_dict.get("owner_org"))
+    return tk.render("govshare/applications/agency_request.html", {
+        "pkg_dict": pkg_dict, "pkg": pkg_dict, "kind": kind, "kind_label": kinds.label(kind),
+        "offered": kinds.offered(user, pkg_dict), "resources": _resources(pkg_dict),
+        "organizations": [{"value": g.name, "text": g.title or g.name} for g in organizations],
+        "data": data, "errors": errors, "error_summary": error_summary,
+        "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
+        "answer_days": deadline.answer_working_days(kind),
+    }), (200 if not errors else 400)
 
 
 def _pending(context: Context, package_id: str
@@ -466,6 +520,8 @@ def inbox(id: str) -> Any:
 
 
 applications.add_url_rule("/dataset/<id>/apply", view_func=apply, methods=["GET", "POST"])
+applications.add_url_rule("/dataset/<id>/agency-request", view_func=agency_request,
+                          methods=["GET", "POST"])
 applications.add_url_rule("/application/<id>", view_func=read)
 applications.add_url_rule("/application/<id>/<move>", view_func=move, methods=["POST"])
 applications.add_url_rule("/dashboard/applications", view_func=dashboard)

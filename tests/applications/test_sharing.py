@@ -225,3 +225,21 @@ def test_agency_staff_make_the_request_on_the_dataset_s_page(app, agency, reques
     assert sent.status_code == 302
     mine = helpers.call_action("govshare_application_list", context=ctx(user), kind="sharing")
     assert [(a["kind"], a["requested_term_months"]) for a in mine["results"]] == [("sharing", 6)]
+
+
+def test_the_inbox_filters_by_procedure(app, agency, requester):
+    user, _org = requester
+    helpers.call_action("govshare_application_create", context=ctx(user),
+                        **sharing_request(user, agency.dataset["id"]))
+    helpers.call_action("govshare_application_create", context=ctx(agency.applicant),
+                        **application_data(agency.dataset["id"]))
+    inbox = tk.h.url_for("govshare_applications.inbox", id=agency.org["name"])
+
+    def rows(**args) -> int:
+        body = app.get(inbox, query_string=args, headers=auth(agency.editor)).get_data(
+            as_text=True)
+        return body.count('data-state="submitted"')
+
+    # one application of each procedure: each filter shows half of the list
+    assert rows(kind="sharing") == rows(kind="open") > 0
+    assert rows() == 2 * rows(kind="sharing")

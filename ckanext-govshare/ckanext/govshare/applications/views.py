@@ -489,6 +489,7 @@ def inbox(id: str) -> Any:
         return tk.abort(404, tk._("Organization not found"))
     state = tk.request.args.get("state", "")
     overdue = tk.request.args.get("overdue", "")
+    kind = tk.request.args.get("kind", "")
     page = _page_number()
     data_dict: dict[str, Any] = {"organization": org["id"], "limit": PER_PAGE,
                                  "offset": (page - 1) * PER_PAGE}
@@ -500,6 +501,10 @@ def inbox(id: str) -> Any:
         data_dict["overdue"] = overdue
     else:
         overdue = ""
+    if kind in kinds.KINDS:
+        data_dict["kind"] = kind
+    else:
+        kind = ""
     try:
         listing = tk.get_action("govshare_application_list")(context, data_dict)
     except tk.NotAuthorized as e:
@@ -509,11 +514,12 @@ def inbox(id: str) -> Any:
     pager = Page(collection=listing["results"], page=page, item_count=listing["count"],
                       items_per_page=PER_PAGE, presliced_list=True,
                       url=_pager("govshare_applications.inbox", id=org["name"],
-                                 state=state, overdue=overdue))
+                                 state=state, overdue=overdue, kind=kind))
     return tk.render("govshare/applications/inbox.html", {
         "group_dict": org, "group_type": org.get("type", "organization"),
         "applications": listing, "page": pager, "state": state, "overdue": overdue,
-        "states": workflow.STATES,
+        "states": workflow.STATES, "kind": kind,
+        "kinds": [{"value": k, "text": kinds.label(k)} for k in kinds.KINDS],
         "answer_days": deadline.answer_working_days(),
         "max_extension_days": deadline.max_extension_days(),
     })

@@ -99,9 +99,12 @@ def visitors(browser, live_server, catalog) -> Iterator[dict[tuple[str, str], Vi
     class Lazy(dict):
         def __missing__(self, key: tuple[str, str]) -> Visitor:
             lang, role = key
-            opened[key] = new_visitor(browser, live_server, lang,
-                                      user if role == "user" else None)
-            return opened[key]
+            # kept in the dict itself: without it every test opened a new
+            # context (a renderer and every static file again, ~1.5 s of
+            # the browser's CPU a page) and left it open until the end
+            self[key] = opened[key] = new_visitor(browser, live_server, lang,
+                                                  user if role == "user" else None)
+            return self[key]
 
     yield Lazy()
     for visitor in opened.values():

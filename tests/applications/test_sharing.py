@@ -83,6 +83,11 @@ def test_a_request_of_another_agency_is_answered_in_the_profile_s_period_and_ope
     decided = helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
                                   id=created["id"], decision="approve", terms=approval_terms())
     assert decided["grant"]["state"] == "active"
+    granted = helpers.call_action("govshare_grant_list", context=ctx(agency.editor),
+                                  organization=agency.org["id"], kind="sharing")
+    assert [g["application_id"] for g in granted["results"]] == [created["id"]]
+    assert helpers.call_action("govshare_grant_list", context=ctx(agency.editor),
+                               organization=agency.org["id"], kind="open")["count"] == 0
     assert not restricted(helpers.call_action("resource_show", context=ctx(user),
                                               id=resource["id"]))
     assert restricted(helpers.call_action("resource_show", context=ctx(agency.stranger),

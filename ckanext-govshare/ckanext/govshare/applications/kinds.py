@@ -33,6 +33,8 @@ VERIFICATION = profile.VERIFICATION
 KINDS = profile.KINDS
 #: the kinds an agency's staff make for their organization
 AGENCY_KINDS = (SHARING, VERIFICATION)
+#: the kinds whose approval gives a grant
+ACCESS_KINDS = (OPEN, SHARING)
 
 
 def N_(message: str) -> str:

@@ -307,6 +307,8 @@ def _scoped(table: Any, data: dict[str, Any], user: model.User) -> Any:
     if data.get("state"):
         query = query.filter(table.state == data["state"])
     if data.get("kind"):
+        if table is Grant:  # a grant's procedure is its application's
+            query = query.join(Application, Application.id == Grant.application_id)
         query = query.filter(Application.kind == data["kind"])
     return query
 
@@ -704,6 +706,9 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     :param state: ``awaiting_acceptance`` (the applicant has not accepted the
         terms yet), ``active``, ``expired`` or ``revoked``
     :type state: string
+    :param kind: only grants of this procedure: ``open`` (the public's
+        applications) or ``sharing`` (other organizations' requests)
+    :type kind: string
     :param limit: at most this many (default 50)
     :type limit: int
     :param offset: skip this many

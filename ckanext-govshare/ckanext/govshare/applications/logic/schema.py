@@ -189,6 +189,7 @@ def grant_list_schema(ignore_missing: Validator, unicode_safe: Validator, one_of
         "package_id": [ignore_missing, unicode_safe],
         "application_id": [ignore_missing, unicode_safe],
         "state": [ignore_missing, unicode_safe, one_of(list(grants.STATES))],
+        "kind": [ignore_missing, unicode_safe, one_of(list(kinds.ACCESS_KINDS))],
         "limit": [default(50), is_positive_integer, v.int_between(1, "ckan.search.rows_max")],
         "offset": [default(0), v.offset],
     }

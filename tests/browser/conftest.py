@@ -11,9 +11,11 @@
   ``GOVSHARE_CHROMIUM``) driven by PyPI's ``playwright``, one per test
   session (a worker); ``make test`` installs both, so a missing browser
   fails the journeys rather than skipping them.
-* ``visitor``/``open_visitor``: a fresh browser context per test (Chinese
-  by default, English under ``/en/``, a 390×844 phone), logged in through
-  the real login form once per user and session (the cookies are reused).
+* ``visitor``/``open_visitor``: a visitor of the test's own (Chinese by
+  default, English under ``/en/``, a 390×844 phone) with no cookies, logged
+  in through the real login form once per user and session (the cookies
+  are reused), in one of the session's browser contexts (``contexts``:
+  cleared when a test hands it back, closed when the test failed).
   Every page a visitor opens is checked: CKAN's scripts started (its
   ``/api/i18n/…`` request answered 200 and its modules initialised), no
   script error, nothing refused by the Content-Security-Policy.
@@ -194,21 +196,31 @@ class Visitor:
     """One browser context: a person using the portal in one language on
     one screen. ``go`` opens a page, ``page`` is Playwright's page."""
 
-    def __init__(self, context: Any, server: LiveServer, lang: str = "") -> None:
+    def __init__(self, context: Any, server: LiveServer, lang: str = "",
+                 page: Any = None) -> None:
         self.context = context
         self.server = server
         self.base_url = server.url
         self._errors_seen = len(server.errors.messages)
         self.prefix = f"/{lang}" if lang else ""
-        self.page = context.new_page()
+        self.page = page or context.new_page()
         self.page.set_default_timeout(TIMEOUT)
         self.problems: list[str] = []
         self.i18n_answers: list[tuple[str, int]] = []
         #: the status of each page (main-frame document) opened
         self._documents: dict[str, int] = {}
         self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        self.page.on("pageerror", self._page_error)
         self.page.on("response", self._response)
+
+    def detach(self) -> None:
+        """Stop listening to the page (handed on to another visitor)."""
+        self.page.remove_listener("console", self._console)
+        self.page.remove_listener("pageerror", self._page_error)
+        self.page.remove_listener("response", self._response)
+
+    def _page_error(self, error: Any) -> None:
+        self.problems.append(f"script error: {error}")
 
     def forget_problems(self) -> None:
         """Start afresh: a visitor kept for several tests reports each
@@ -330,24 +342,116 @@ def _axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+class Contexts:
+    """The session's browser contexts, reused: a new context costs this
+    machine some 2 s of the browser's CPU (a renderer process started, every
+    static file fetched and compiled again), a page in a kept one 0.3 s.
+
+    A context handed back is made a stranger's again before anyone else
+    gets it: its page leaves the site (``about:blank``), its cookies (the
+    login), storage and permissions go; what stays is the HTTP cache of the
+    static files, which the first visitor of the session fetched. One kind
+    per screen: a phone's (touch, mobile viewport) is set when the context
+    is made. A context whose test failed is closed, not reused."""
+
+    #: idle contexts kept per screen; more are closed when handed back
+    KEEP = 3
+
+    def __init__(self, browser: Any, server: LiveServer) -> None:
+        self.browser = browser
+        self.server = server
+        self.idle: dict[bool, list[tuple[Any, Any]]] = {False: [], True: []}
+        self.phone: dict[Any, bool] = {}
+        #: the cookies of each user logged in once this session
+        self.logins: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def visitor(self, lang: str = "", user: Optional[dict[str, Any]] = None,
+                phone: bool = False) -> Visitor:
+        """A visitor with no cookies, logged in as ``user`` (a dict with
+        ``name``, ``id`` and ``password``) if given."""
+        if self.idle[phone]:
+            context, page = self.idle[phone].pop()
+        else:
+            context = _new_context(self.browser, self.server, phone=phone)
+            page = None
+        visitor = Visitor(context, self.server, lang, page=page)
+        self.phone[context] = phone
+        if user:
+            try:
+                self._log_in(visitor, user)
+            except Exception:
+                visitor.screenshot(f"login-{user['name']}")
+                self.hand_back(visitor, failed=True)
+                raise
+        return visitor
+
+    def _log_in(self, visitor: Visitor, user: dict[str, Any]) -> None:
+        """Through the login form, once per session and user (in the
+        visitor's own context and language); then with its cookies."""
+        key = (user["name"], user["id"])
+        if key in self.logins:
+            visitor.context.add_cookies(self.logins[key])
+            return
+        visitor.go("/user/login")
+        visitor.page.fill("#field-login", user["name"])
+        visitor.page.fill("#field-password", user["password"])
+        with visitor.navigation():
+            visitor.page.click("form:has(#field-login) button[type=submit]")
+        assert "/user/login" not in visitor.page.url, f"{user['name']} could not log in"
+        self.logins[key] = visitor.context.cookies()
+
+    def hand_back(self, visitor: Visitor, failed: bool = False) -> None:
+        context, page = visitor.context, visitor.page
+        phone = self.phone.pop(context)
+        visitor.detach()
+        if failed or page.is_closed() or len(context.pages) != 1 \
+                or len(self.idle[phone]) >= self.KEEP:
+            context.close()
+            return
+        try:
+            if page.url.startswith(self.server.url):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.goto("about:blank")
+            context.clear_cookies()
+            context.clear_permissions()
+        except Exception:  # a context that cannot be cleaned is not reused
+            context.close()
+            return
+        self.idle[phone].append((context, page))
+
+    def close(self) -> None:
+        for kept in self.idle.values():
+            for context, _page in kept:
+                context.close()
+            kept.clear()
+
+
+@pytest.fixture(scope="session")
+def contexts(browser, live_server) -> Iterator[Contexts]:
+    pool = Contexts(browser, live_server)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture()
-def open_visitor(browser, live_server, request) -> Iterator[Callable[..., Visitor]]:
-    """``open_visitor(lang="", user=None, phone=False)``: a new context
-    (logged in as ``user``: a dict with ``name`` and ``password``)."""
-    contexts: list[tuple[Any, Visitor]] = []
+def open_visitor(contexts, request) -> Iterator[Callable[..., Visitor]]:
+    """``open_visitor(lang="", user=None, phone=False)``: a visitor of its
+    own (no cookies; logged in as ``user``: a dict with ``name``, ``id`` and
+    ``password``), in a context of the session's (``Contexts``)."""
+    visitors: list[Visitor] = []
 
     def open_(lang: str = "", user: Optional[dict[str, Any]] = None,
               phone: bool = False) -> Visitor:
-        visitor = new_visitor(browser, live_server, lang, user, phone)
-        contexts.append((visitor.context, visitor))
-        return visitor
+        visitors.append(contexts.visitor(lang, user, phone))
+        return visitors[-1]
 
     yield open_
-    failed = getattr(request.node, "rep_call", None)
-    for number, (context, visitor) in enumerate(contexts):
-        if failed is not None and failed.failed:
+    report = getattr(request.node, "rep_call", None)
+    failed = report is None or report.failed
+    for number, visitor in enumerate(visitors):
+        if failed:
             visitor.screenshot(f"{request.node.nodeid}-{number}")
-        context.close()
+        contexts.hand_back(visitor, failed=failed)
 
 
 @pytest.fixture()
@@ -356,48 +460,13 @@ def visitor(open_visitor) -> Visitor:
     return open_visitor()
 
 
-def new_visitor(browser: Any, live_server: LiveServer, lang: str = "",
-                user: Optional[dict[str, Any]] = None, phone: bool = False) -> Visitor:
-    """A visitor in a new context; the caller closes ``visitor.context``
-    (``open_visitor`` does, for a test's own visitors)."""
-    state = _login_state(browser, live_server, user) if user else None
-    context = _new_context(browser, live_server, phone=phone, storage_state=state)
-    return Visitor(context, live_server, lang)
-
-
-def _new_context(browser: Any, live_server: LiveServer, phone: bool = False,
-                 storage_state: Any = None) -> Any:
-    options: dict[str, Any] = {"viewport": PHONE if phone else DESKTOP,
-                               "storage_state": storage_state,
-                               "locale": "zh-CN"}
+def _new_context(browser: Any, live_server: LiveServer, phone: bool = False) -> Any:
+    options: dict[str, Any] = {"viewport": PHONE if phone else DESKTOP, "locale": "zh-CN"}
     if phone:
         options.update(is_mobile=True, has_touch=True, device_scale_factor=2)
     context = browser.new_context(**options)
     context.add_init_script(WATCH_POLICY)
     return context
-
-
-_LOGINS: dict[tuple[str, str], Any] = {}
-
-
-def _login_state(browser: Any, live_server: LiveServer, user: dict[str, Any]) -> Any:
-    """The cookies of ``user`` logged in through the login form, once per
-    session and user."""
-    key = (user["name"], user["id"])
-    if key not in _LOGINS:
-        context = _new_context(browser, live_server)
-        visitor = Visitor(context, live_server)
-        try:
-            visitor.go("/user/login")
-            visitor.page.fill("#field-login", user["name"])
-            visitor.page.fill("#field-password", user["password"])
-            with visitor.navigation():
-                visitor.page.click("form:has(#field-login) button[type=submit]")
-            assert "/user/login" not in visitor.page.url, f"{user['name']} could not log in"
-            _LOGINS[key] = context.storage_state()
-        finally:
-            context.close()
-    return _LOGINS[key]
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

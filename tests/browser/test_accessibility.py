@@ -19,7 +19,7 @@ from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
 from tests import factories
 from tests.applications.conftest import application_data
-from tests.browser.conftest import Visitor, new_visitor
+from tests.browser.conftest import Visitor
 
 PASSWORD = "Correct-Horse-2026"
 CSV = "线路,起止站点\nK1,火车站—人民广场\nK2,机场—会展中心\n".encode()
@@ -91,24 +91,22 @@ def catalog(module_db) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def visitors(browser, live_server, catalog) -> Iterator[dict[tuple[str, str], Visitor]]:
+def visitors(contexts, catalog) -> Iterator[dict[tuple[str, str], Visitor]]:
     """One visitor per language and role, opened on first use."""
     user = {"name": catalog["user"], "id": catalog["user_id"], "password": PASSWORD}
-    opened: dict[tuple[str, str], Visitor] = {}
 
     class Lazy(dict):
         def __missing__(self, key: tuple[str, str]) -> Visitor:
             lang, role = key
-            # kept in the dict itself: without it every test opened a new
-            # context (a renderer and every static file again, ~1.5 s of
-            # the browser's CPU a page) and left it open until the end
-            self[key] = opened[key] = new_visitor(browser, live_server, lang,
-                                                  user if role == "user" else None)
+            # kept in the dict: one context per language and role for the
+            # module, not one per page
+            self[key] = contexts.visitor(lang, user if role == "user" else None)
             return self[key]
 
-    yield Lazy()
+    opened = Lazy()
+    yield opened
     for visitor in opened.values():
-        visitor.context.close()
+        contexts.hand_back(visitor)
 
 
 @pytest.mark.parametrize("lang", ["", "en"], ids=["zh", "en"])

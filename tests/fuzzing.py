@@ -166,6 +166,14 @@ def run(action: str, known: tuple[str, ...], examples: int, call: Callable[[Call
     each()
 
 
+def draw(action: str, known: tuple[str, ...], examples: int, seed: int) -> list[Call]:
+    """The calls :func:`run` draws for ``action``, as a list: drawn once, they
+    can be sent as several callers (drawing costs more than sending)."""
+    drawn: list[Call] = []
+    run(action, known, examples, drawn.append, seed)
+    return drawn
+
+
 # ------------------------------------------------------------------ sending
 def _json(payload: Any) -> bytes:
     # NaN, infinities and lone surrogates (escaped) as a careless client sends them

@@ -20,8 +20,24 @@ from ckanext.datastore.logic import auth as datastore_auth
 from ckanext.govshare.tiers import policy, views
 from ckanext.govshare.tiers.logic import auth as tier_auth
 
-from .conftest import (TIERS, World, file_bytes, link_url, make_dataset, set_tier,
+from tests import harness
+
+from .conftest import (TIERS, World, build_world, file_bytes, link_url, make_dataset, set_tier,
                        upload_resource)
+
+
+@pytest.fixture(scope="class")
+def class_world(request) -> World:
+    """One world for a class whose tests do not change what the others read
+    (built in a clean database: a world costs seconds)."""
+    harness.ENVIRONMENT.ensure(harness.marks_of(request.node))
+    harness.DATABASE.reset()
+    return build_world(with_views=False)
+
+
+@pytest.fixture()
+def world(class_world) -> World:
+    return class_world
 
 
 def call(world: World, role: str, action: str, **data):
@@ -53,7 +69,7 @@ class TestTierOf:
         assert policy.tier_of({"open_tier": "secret"}) == "closed"
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestLabels:
     def test_closed_is_labelled_for_its_members_only(self, world):
         labels = lib_plugins.get_permission_labels()
@@ -83,7 +99,7 @@ class TestLabels:
         assert not policy.has_access(world.user("stranger"), model.Package.get(ds["id"]))
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestHasAccess:
     @pytest.mark.parametrize("role, expected", [
         ("anonymous", {"unconditional"}),
@@ -108,7 +124,7 @@ class TestHasAccess:
             policy.has_access(None, 42)
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestGrants:
     def test_a_grant_opens_one_conditional_resource(self, world):
         grantee = world.users["stranger"]
@@ -170,8 +186,13 @@ class TestGrants:
 
 
 # --------------------------------------------------------------------- changes
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestTierChanges:
+    @pytest.fixture()
+    def world(self, clean_db) -> World:
+        """A world of its own for each test: they change tiers."""
+        return build_world(with_views=False)
+
     def test_closing_takes_effect_at_once_everywhere(self, world, app):
         ds = world.datasets["unconditional"]
         assert ds["name"] in names(call(world, "stranger", "package_search", q="tiermark"))
@@ -258,7 +279,7 @@ class TestTierChanges:
 
 
 # --------------------------------------------------------------------- downloads
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestDownloads:
     def test_every_download_endpoint_is_guarded(self, app):
         endpoints = [e for e in app.flask_app.view_functions if e.endswith("resource.download")]
@@ -356,7 +377,7 @@ class TestDownloads:
 
 
 # --------------------------------------------------------------------- pages
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestPages:
     def test_apply_page(self, world, app):
         body = app.get("/dataset/tier-conditional/apply").get_data(as_text=True)
@@ -381,7 +402,7 @@ class TestPages:
 
 
 # --------------------------------------------------------------------- other lists
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestOtherLists:
     def test_followed_datasets_are_scrubbed(self, world):
         for tier in TIERS:
@@ -404,7 +425,7 @@ class TestOtherLists:
 
 
 # --------------------------------------------------------------------- datastore
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestDatastoreAuth:
     """The chained datastore auth, on top of the datastore's own functions.
 

@@ -17,7 +17,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.applications.model import ApplicationEvent
 from ckanext.govshare.audit import chain
-from tests import harness
+from tests import cli_runner, harness
 from tests.applications.conftest import approval_terms, application_data, make_agency
 
 EVENT = "govshare_application_event"
@@ -33,9 +33,18 @@ def agency():
 
 
 @pytest.fixture()
-def verify_command(ckan_config):
-    """``ckan govshare audit verify [ARGS]``: stdout (the findings) and
-    stderr (the progress) apart."""
+def verify_command():
+    """``ckan govshare audit verify [ARGS]`` in the tests' app
+    (``tests/cli_runner``): stdout (the findings) and stderr (the progress)
+    apart."""
+    def run(*args: str):
+        return cli_runner.invoke("govshare", "audit", "verify", *args)
+    return run
+
+
+@pytest.fixture()
+def verify_command_from_the_ini(ckan_config):
+    """The same through ``ckan`` itself (the ini read, a new app built)."""
     def run(*args: str):
         runner = helpers.CKANCliRunner(env={"CKAN_INI": ckan_config["__file__"]},
                                        mix_stderr=False)
@@ -83,7 +92,8 @@ def as_owner(*statements: str, **params) -> None:
 
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 class TestTheChain:
-    def test_every_event_carries_the_hash_of_the_one_before(self, agency, verify_command):
+    def test_every_event_carries_the_hash_of_the_one_before(
+            self, agency, verify_command_from_the_ini):
         app = lifecycle(agency)
         assert [e["move"] for e in app["events"]] == [
             "submit", "approve", "grant_issued", "revoke", "grant_revoked"]
@@ -101,7 +111,7 @@ class TestTheChain:
         assert (revoked["actor"], revoked["reason"]) == (agency.admin["name"], "违反使用约定")
         assert revoked["details"]["was"]["state"] == "awaiting_acceptance"
 
-        result = verify_command()
+        result = verify_command_from_the_ini()
         assert result.exit_code == 0, result.stdout + result.stderr
         assert "共检查 1 条链、5 条事件：0 条断裂" in result.stdout
         assert "审计记录" in result.stderr  # the progress bar

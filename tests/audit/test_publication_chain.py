@@ -12,13 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 import ckan.model as model
-from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
 from ckanext.govshare.audit import chain
 from ckanext.govshare.publication import workflow as wf
 from ckanext.govshare.publication.model import PublicationEvent
-from tests import factories
+from tests import cli_runner, factories
 from tests.audit.test_chain import as_owner, lifecycle
 from tests.applications.conftest import make_agency as make_applications_agency
 from tests.publication.conftest import (CHECKLIST, REVIEW_ON, bring_to, ctx, make_agency,
@@ -47,9 +46,9 @@ def links(package_id: str) -> list:
 
 
 def cli(ckan_config, *args: str):
-    runner = helpers.CKANCliRunner(env={"CKAN_INI": ckan_config["__file__"]},
-                                   mix_stderr=False)
-    return runner.invoke(ckan, ["govshare", "audit", *args])
+    """``ckan govshare audit ARGS`` in the tests' app (``tests/cli_runner``;
+    ``tests/audit/test_chain.py`` runs ``verify`` through ``ckan`` itself)."""
+    return cli_runner.invoke("govshare", "audit", *args)
 
 
 def reviewed(agency) -> dict:

@@ -11,13 +11,22 @@ from freezegun import freeze_time
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
 
-from tests import factories
+from tests import cli_runner, factories
 from tests.catalog_review.conftest import as_user, catalogued
 
 
 @pytest.fixture()
-def report(ckan_config):
-    """Run the command; stdout and stderr apart (the report and the progress)."""
+def report():
+    """Run the command in the tests' app (``tests/cli_runner``); stdout and
+    stderr apart (the report and the progress)."""
+    def run(*args: str):
+        return cli_runner.invoke("govshare", "catalog", "review-report", *args)
+    return run
+
+
+@pytest.fixture()
+def report_from_the_ini(ckan_config):
+    """The same through ``ckan`` itself (the ini read, a new app built)."""
     def run(*args: str):
         runner = helpers.CKANCliRunner(env={"CKAN_INI": ckan_config["__file__"]},
                                        mix_stderr=False)
@@ -43,9 +52,9 @@ def two_agencies(agency):
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 @freeze_time("2026-10-20 02:00:00")
 class TestReviewReport:
-    def test_json_for_every_organization(self, report, two_agencies):
+    def test_json_for_every_organization(self, report_from_the_ini, two_agencies):
         transport, health = two_agencies
-        result = report("--format", "json")
+        result = report_from_the_ini("--format", "json")
         assert result.exit_code == 0, result.output + result.stderr
         listings = {item["organization"]["name"]: item for item in json.loads(result.stdout)}
         assert set(listings) == {transport["name"], "health"}

@@ -142,8 +142,15 @@ def _token(body: str) -> str:
     return re.search(r'name="_csrf_token" value="([^"]+)"', body).group(1)
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
-@pytest.mark.ckan_config("WTF_CSRF_ENABLED", True)
+@pytest.fixture()
+def csrf_on(app, monkeypatch):
+    """``WTF_CSRF_ENABLED`` on in the built app's config, where CKAN's and
+    GovShare's checks read it at each request: a ``ckan_config`` mark of it
+    would rebuild the app (and again for the next test), seconds each."""
+    monkeypatch.setitem(app.flask_app.config, "WTF_CSRF_ENABLED", True)
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "csrf_on")
 class TestCSRF:
     """The forms are CSRF-protected even while CKAN exempts extensions'
     blueprints (``ckan.csrf_protection.ignore_extensions``). A browser session:

@@ -19,12 +19,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
-from tests.tiers.conftest import TITLES, World, build_world
-
-
-@pytest.fixture()
-def world(with_plugins, clean_db) -> World:
-    return build_world(with_views=False)
+from tests.tiers.conftest import TITLES, World
 
 
 def zh(app, msgid: str, **fields) -> str:

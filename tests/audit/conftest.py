@@ -1,0 +1,1 @@
+from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)

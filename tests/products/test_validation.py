@@ -2,21 +2,49 @@
 the API calls it: a refused product is not saved at all."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
-from tests.products.conftest import (days_ago, download, grant, product_count, register,
-                                     today)
+from tests.products import conftest as products
+from tests.products.conftest import days_ago, download, grant, product_count, today
+from tests.tiers.conftest import World, build_world
+from tests.worlds import with_own_callers
 
 UNKNOWN = "No such dataset on this portal"
 
 
+@pytest.fixture(scope="module")
+def module_world(module_db) -> World:
+    return build_world(with_views=False)
+
+
+@pytest.fixture()
+def world(module_world, with_plugins) -> World:
+    """One world for the module (``tests/worlds.py``): the tests' products,
+    receipts and grants are their callers' own (``TestUpdates``, which
+    changes a dataset's tier, has a world of its own)."""
+    return with_own_callers(module_world)
+
+
+_names = itertools.count()
+
+
+def register(world, role, sources, **overrides) -> dict:
+    """``products.register`` under a name of the product's own: the module's
+    products stay while it runs."""
+    overrides.setdefault("name", f"product-{next(_names)}")
+    return products.register(world, role, sources, **overrides)
+
+
 def refused(world, role, sources, **overrides) -> dict:
+    before = product_count()
     with pytest.raises(tk.ValidationError) as e:
         register(world, role, sources, **overrides)
-    assert product_count() == 0
+    assert product_count() == before
     return e.value.error_dict
 
 
@@ -34,10 +62,11 @@ class TestRefused:
     def test_sources_left_out(self, world):
         data = {"type": "data_product", "name": "no-sources", "title": "T", "notes": "N",
                 "product_kind": "app", "producer_type": "person", "producer_name": "李四"}
+        before = product_count()
         with pytest.raises(tk.ValidationError) as e:
             helpers.call_action("package_create", context=world.context("stranger"), **data)
         assert e.value.error_dict["sources"][0].startswith("List at least one source")
-        assert product_count() == 0
+        assert product_count() == before
 
     def test_blank_rows_are_not_sources(self, world):
         errors = refused(world, "stranger", [{"dataset": "", "obtained_date": ""}])
@@ -101,6 +130,7 @@ class TestRefused:
         assert list(errors["sources"][1]) == ["obtained_date"]
 
     def test_the_api_answers_409(self, world, app):
+        before = product_count()
         res = app.post("/api/action/package_create",
                        json={"type": "data_product", "name": "api-product", "title": "T",
                              "notes": "N", "product_kind": "report",
@@ -113,7 +143,7 @@ class TestRefused:
         assert error["__type"] == "Validation Error"
         # in the portal's language (Chinese by default)
         assert list(error["sources"][0]) == ["dataset"]
-        assert product_count() == 0
+        assert product_count() == before
 
 
 class TestAccepted:
@@ -198,6 +228,12 @@ class TestAccepted:
 class TestUpdates:
     """An update checks new and changed sources; an unchanged recorded one
     is kept as it was, whatever became of its dataset since."""
+
+    @pytest.fixture()
+    def world(self, with_plugins, clean_db) -> World:
+        """A world of the test's own: a source's tier changes (the module's
+        world is not used after this class)."""
+        return build_world(with_views=False)
 
     def test_a_source_closed_since_does_not_block_an_edit(self, world, app):
         from tests.tiers.conftest import set_tier

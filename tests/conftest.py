@@ -88,10 +88,11 @@ def module_db(request):
     harness.DATABASE.reset()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def remove_demo_uploads():
-    """Delete the files the test's demo loads uploaded: ``clean_db`` resets the
-    database but not ``ckan.storage_path``, and each load stores ~65 files."""
+    """Delete the files a module's demo load uploaded once its tests are done:
+    the database is reset, but not ``ckan.storage_path``, and a load stores
+    ~65 files."""
     yield
     from ckan import model
 

@@ -1,17 +1,25 @@
 """``ckan govshare demo load`` against the test database.
 
+The module loads the demo once, as ``make run`` does (the command, review
+before publication on), and its tests read that catalog: what was created,
+the uploaded files, the review trail, the DCAT-AP output; the second run
+loads again on top of it. A test that changes the catalog puts it back, so
+they pass in any order. Checking a catalog without loading it:
+``test_check.py``.
+
 Everything is checked through actions that read the database (package_show,
 package_list, organization_show without dataset counts) or the model, never
 through package_search.
 """
 from __future__ import annotations
 
-import copy
+import configparser
 import os
+from collections import Counter
 
 import pytest
-import sqlalchemy as sa
-import yaml
+from rdflib import Graph
+from rdflib.namespace import DCAT, DCTERMS as DCT, RDF
 
 import ckan.tests.helpers as helpers
 from ckan import model
@@ -19,11 +27,51 @@ from ckan.cli.cli import ckan
 from ckan.lib import uploader
 from ckan.plugins import toolkit as tk
 
+from ckanext.govshare import options
 from ckanext.govshare.demo import loader
+from ckanext.govshare.publication import workflow as wf
+from tests import factories
+from tests.dcat.conftest import parse
+from tests.dcat.shapes import PUBLIC, RESTRICTED, load_shapes, readable, violations
 
 CATALOG = loader.load_catalog()
 FILES = {(d["name"], r["name"]): r["file"]
          for d in CATALOG["datasets"] for r in d["resources"] if r.get("file")}
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+
+@pytest.fixture(scope="module")
+def first_load(module_db, remove_demo_uploads, tmp_path_factory):
+    """The output of the module's one ``ckan govshare demo load`` into an
+    empty database, with review before publication on (``make run``'s
+    default; test.ini turns it off): test.ini with that one option changed."""
+    from ckan.common import config
+
+    test_ini = config["__file__"]
+    ini = configparser.RawConfigParser()
+    ini.optionxform = str  # option names keep their case
+    ini.read(test_ini)  # its logging sections: the command configures logging from the file
+    ini.remove_section("app:main")
+    ini["app:main"] = {"use": f"config:{os.path.abspath(test_ini)}",
+                       options.PUBLICATION_REVIEW: "true"}
+    path = tmp_path_factory.mktemp("demo") / "review-on.ini"
+    with open(path, "w", encoding="utf-8") as fh:
+        ini.write(fh)
+
+    # the command loads its ini into the process's config: the tests after
+    # it run with the config they had
+    saved, saved_env = dict(config), os.environ.get("CKAN_CONFIG")
+    try:
+        result = helpers.CKANCliRunner(env={"CKAN_INI": str(path)}).invoke(
+            ckan, ["govshare", "demo", "load"])
+    finally:
+        config.clear()
+        config.update(saved)
+        if saved_env is not None:
+            os.environ["CKAN_CONFIG"] = saved_env
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
 
 
 @pytest.fixture
@@ -62,10 +110,11 @@ def _counts():
     }
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db", "remove_demo_uploads")
 class TestDemoLoad:
-    def test_load_creates_the_catalog(self, cli, t):
-        output = _load(cli)
+    def test_load_creates_the_catalog(self, first_load, t):
+        output = first_load
+        # the catalog passed the portal's rules (DemoLoader.check) before loading
+        assert t("Checking the demo catalog against the portal's rules") in output
         n = len(_dataset("city-bus-routes")["resources"])
         assert t("created  {name}  {title}  ({count} resource created)",
                  "created  {name}  {title}  ({count} resources created)", n,
@@ -111,8 +160,8 @@ class TestDemoLoad:
         assert "统计法" in closed["open_tier_basis"]
         assert closed["private"] is False
 
-    def test_uploads_are_stored_byte_for_byte(self, cli):
-        _load(cli)
+    @pytest.mark.usefixtures("first_load")
+    def test_uploads_are_stored_byte_for_byte(self):
         storage = os.path.realpath(tk.config["ckan.storage_path"])
         checked = 0
         for ds in CATALOG["datasets"]:
@@ -133,8 +182,8 @@ class TestDemoLoad:
                 checked += 1
         assert checked == len(FILES)
 
+    @pytest.mark.usefixtures("first_load")
     def test_second_run_adds_nothing_and_restores_missing_resources(self, cli, t):
-        _load(cli)
         before = _counts()
 
         output = _load(cli)
@@ -168,55 +217,90 @@ class TestDemoLoad:
         os.remove(uploader.get_resource_uploader(dict(victim)).get_path(victim["id"]))
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
-class TestCheck:
-    """The catalog is checked by the portal's own rules (the create actions,
-    the scheming schema, GovShare's validators) before anything is written."""
+@pytest.mark.usefixtures("first_load")
+def test_the_demo_is_reviewed_and_published():
+    """The demo catalog is loaded through the review path: submitted by the
+    site user, published by another user (an admin of each demo
+    organization), so the public sees it after ``make run`` with review on."""
+    open_names = sorted(d["name"] for d in CATALOG["datasets"]
+                        if d["catalog"]["open_tier"] != "closed")
+    assert sorted(helpers.call_action("package_list", context={"user": ""})) == open_names
+    site_user = model.User.get(helpers.call_action("get_site_user")["name"])
+    reviewer = helpers.call_action("user_show", id=loader.DEMO_REVIEWER)
+    shown = helpers.call_action("govshare_publication_show", id=open_names[0])
+    moves = [(e["move"], e["actor_id"]) for e in shown["events"]]
+    assert moves[-2:] == [(wf.SUBMIT, site_user.id), (wf.PUBLISH, reviewer["id"])]
+    assert reviewer["sysadmin"] is False
 
-    def test_the_demo_catalog_passes_and_nothing_is_written(self):
-        assert loader.DemoLoader(CATALOG, echo=lambda _: None).check() == []
-        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
-        # nor is anything left in the search index
-        assert helpers.call_action("package_search", q="*:*",
-                                   include_private=True)["count"] == 0
-        with model.meta.engine.connect() as conn:
-            assert conn.execute(sa.text("SELECT count(*) FROM govshare_search_doc")).scalar() == 0
 
-    def test_a_broken_catalog_is_refused_with_the_rules_messages(self, cli, tmp_path):
-        broken = copy.deepcopy(CATALOG)
-        # an agency with a bad credit code, and the others' datasets broken
-        agency = broken["organizations"][-1]
-        agency["fields"]["unified_social_credit_code"] = "11330100002501634L"
-        others = [d for d in broken["datasets"] if d["organization"] != agency["name"]]
-        first, second, third = others[0], others[1], others[3]
-        second["catalog"]["resource_code"] = first["catalog"]["resource_code"].lower()
-        closed = next(d for d in others if d["catalog"]["open_tier"] == "closed")
-        del closed["catalog"]["open_tier_basis"]
-        third["catalog"]["subject_category"] = "astrology"
-        third["catalog"]["info_items"].append({"name": "", "type": "string"})
+# ---------------------------------------------------------------- DCAT-AP 3
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes()
 
-        problems = loader.DemoLoader(broken, echo=lambda _: None).check()
-        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
 
-        def lines(what: str, field: str) -> list[str]:
-            return [p for p in problems if f" {what}: {field}" in p]
+def conditional_file_urls() -> set[str]:
+    """The resource URLs of the demo's conditional datasets, as a sysadmin
+    sees them (upload download URLs)."""
+    names = [d["name"] for d in CATALOG["datasets"]
+             if d["catalog"]["open_tier"] == "conditional"]
+    return {r["url"] for name in names
+            for r in helpers.call_action("package_show", {"ignore_auth": True},
+                                         id=name)["resources"]}
 
-        # the messages are the validators' own, as the forms and the API show them
-        assert lines(second["name"], "resource_code")
-        assert lines(closed["name"], "open_tier_basis")
-        assert lines(third["name"], "subject_category")
-        assert lines(third["name"], "info_items")
-        assert lines(agency["name"], "unified_social_credit_code")
-        # its datasets are refused for want of it, nothing else about them is said
-        assert lines(next(d["name"] for d in broken["datasets"]
-                          if d["organization"] == agency["name"]), "owner_org")
-        assert not lines(first["name"], "resource_code")
 
-        # the command refuses the same catalog and writes nothing
-        path = tmp_path / "catalog.yaml"
-        path.write_text(yaml.safe_dump(broken, allow_unicode=True), "utf-8")
-        (tmp_path / "files").symlink_to(loader.FILES_DIR)
-        result = cli.invoke(ckan, ["govshare", "demo", "load", "--catalog", str(path)])
-        assert result.exit_code != 0
-        assert "open_tier_basis" in result.output + str(result.exception)
-        assert _counts() == {"organizations": 0, "groups": 0, "datasets": 0, "resources": 0}
+@pytest.mark.usefixtures("first_load")
+def test_demo_catalog_and_every_entry_conform_to_dcat_ap_3(app, shapes):
+    """The demo catalog, as GovShare serialises it, conforms to DCAT-AP 3
+    (SEMIC's official shapes, :mod:`tests.dcat.shapes`)."""
+    demo = CATALOG["datasets"]
+    tiers = Counter(d["catalog"]["open_tier"] for d in demo)
+    sysadmin = factories.SysadminWithToken()
+    hidden_files = conditional_file_urls()
+    assert len(hidden_files) >= tiers["conditional"]
+
+    for user in (None, sysadmin):
+        headers = {"Authorization": user["token"]} if user else {}
+        graph = parse(app.get("/catalog.ttl", headers=headers, status=200).get_data())
+        datasets = set(graph.subjects(RDF.type, DCAT.Dataset))
+        # every published demo dataset, both published tiers, and no closed one
+        assert len(datasets) == tiers["unconditional"] + tiers["conditional"]
+        rights = Counter(graph.value(d, DCT.accessRights) for d in datasets)
+        assert rights == {PUBLIC: tiers["unconditional"],
+                          RESTRICTED: tiers["conditional"]}
+
+        # conditional datasets: the application page, no file
+        for dataset in datasets:
+            conditional = graph.value(dataset, DCT.accessRights) == RESTRICTED
+            for distribution in graph.objects(dataset, DCAT.distribution):
+                access = list(graph.objects(distribution, DCAT.accessURL))
+                download = list(graph.objects(distribution, DCAT.downloadURL))
+                if conditional:
+                    assert len(access) == 1 and str(access[0]).endswith("/apply")
+                    assert download == []
+                else:
+                    assert access
+        assert not {str(term) for term in graph.all_nodes()} & hidden_files
+
+        problems = violations(graph, shapes)
+        assert not problems, readable(problems)
+
+    # each published entry's own document (/dataset/<name>.ttl), as a
+    # harvester reads them one by one, conforms on its own: the datasets
+    # of both published tiers and a data product built on two of them
+    published = [d["name"] for d in demo if d["catalog"]["open_tier"] != "closed"]
+    product = helpers.call_action(
+        "package_create", {"user": sysadmin["name"]}, type="data_product",
+        name="demo-product", title="公交到站查询", notes="用公交线路数据做的到站查询应用",
+        product_kind="app", producer_type="person", producer_name="张三",
+        url="https://apps.example.com/bus",
+        sources=[{"dataset": name, "obtained_date": "2025-03-04"} for name in published[:2]])
+    try:
+        problems = []
+        for name in published + [product["name"]]:
+            graph = parse(app.get(f"/dataset/{name}.ttl", status=200).get_data())
+            problems += [f"{name}: {line}" for line in violations(graph, shapes)]
+        assert not problems, readable(problems)
+    finally:
+        # the other tests count the demo's datasets
+        helpers.call_action("dataset_purge", {"ignore_auth": True}, id=product["id"])

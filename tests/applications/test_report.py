@@ -31,6 +31,7 @@ import re
 import types
 
 import pytest
+from freezegun import freeze_time
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -38,7 +39,7 @@ from ckan.lib.helpers import url_for
 from ckan.tests import helpers
 
 from tests import factories
-from tests.applications.conftest import application_data, approval_terms
+from tests.applications.conftest import application_data, approval_terms, make_agency
 
 from ckanext.govshare.applications.model import Application, Grant
 
@@ -71,8 +72,7 @@ def auth(user: dict) -> dict:
     return {"Authorization": encoded}
 
 
-@pytest.fixture
-def bureau():
+def make_bureau() -> types.SimpleNamespace:
     """A second organization with its own editor and conditional dataset."""
     editor = factories.User()
     org = factories.Organization(title="市统计局",
@@ -82,8 +82,7 @@ def bureau():
     return types.SimpleNamespace(org=org, editor=editor, dataset=dataset)
 
 
-@pytest.fixture
-def applications(agency, bureau, freezer):
+def make_applications(agency, bureau, freezer) -> dict[str, dict]:
     """The applications of the module docstring; the clock ends on REPORT_DAY."""
     made: dict[str, dict] = {}
 
@@ -135,6 +134,34 @@ def applications(agency, bureau, freezer):
     return made
 
 
+@pytest.fixture(scope="module")
+def scenario(module_db) -> types.SimpleNamespace:
+    """The module docstring's organizations and applications, made once: the
+    tests only read them (those that add or change applications are in
+    :class:`TestOnDataOfItsOwn`, at the end of the module, with their own)."""
+    agency, bureau = make_agency(), make_bureau()
+    with freeze_time(REPORT_DAY) as frozen:
+        made = make_applications(agency, bureau, frozen)
+    return types.SimpleNamespace(agency=agency, bureau=bureau, applications=made)
+
+
+@pytest.fixture
+def agency(scenario):
+    return scenario.agency
+
+
+@pytest.fixture
+def bureau(scenario):
+    return scenario.bureau
+
+
+@pytest.fixture
+def applications(scenario, freezer):
+    """The applications; the clock on REPORT_DAY."""
+    freezer.move_to(REPORT_DAY)
+    return scenario.applications
+
+
 def report(user: dict, **filters) -> dict:
     return helpers.call_action("govshare_application_report", context=as_user(user),
                                **filters)
@@ -145,7 +172,7 @@ def rows(result: dict) -> dict[str, tuple]:
 
 
 # ------------------------------------------------------------------ figures
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestFigures:
     def test_the_scenario_is_what_the_docstring_says(self, agency, bureau, applications):
         states = {k: Application.get(a["id"]).state for k, a in applications.items()}
@@ -178,42 +205,9 @@ class TestFigures:
         assert (row["organization_id"], row["organization_title"]) == (
             bureau.org["id"], "市统计局")
 
-    def test_the_whole_wait_counts_from_the_first_submission(self, agency, bureau,
-                                                             applications, freezer):
-        """a6, submitted on 2 November and sent back for a supplement on the
-        5th, comes back on Tuesday 1 December and is approved on Thursday
-        the 3rd: answered in 2 working days, after a wait of 23."""
-        a6 = applications["a6"]
-        freezer.move_to("2026-12-01 02:00:00")
-        helpers.call_action("govshare_application_supplement",
-                            context=as_user(a6["applicant"]), id=a6["id"])
-        freezer.move_to("2026-12-03 02:00:00")
-        shown = helpers.call_action("govshare_application_decide",
-                                    context=as_user(agency.editor), id=a6["id"],
-                                    decision="approve", terms=approval_terms())
-        assert (shown["answer_working_days"], shown["wait_working_days"],
-                shown["answered_late"]) == (2, 23, False)
-        freezer.move_to(REPORT_DAY)
-        result = report(agency.sysadmin)
-        row = next(r for r in result["organizations"]
-                   if r["organization_name"] == agency.org["name"])
-        # answers 2, 2, 6, 20; waits 2, 6, 20, 23
-        assert figures(row, SHOWN) == (7, 3, 1, 1, 4.0, 13.0)
-        # with b3 (2, 2) and b1 (4, 4)
-        assert figures(result["total"], SHOWN) == (10, 5, 1, 2, 3.0, 5.0)
-
     def test_sorted_by_organization_title(self, agency, bureau, applications):
         titles = [r["organization_title"] for r in report(agency.sysadmin)["organizations"]]
         assert titles == sorted(titles)
-
-    def test_expired_grants_were_answered(self, agency, bureau, applications):
-        # what the tick does when a term ends
-        application = Application.get(applications["b1"]["id"])
-        application.state = "expired"
-        model.Session.query(Grant).filter_by(application_id=application.id).update(
-            {"state": "expired"})
-        model.repo.commit()
-        assert rows(report(agency.sysadmin))[bureau.org["name"]] == (3, 2, 0, 1, 3.0)
 
     def test_overdue_is_counted_on_the_day_in_china(self, agency, bureau, applications,
                                                      freezer):
@@ -224,13 +218,8 @@ class TestFigures:
         freezer.move_to("2026-12-07 16:01:00")      # 00:01 on the 8th in China
         assert rows(report(agency.sysadmin))[bureau.org["name"]][3] == 1
 
-    def test_no_applications(self, agency):
-        result = report(agency.sysadmin)
-        assert result["organizations"] == []
-        assert figures(result["total"], SHOWN) == (0, 0, 0, 0, None, None)
 
-
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestFilters:
     def test_organization_by_name_or_id(self, agency, bureau, applications):
         for reference in (agency.org["name"], agency.org["id"]):
@@ -256,18 +245,6 @@ class TestFilters:
         # a5 (10 Dec) is out: six applications, of which a4 is overdue
         assert rows(result) == {agency.org["name"]: (6, 2, 1, 1, 6.0)}
 
-    def test_days_are_china_days(self, agency, bureau, applications, freezer):
-        # 1 November 17:30 UTC is 2 November 01:30 in China
-        freezer.move_to("2026-11-01 17:30:00")
-        helpers.call_action("govshare_application_create",
-                            context=as_user(factories.User()),
-                            **application_data(bureau.dataset["id"]))
-        freezer.move_to(REPORT_DAY)
-        assert rows(report(agency.sysadmin, since="2026-11-02", until="2026-11-02"))[
-            bureau.org["name"]][0] == 1
-        # ... and not on 1 November: only b3 (October) is up to then
-        assert rows(report(agency.sysadmin, until="2026-11-01"))[bureau.org["name"]][0] == 1
-
     def test_period_without_applications(self, agency, bureau, applications):
         result = report(agency.sysadmin, since="2027-01-01")
         assert result["organizations"] == []
@@ -289,7 +266,7 @@ class TestFilters:
 
 
 # ------------------------------------------------------------------ who
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestAuth:
     @pytest.mark.parametrize("role", ["admin", "editor", "member", "applicant", "stranger"])
     def test_only_sysadmins(self, agency, role):
@@ -324,7 +301,7 @@ class TestAuth:
         app.get(url, status=403)
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestBadInputThroughTheApi:
     def test_bad_date_is_409(self, app, agency):
         response = app.get("/api/3/action/govshare_application_report",
@@ -388,7 +365,7 @@ def as_text(row: tuple) -> tuple:
             *("" if m is None else f"{m:.1f}" for m in (median, wait)))
 
 
-@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.usefixtures("with_plugins")
 class TestPages:
     def test_html_csv_json_and_the_action_agree(self, app, agency, bureau, applications):
         headers = auth(agency.sysadmin)
@@ -471,6 +448,73 @@ class TestPages:
         assert "Applications submitted on or after 2027-01-01." in body
         assert "No application was submitted in this period." in body
         assert 'id="govshare-application-report"' not in body
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestOnDataOfItsOwn:
+    """Tests that add or change applications: each on data of its own."""
+
+    @pytest.fixture
+    def agency(self):
+        return make_agency()
+
+    @pytest.fixture
+    def bureau(self):
+        return make_bureau()
+
+    @pytest.fixture
+    def applications(self, agency, bureau, freezer):
+        return make_applications(agency, bureau, freezer)
+
+    def test_the_whole_wait_counts_from_the_first_submission(self, agency, bureau,
+                                                             applications, freezer):
+        """a6, submitted on 2 November and sent back for a supplement on the
+        5th, comes back on Tuesday 1 December and is approved on Thursday
+        the 3rd: answered in 2 working days, after a wait of 23."""
+        a6 = applications["a6"]
+        freezer.move_to("2026-12-01 02:00:00")
+        helpers.call_action("govshare_application_supplement",
+                            context=as_user(a6["applicant"]), id=a6["id"])
+        freezer.move_to("2026-12-03 02:00:00")
+        shown = helpers.call_action("govshare_application_decide",
+                                    context=as_user(agency.editor), id=a6["id"],
+                                    decision="approve", terms=approval_terms())
+        assert (shown["answer_working_days"], shown["wait_working_days"],
+                shown["answered_late"]) == (2, 23, False)
+        freezer.move_to(REPORT_DAY)
+        result = report(agency.sysadmin)
+        row = next(r for r in result["organizations"]
+                   if r["organization_name"] == agency.org["name"])
+        # answers 2, 2, 6, 20; waits 2, 6, 20, 23
+        assert figures(row, SHOWN) == (7, 3, 1, 1, 4.0, 13.0)
+        # with b3 (2, 2) and b1 (4, 4)
+        assert figures(result["total"], SHOWN) == (10, 5, 1, 2, 3.0, 5.0)
+
+    def test_expired_grants_were_answered(self, agency, bureau, applications):
+        # what the tick does when a term ends
+        application = Application.get(applications["b1"]["id"])
+        application.state = "expired"
+        model.Session.query(Grant).filter_by(application_id=application.id).update(
+            {"state": "expired"})
+        model.repo.commit()
+        assert rows(report(agency.sysadmin))[bureau.org["name"]] == (3, 2, 0, 1, 3.0)
+
+    def test_no_applications(self, agency):
+        result = report(agency.sysadmin)
+        assert result["organizations"] == []
+        assert figures(result["total"], SHOWN) == (0, 0, 0, 0, None, None)
+
+    def test_days_are_china_days(self, agency, bureau, applications, freezer):
+        # 1 November 17:30 UTC is 2 November 01:30 in China
+        freezer.move_to("2026-11-01 17:30:00")
+        helpers.call_action("govshare_application_create",
+                            context=as_user(factories.User()),
+                            **application_data(bureau.dataset["id"]))
+        freezer.move_to(REPORT_DAY)
+        assert rows(report(agency.sysadmin, since="2026-11-02", until="2026-11-02"))[
+            bureau.org["name"]][0] == 1
+        # ... and not on 1 November: only b3 (October) is up to then
+        assert rows(report(agency.sysadmin, until="2026-11-01"))[bureau.org["name"]][0] == 1
 
     def test_csv_titles_are_not_formulas(self, app, agency):
         org = factories.Organization(title="=HYPERLINK(\"http://evil.example\")")

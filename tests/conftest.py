@@ -11,6 +11,7 @@ import pytest
 
 from ckanext.govshare.search.backend import EMBEDDED_URL
 from tests import harness
+from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 
 # CKAN requires solr_url. The plugin fills it in when it loads, but the ``cli``
 # fixture re-reads the ini while plugins are unloaded; CKAN's own env override

@@ -11,7 +11,6 @@ from ckan.tests import helpers
 
 from ckanext.govshare import workdays
 from tests import factories
-from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 
 
 def application_data(package_id: str, **overrides) -> dict:

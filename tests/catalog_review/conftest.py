@@ -5,7 +5,6 @@ from types import SimpleNamespace
 import pytest
 
 from tests import factories
-from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 
 
 #: the password of the agency's users (for tests that log in through the form)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 from tests.tiers.conftest import World, build_world
 from tests.worlds import with_own_callers
 

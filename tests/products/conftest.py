@@ -14,7 +14,6 @@ from ckan.tests import helpers
 from ckanext.govshare import workdays
 from ckanext.govshare.applications.model import Grant
 from tests.applications.conftest import application_data, approve_and_accept
-from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 from tests.tiers.conftest import World, build_world
 
 PRODUCT_TYPE = "data_product"

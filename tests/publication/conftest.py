@@ -15,7 +15,6 @@ from ckan.tests import helpers
 from ckanext.govshare import options
 from ckanext.govshare.publication import workflow as wf
 from tests import factories
-from tests.hashing import cheap_password_hashes  # noqa: F401 (autouse)
 
 REVIEW_ON = pytest.mark.ckan_config(options.PUBLICATION_REVIEW, True)
 REVIEW_OFF = pytest.mark.ckan_config(options.PUBLICATION_REVIEW, False)

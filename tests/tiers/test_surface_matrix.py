@@ -41,6 +41,7 @@ test.
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable
 
@@ -53,7 +54,7 @@ from ckan.common import config
 from ckan.tests import helpers
 
 from ckanext.govshare.tiers import policy
-from tests.dcat.conftest import parse
+from tests.dcat.conftest import parse as parse_rdf
 
 from .conftest import ROLES, TIERS, World, build_world, data_in_feeds, file_bytes, has_data, \
     in_feeds, link_url, row_marker, sees_dataset
@@ -86,9 +87,42 @@ def world(matrix) -> World:
     return matrix
 
 
+class Web:
+    """The test app, asked each distinct GET once: the matrix only reads, so
+    the same request (path, query, headers) gets the same answer, and the
+    cells of the three tiers share the requests that do not name a tier
+    (the catalog, the feeds, the search page …)."""
+
+    def __init__(self, app: Any, answers: dict[str, Any]) -> None:
+        self.app = app
+        self.flask_app = app.flask_app
+        self.answers = answers
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        key = json.dumps([url, kwargs], sort_keys=True)
+        if key not in self.answers:
+            res = self.app.get(url, **kwargs)
+            res.get_data()  # read now: the answer is read again by other cells
+            self.answers[key] = res
+        return self.answers[key]
+
+
+@pytest.fixture(scope="module")
+def answers(matrix) -> dict[str, Any]:
+    """The answers of the module's catalog, by request."""
+    return {}
+
+
 @pytest.fixture()
-def web(app):
-    return app
+def web(app, answers):
+    return Web(app, answers)
+
+
+@functools.lru_cache(maxsize=64)
+def parse(body: str, fmt: str = "ttl") -> Any:
+    """The body's graph, parsed once for the cells that read the same body
+    (they only read it)."""
+    return parse_rdf(body, fmt)
 
 
 # --------------------------------------------------------------------- helpers

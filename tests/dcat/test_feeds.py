@@ -60,6 +60,8 @@ def portal(create_with_upload):
             # which stems like "conditional" and would match the text queries
             notes=f"Stops and routes, {tier} access",
             open_tier=tier, update_frequency=frequency, resource_code=f"GS-JT-{tier.upper()}",
+            # shared as opened: "conditional" is the conditional one's word only
+            share_type=tier,
             license_id="cc-by",
             resources=[{"name": "stops", "format": "CSV",
                         "url": f"http://files.example.com/{tier}/stops.csv"}])

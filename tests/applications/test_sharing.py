@@ -194,11 +194,82 @@ def test_closed_data_shared_unconditionally_is_seen_and_had_by_agency_staff_only
     with pytest.raises(tk.NotAuthorized):
         helpers.call_action("package_show", context=ctx(agency.stranger), id=dataset["id"])
     assert app.get(download, headers=auth(agency.stranger)).status_code in (403, 404)
-    # shared on conditions again: the other agencies no longer see it
+    # not shared any more: the other agencies no longer see it
     helpers.call_action("package_patch", context=ctx(agency.admin), id=dataset["id"],
-                        share_type="conditional", share_type_reason="仅向履职部门共享",
+                        share_type="not_shared", share_type_reason="涉及内部管理",
                         share_type_basis="《共享规定》第三条")
     assert not found(user)
+
+
+def test_closed_data_shared_on_conditions_is_requested_by_agency_staff_and_then_had(
+        app, agency, requester):
+    """A closed entry shared on conditions (不予开放, 有条件共享): agency staff
+    see it, its resources lead to the sharing request until one is
+    approved; the public sees nothing; a grant from the public's
+    application does not open it."""
+    user, org = requester
+    # a third agency's editor who had applied as a member of the public
+    # while the entry was conditionally open
+    earlier = factories.User(email="earlier@third.example")
+    factories.Organization(users=[{"name": earlier["name"], "capacity": "editor"}])
+    dataset = factories.Dataset(owner_org=agency.org["id"], open_tier="conditional",
+                                title="不予开放但有条件共享")
+    resource = upload_resource(dataset["id"], FILE, "shared.csv", agency.admin["name"])
+    applied = helpers.call_action("govshare_application_create", context=ctx(earlier),
+                                  **application_data(dataset["id"]))
+    helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                        id=applied["id"], decision="approve", terms=approval_terms())
+    helpers.call_action("package_patch", context=ctx(agency.admin), id=dataset["id"],
+                        open_tier="closed", open_tier_reason="涉及内部管理",
+                        open_tier_basis="《开放规定》第十条")
+    download = f"/dataset/{dataset['id']}/resource/{resource['id']}/download/shared.csv"
+    request_page = tk.h.url_for("govshare_applications.agency_request", id=dataset["name"],
+                                kind="sharing")
+
+    def found(person: dict) -> bool:
+        return dataset["id"] in [d["id"] for d in helpers.call_action(
+            "package_search", context=ctx(person), q="不予开放但有条件共享",
+            include_private=True)["results"]]
+
+    # the public: nothing, as for any closed entry
+    assert not found(agency.stranger)
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("package_show", context=ctx(agency.stranger), id=dataset["id"])
+    # agency staff: the entry, its resources pointing at the sharing request
+    for person in (user, earlier):
+        assert found(person)
+        shown = helpers.call_action("resource_show", context=ctx(person), id=resource["id"])
+        assert restricted(shown) and shown["url"].endswith(
+            f"/dataset/{dataset['name']}/agency-request?kind=sharing")
+        assert app.get(download, headers=auth(person)).status_code == 403
+    refused = app.get(download, headers={**auth(user), "Accept": "application/json"},
+                      status=403).json["error"]
+    assert "共享申请" in refused["message"] or "sharing request" in refused["message"]
+    assert refused["apply_url"].endswith("agency-request?kind=sharing")
+    page = app.get(tk.h.url_for("dataset.read", id=dataset["name"]), headers=auth(user),
+                   status=200).get_data(as_text=True)
+    assert 'href="' + tk.h.url_for("govshare_applications.agency_request",
+                                   id=dataset["name"], kind="sharing", _external=True) in page
+    # the request page stands in for the data: 403 to who does not have it
+    assert app.get(request_page, headers=auth(user)).status_code == 403
+    # nobody applies for it as the public does (closed), the staff request it
+    assert "package_id" in app.post(CREATE, json=application_data(dataset["id"]),
+                                    headers=auth(earlier), status=409).json["error"]
+    created = helpers.call_action("govshare_application_create", context=ctx(user),
+                                  **sharing_request(user, dataset["id"]))
+    helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                        id=created["id"], decision="approve", terms=approval_terms())
+    assert not restricted(helpers.call_action("resource_show", context=ctx(user),
+                                              id=resource["id"]))
+    assert app.get(download, headers=auth(user), status=200).data == FILE
+    assert app.get(request_page, headers=auth(user)).status_code == 200
+    # the earlier grant of the public's application still opens nothing
+    assert restricted(helpers.call_action("resource_show", context=ctx(earlier),
+                                          id=resource["id"]))
+    assert app.get(download, headers=auth(earlier)).status_code == 403
+    assert not policy.has_access(earlier["name"], resource)
+    # and the public still sees nothing
+    assert not found(agency.stranger)
 
 
 def test_agency_staff_make_the_request_on_the_dataset_s_page(app, agency, requester):

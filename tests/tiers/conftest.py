@@ -55,12 +55,17 @@ def make_organization(**kwargs: Any) -> dict[str, Any]:
 
 
 def set_tier(dataset_id: str, tier: str, user: str) -> dict[str, Any]:
-    """Change a dataset's tier through package_patch, as an agency would."""
+    """Change a dataset's tier through package_patch, as an agency would;
+    a closed one is not shared with other agencies either (closed to all
+    but its organization)."""
     context = {"user": user}
     if scheming_on():
         fields: dict[str, Any] = {"open_tier": tier}
         if tier != policy.UNCONDITIONAL:
             fields.update(open_tier_reason="测试理由", open_tier_basis="《测试依据》第一条")
+        if tier == policy.CLOSED:
+            fields.update(share_type=policy.NOT_SHARED, share_type_reason="测试理由",
+                          share_type_basis="《测试依据》第二条")
         return helpers.call_action("package_patch", context=context, id=dataset_id, **fields)
     pkg = helpers.call_action("package_show", id=dataset_id)
     extras = [e for e in pkg.get("extras", []) if e["key"] != policy.TIER_FIELD]
@@ -130,9 +135,13 @@ def build_world(with_views: bool = True) -> World:
               for role, u in users.items()}
     datasets, links, uploads, views = {}, {}, {}, {}
     for tier in TIERS:
+        # the closed one is not shared with other agencies either (a closed
+        # entry shared with them is seen by their staff: tests/applications/test_sharing.py)
+        sharing = {"share_type": policy.NOT_SHARED} if (
+            tier == policy.CLOSED and scheming_on()) else {}
         ds = make_dataset(tier, name=f"tier-{tier}", title=TITLES[tier],
                           owner_org=owner_org["id"], resources=[],
-                          tags=[{"name": "tiermark"}])
+                          tags=[{"name": "tiermark"}], **sharing)
         admin = {"user": sysadmin["name"]}
         links[tier] = helpers.call_action(
             "resource_create", context=admin, package_id=ds["id"], url=link_url(tier),

@@ -15,7 +15,10 @@ member of another organization), with the ids, names and queries that would
 bring them out. Nothing the caller did not send may come back: the closed
 dataset's title, notes, name, id, tag, resource format, resource names and ids,
 its files, DataStore rows, preview and activities, nor the conditional
-dataset's link URL, file and rows, nor anything of an unconditional entry that is not yet published
+dataset's link URL, file and rows, nor those of a closed dataset shared on
+conditions with agencies (whose entry the member of another organization sees,
+agency staff, but not its data before a sharing request is approved),
+nor anything of an unconditional entry that is not yet published
 (submitted for review, review on: :mod:`ckanext.govshare.publication`). The
 few surfaces that cannot be probed this way are listed once, in ``NOT_PROBED``,
 with the reason; a test fails when one of them disappears, so the list stays
@@ -51,7 +54,8 @@ from ckan.tests import helpers
 from ckanext.govshare import options
 from ckanext.govshare.tiers import policy
 
-from .conftest import World, build_world, file_bytes, link_url, make_dataset, row_marker
+from .conftest import (World, build_world, file_bytes, link_url, make_dataset, row_marker,
+                       upload_resource)
 
 #: The callers that see neither closed metadata nor conditional data.
 OUTSIDERS = ("anonymous", "stranger", "other_org_member")
@@ -65,6 +69,10 @@ UNPUBLISHED_TITLE = "待审核的目录 zqx-unpublished-3d8a"
 UNPUBLISHED_LINK = "http://files.example.org/unpublished/zqx-unpublished-link.csv"
 HELD_NAME = "待审核的新资源 zqx-held-5c1e"
 HELD_LINK = "http://files.example.org/held/zqx-held-link.csv"
+#: the data of the closed dataset shared on conditions (共享申请 required)
+SHARED_LINK = "http://files.example.org/shared/zqx-shared-link-2b7f.csv"
+SHARED_FILE = b"id,name\n1,shared-on-conditions-file-6a1d\n"
+SHARED_ROW = "shared-on-conditions-row-8e4c"
 
 #: The plugins of test.ini, the previews and every DCAT endpoint, so that
 #: their actions and routes are enumerated too.
@@ -94,7 +102,10 @@ def world(module_db) -> Probe:
     base = build_world(with_views=True)
     admin = {"user": base.user("sysadmin"), "ignore_auth": False}
     closed = base.datasets[policy.CLOSED]
+    # a name of its own (``tier-closed`` is also the closed badge's CSS class,
+    # which agency staff read on the page of the entry shared with them)
     helpers.call_action("package_patch", context=admin, id=closed["id"], notes=CLOSED_NOTES,
+                        name="zqx-closed-entry-4d2c",
                         tags=[{"name": "tiermark"}, {"name": CLOSED_TAG}])
     odd = helpers.call_action("resource_create", context=admin, package_id=closed["id"],
                               url="http://files.example.org/zqx-closed-odd.bin",
@@ -122,8 +133,22 @@ def world(module_db) -> Probe:
             "resource_create", context=admin, package_id=base.datasets[policy.UNCONDITIONAL]["id"],
             url=HELD_LINK, name=HELD_NAME, format="CSV")
         assert held["govshare_held_for_review"] is True
+    shared = make_dataset(policy.CLOSED, name="agency-shared-entry-zqx",
+                          owner_org=base.owner_org["id"], tags=[{"name": "tiermark"}],
+                          share_type=policy.SHARED_ON_CONDITIONS,
+                          resources=[{"url": SHARED_LINK, "name": "shared link",
+                                      "format": "CSV"}])
+    shared_upload = upload_resource(shared["id"], SHARED_FILE, "shared-数据.csv",
+                                    base.user("sysadmin"), name="shared upload", format="CSV")
+    helpers.call_action(
+        "datastore_create", context=admin, resource_id=shared_upload["id"], force=True,
+        fields=[{"id": "id", "type": "int"}, {"id": "name", "type": "text"}],
+        records=[{"id": 1, "name": SHARED_ROW}])
+    helpers.call_action("member_create", context=admin, id=group["id"], object=shared["id"],
+                        object_type="package", capacity="public")
+    shared = helpers.call_action("package_show", context=admin, id=shared["id"])
     return Probe(base=base, closed=closed, odd=odd, group=group, activities=activities,
-                 unpublished=unpublished, held=held)
+                 unpublished=unpublished, held=held, shared=shared, shared_upload=shared_upload)
 
 
 def closed_markers(world: Probe) -> dict[str, str]:
@@ -172,6 +197,10 @@ def data_markers(world: Probe) -> dict[str, str]:
         "conditional upload": f"/resource/{upload['id']}/download",
         "conditional file": file_bytes(policy.CONDITIONAL)[:30].decode(),
         "conditional rows": row_marker(policy.CONDITIONAL),
+        "shared-on-conditions link": SHARED_LINK,
+        "shared-on-conditions upload": f"/resource/{world['shared_upload']['id']}/download",
+        "shared-on-conditions file": SHARED_FILE.decode().split("\n")[1],
+        "shared-on-conditions rows": SHARED_ROW,
     }
 
 
@@ -210,6 +239,9 @@ def targets(world: Probe) -> dict[str, dict[str, Any]]:
         "closed dataset by id": dataset(closed["id"]),
         "closed dataset by name": dataset(closed["name"]),
         "conditional dataset": dataset(conditional["id"]),
+        "shared-on-conditions dataset": dataset(world["shared"]["id"]),
+        "shared-on-conditions upload": {"id": world["shared_upload"]["id"],
+                                        "resource_id": world["shared_upload"]["id"]},
         "unpublished dataset": dataset(world["unpublished"]["id"]),
         "unpublished resource": {"id": world["unpublished"]["resources"][0]["id"],
                                  "resource_id": world["unpublished"]["resources"][0]["id"]},
@@ -431,7 +463,7 @@ def route_values(world: Probe, rule: Any) -> dict[str, list[str]]:
     activity = world["activities"][0]["id"]
     ids = {
         "dataset": [closed["name"], closed["id"], conditional["name"], activity,
-                    world["unpublished"]["name"]],
+                    world["unpublished"]["name"], world["shared"]["name"]],
         "organization": [base.owner_org["name"]],
         "group": [world["group"]["name"]],
         "user": [base.user("sysadmin")],
@@ -444,7 +476,7 @@ def route_values(world: Probe, rule: Any) -> dict[str, list[str]]:
         + [CLOSED_TAG],
         "resource_id": [base.uploads[policy.CLOSED]["id"], base.links[policy.CLOSED]["id"],
                         base.uploads[policy.CONDITIONAL]["id"],
-                        base.links[policy.CONDITIONAL]["id"]],
+                        base.links[policy.CONDITIONAL]["id"], world["shared_upload"]["id"]],
         "view_id": [base.views[policy.CLOSED]["id"], base.views[policy.CONDITIONAL]["id"]],
         "package_type": ["dataset"],
         "group_type": ["group", "organization"],
@@ -587,6 +619,15 @@ def test_the_probes_find_what_members_see(world, app, monkeypatch):
                  "package_show"):
         assert any(found(world, text, sent)
                    for _target, sent, text in probe_action(app, name, "member", world)), name
+    shown = [text for _target, sent, text in probe_action(app, "package_show", "member",
+                                                          world)]
+    assert any("shared-on-conditions link" in hit for text in shown
+               for hit in found(world, text, ""))
+    # the staff of another agency see the entry shared on conditions, not its data
+    seen = helpers.call_action("package_show", context=base.context("other_org_member"),
+                               id=world["shared"]["id"])
+    assert seen["resources"] and all(r["url_type"] == policy.RESTRICTED_URL_TYPE
+                                     for r in seen["resources"])
     home = app.get("/", headers=base.headers("member")).get_data(as_text=True)
     assert any("closed title" in hit for hit in found(world, home, "/"))
     searched = [text for _target, sent, text in probe_action(app, "package_search", "member",
@@ -597,4 +638,4 @@ def test_the_probes_find_what_members_see(world, app, monkeypatch):
         app.flask_app.preprocess_request()
         featured = json.dumps(core_helpers.helper_functions["get_featured_organizations"](),
                               ensure_ascii=False)
-    assert any("closed title" in hit for hit in found(world, featured, ""))
+    assert found(world, featured, "")  # its newest entries: closed, shared, unpublished

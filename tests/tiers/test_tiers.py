@@ -130,7 +130,7 @@ class TestGrants:
         grantee = world.users["stranger"]
         link, upload = world.links["conditional"], world.uploads["conditional"]
 
-        def checker(user, package_id, resource_id):
+        def checker(user, package_id, resource_id, **_):
             return user.id == grantee["id"] and resource_id == link["id"]
 
         policy.register_grant_checker(checker)
@@ -151,7 +151,7 @@ class TestGrants:
         assert not policy.has_access(grantee["name"], link)
 
     def test_grants_never_open_closed_datasets(self, world):
-        everything = policy.register_grant_checker(lambda user, package_id, resource_id: True)
+        everything = policy.register_grant_checker(lambda user, package_id, resource_id, **_: True)
         try:
             assert not policy.has_access(world.user("stranger"), world.uploads["closed"])
             assert policy.has_access(world.user("stranger"), world.uploads["conditional"])
@@ -161,7 +161,7 @@ class TestGrants:
             policy.unregister_grant_checker(everything)
 
     def test_a_failing_checker_grants_nothing(self, world):
-        def broken(user, package_id, resource_id):
+        def broken(user, package_id, resource_id, **_):
             raise RuntimeError("grant store down")
 
         policy.register_grant_checker(broken)
@@ -175,7 +175,7 @@ class TestGrants:
         url = f"/dataset/tier-conditional/resource/{upload['id']}/download"
         assert app.get(url, headers=world.headers("stranger")).status_code == 403
         grant = policy.register_grant_checker(
-            lambda user, package_id, resource_id: user.name == world.user("stranger"))
+            lambda user, package_id, resource_id, **_: user.name == world.user("stranger"))
         try:
             res = app.get(url, headers=world.headers("stranger"))
             assert res.status_code == 200

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 import ckan.model as model
 
-from ckanext.govshare.applications.model import Grant, utcnow
+from ckanext.govshare.applications import kinds
+from ckanext.govshare.applications.model import Application, Grant, utcnow
 from ckanext.govshare.tiers import policy
 
 
@@ -46,16 +47,22 @@ def opens_files(grant: Grant, now=None) -> bool:
     return grant.state == ACTIVE and grant.valid_from <= now < grant.valid_until
 
 
-def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str]) -> bool:
+def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str],
+                   *, agencies_only: bool = False) -> bool:
     """Whether ``user`` holds a valid grant for the resource (``resource_id``
-    None: for the whole dataset)."""
+    None: for the whole dataset); with ``agencies_only``, one from an approved
+    sharing request (a closed dataset shared on conditions: a grant the
+    public had while it was conditional does not open it)."""
     covers = sa.func.cardinality(Grant.resource_ids) == 0  # empty: every resource
     if resource_id is not None:
         covers = sa.or_(covers, Grant.resource_ids.any(resource_id))
     query = sa.select(sa.literal(1)).where(
         Grant.user_id == user.id, Grant.package_id == package_id,
-        valid_grant_clause(), covers).limit(1)
-    return model.Session.execute(query).first() is not None
+        valid_grant_clause(), covers)
+    if agencies_only:
+        query = query.where(Grant.application_id.in_(
+            sa.select(Application.id).where(Application.kind == kinds.SHARING)))
+    return model.Session.execute(query.limit(1)).first() is not None
 
 
 def register() -> None:

@@ -260,6 +260,14 @@ def agency_request(id: str) -> Any:
                 "Your request has been sent. The providing agency answers by "
                 "{due_date}.").format(due_date=created["due_date"]))
             return tk.redirect_to("govshare_applications.read", id=created["id"])
+    # a closed entry's resources point here (共享申请): as the application page
+    status = 400 if errors else 200
+    if tk.request.method == "GET" and kind == kinds.SHARING:
+        status = tier_views.apply_page_status(pkg_dict)
+        if status == 403 and tier_views.api_client(token=False):
+            return tier_views.api_error(
+                403, "Authorization Error", tier_views.restricted_message(pkg_dict, None),
+                apply_url=policy.request_url(policy.PackageFacts.from_dict(pkg_dict)))
     organizations = kinds.organizations_for(user, pkg_dict.get("owner_org"))
     return tk.render("govshare/applications/agency_request.html", {
         "pkg_dict": pkg_dict, "pkg": pkg_dict, "kind": kind, "kind_label": kinds.label(kind),
@@ -268,7 +276,7 @@ def agency_request(id: str) -> Any:
         "data": data, "errors": errors, "error_summary": error_summary,
         "max_term_months": tk.config.get(options.APPLICATION_MAX_TERM_MONTHS),
         "answer_days": deadline.answer_working_days(kind),
-    }), (200 if not errors else 400)
+    }), status
 
 
 def _pending(context: Context, package_id: str

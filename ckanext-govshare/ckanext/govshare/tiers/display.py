@@ -21,6 +21,7 @@ DATASET_TYPE = "dataset"
 #: what the action button does
 DOWNLOAD = "download"
 APPLY = "apply"
+REQUEST_SHARING = "request_sharing"
 NOT_OPEN = "not_open"
 
 #: where the dataset page lists its resources (CKAN's resources_list.html)
@@ -71,25 +72,37 @@ def govshare_tier_action(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
       there is one, else the resource list; ``count`` resources;
     * ``apply``: conditional and none of its data is theirs: ``url`` is the
       application page;
-    * ``not_open``: closed (only insiders see the entry at all).
+    * ``request_sharing``: closed, shared on conditions with agencies, the
+      viewer on another agency's staff and none of its data theirs: ``url``
+      is the sharing request page;
+    * ``not_open``: closed, to its own organization (``shared``: other
+      agencies' staff see the entry too).
 
-    None for other dataset types, and for an open entry without resources.
+    A closed entry shared with agencies reads ``shared`` True in every kind.
+    None for other dataset types, and for an entry without resources the
+    viewer could have.
     """
     if (pkg_dict.get("type") or DATASET_TYPE) != DATASET_TYPE:
         return None
     tier = policy.tier_of(pkg_dict)
-    if tier == policy.CLOSED:
-        return {"kind": NOT_OPEN}
     resources = [r for r in pkg_dict.get("resources") or [] if isinstance(r, dict)]
     theirs = [r for r in resources if r.get("url_type") != policy.RESTRICTED_URL_TYPE]
-    if tier == policy.CONDITIONAL and not theirs and (
+    if tier == policy.CLOSED:
+        facts = policy.PackageFacts.from_dict(pkg_dict, published=True)
+        shared = policy.shared_entry(facts)
+        if not shared or policy.is_member(policy.Caller.for_user(tk.current_user), facts):
+            return {"kind": NOT_OPEN, "shared": shared}
+        if resources and not theirs:
+            return {"kind": REQUEST_SHARING, "url": policy.request_url(facts), "shared": True}
+    elif tier == policy.CONDITIONAL and not theirs and (
             resources or not policy.has_access(tk.current_user, pkg_dict)):
         return {"kind": APPLY, "url": policy.apply_url(pkg_dict["name"])}
     if not theirs:
         return None
     only = theirs[0].get("url") if len(theirs) == 1 else None
     url = only if only and tk.h.is_url(only) else RESOURCES_ANCHOR
-    return {"kind": DOWNLOAD, "url": url, "count": len(theirs)}
+    return {"kind": DOWNLOAD, "url": url, "count": len(theirs),
+            "shared": tier == policy.CLOSED}
 
 
 def get_helpers() -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """IPackageController hooks: scrub ``package_show``, keep index and activities in step.
 
-* :func:`after_dataset_show` scrubs the resources of a conditional dataset in
-  ``package_show`` (and so ``resource_show``) for callers without access;
-* :func:`before_dataset_index` keeps conditional resources' URLs out of the
+* :func:`after_dataset_show` scrubs the resources of a dataset the caller
+  sees but may not have (conditional, or closed and shared on conditions) in
+  ``package_show`` (and so ``resource_show``);
+* :func:`before_dataset_index` keeps the URLs of resources that are not open
+  (conditional and closed) out of the
   searchable and facetable index fields (``res_url``), so neither a query nor
   a facet reveals them; the stored dataset dicts keep them for those who may
   see them and are scrubbed on the way out;
@@ -26,14 +28,14 @@ from ckanext.govshare.tiers import policy
 
 
 def after_dataset_show(context: Context, pkg_dict: dict[str, Any]) -> None:
-    if policy.tier_of(pkg_dict) != policy.CONDITIONAL:
+    if policy.tier_of(pkg_dict) == policy.UNCONDITIONAL:
         return
     caller = policy.Caller.from_context(context)
     policy.scrub_package(caller, pkg_dict, visible=True)
 
 
 def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
-    if policy.tier_of(pkg_dict) == policy.CONDITIONAL and "res_url" in pkg_dict:
+    if policy.tier_of(pkg_dict) != policy.UNCONDITIONAL and "res_url" in pkg_dict:
         pkg_dict["res_url"] = ["" for _url in pkg_dict["res_url"]]
     return pkg_dict
 

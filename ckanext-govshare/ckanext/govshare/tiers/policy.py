@@ -20,8 +20,12 @@ three is treated as ``closed``, so that a typo never opens data.
 
 Members of any organization (agency staff) also have the data of a
 dataset shared unconditionally (共享类型 无条件共享), whatever its openness
-tier (Qingyang 2021 art. 16(1)): a closed one, once published, is labelled
-for them too (:data:`AGENCY_STAFF_LABEL`).
+tier (Qingyang 2021 art. 16(1)). A closed one shared unconditionally or on
+conditions (有条件共享) is, once published, labelled for them too
+(:data:`AGENCY_STAFF_LABEL`): they see its entry, and the data of one shared
+on conditions only with a grant from an approved sharing request (共享申请);
+until then its resources point at the request page, as a conditional
+dataset's point at the application page.
 
 Every surface asks the two questions here — :func:`tier_of` and
 :func:`has_access` — and nothing else decides. Grants come from the
@@ -75,7 +79,7 @@ _URL_KEYS = ("cache_url", "original_url")
 
 #: ``fn(user, package_id, resource_id) -> bool``; ``resource_id`` is None when
 #: the question is about the dataset as a whole.
-GrantChecker = Callable[[model.User, str, Optional[str]], bool]
+GrantChecker = Callable[..., bool]
 _grant_checkers: list[GrantChecker] = []
 
 UserLike = Union[model.User, str, None, Any]
@@ -272,7 +276,7 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
     CKAN's defaults, except that a closed dataset, and one not yet published,
     is labelled like a private one but for its organization's members only
     (no collaborator label); a published closed one shared unconditionally
-    (无条件共享) is seen by agency staff too.
+    or on conditions is seen by agency staff too (:func:`shared_entry`).
     """
     closed = facts.tier == CLOSED or not facts.published
     if facts.state == "active" and not facts.private and not closed:
@@ -284,10 +288,17 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
         labels.append(member_label(facts.owner_org))
     else:
         labels.append(f"creator-{facts.creator_user_id}")
-    if (facts.share_type == SHARED_UNCONDITIONALLY and facts.published
-            and facts.state == "active" and not facts.private):
+    if shared_entry(facts):
         labels.append(AGENCY_STAFF_LABEL)
     return labels
+
+
+def shared_entry(facts: PackageFacts) -> bool:
+    """Is the dataset's entry shown to agency staff because it is shared
+    with them (unconditionally or on conditions), published, active and not
+    private? (Open entries are shown to everyone anyway.)"""
+    return (facts.share_type in (SHARED_UNCONDITIONALLY, SHARED_ON_CONDITIONS)
+            and facts.published and facts.state == "active" and not facts.private)
 
 
 def user_labels(default_labels: list[str]) -> list[str]:
@@ -300,13 +311,15 @@ def user_labels(default_labels: list[str]) -> list[str]:
 
 # --------------------------------------------------------------------- grants
 def register_grant_checker(fn: GrantChecker) -> GrantChecker:
-    """Register ``fn(user, package_id, resource_id) -> bool``.
+    """Register ``fn(user, package_id, resource_id, *, agencies_only) -> bool``.
 
     It is asked, for a logged-in user who is neither sysadmin, member of the
     owning organization nor collaborator, whether a valid grant gives them the
-    data of a *conditional* dataset (``resource_id`` None: the whole dataset).
-    Any checker answering True grants access. Usable as a decorator; a
-    function is registered once however often this is called.
+    data of a *conditional* dataset (``resource_id`` None: the whole dataset),
+    or, with ``agencies_only`` True, of a closed dataset shared on conditions
+    (only a grant from an approved sharing request counts there). Any checker
+    answering True grants access. Usable as a decorator; a function is
+    registered once however often this is called.
     """
     if fn not in _grant_checkers:
         _grant_checkers.append(fn)
@@ -320,12 +333,12 @@ def unregister_grant_checker(fn: GrantChecker) -> None:
 
 
 def _granted(user: Optional[model.User], package_id: str,
-             resource_id: Optional[str]) -> bool:
+             resource_id: Optional[str], *, agencies_only: bool = False) -> bool:
     if user is None or not _grant_checkers:
         return False
     for checker in _grant_checkers:
         try:
-            if checker(user, package_id, resource_id):
+            if checker(user, package_id, resource_id, agencies_only=agencies_only):
                 return True
         except Exception:  # a broken checker must never open data
             log.exception("Grant checker %r failed", checker)
@@ -469,11 +482,14 @@ def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] =
         return True
     if shared_with(caller, facts):
         return True
-    if facts.tier != CONDITIONAL:
-        return False
-    if collaborator_label(facts.id) in caller.labels:
-        return True
-    return _granted(caller.user, facts.id, resource_id)
+    if facts.tier == CONDITIONAL:
+        if collaborator_label(facts.id) in caller.labels:
+            return True
+        return _granted(caller.user, facts.id, resource_id)
+    if facts.share_type == SHARED_ON_CONDITIONS and shared_entry(facts) \
+            and is_agency_staff(caller):
+        return _granted(caller.user, facts.id, resource_id, agencies_only=True)
+    return False
 
 
 def has_access(user: UserLike, resource_or_package: Any) -> bool:
@@ -486,7 +502,9 @@ def has_access(user: UserLike, resource_or_package: Any) -> bool:
 
     True for unconditional datasets the user can see; for conditional ones
     only for sysadmins, members of the owning organization, collaborators and
-    holders of a valid grant; for closed ones for sysadmins and members only.
+    holders of a valid grant; for closed ones for sysadmins and members, and
+    for agency staff when the dataset is shared unconditionally, or on
+    conditions and they hold a sharing request's grant.
     """
     obj = resource_or_package
     resource_id: Optional[str] = None
@@ -509,11 +527,26 @@ def has_access(user: UserLike, resource_or_package: Any) -> bool:
 # --------------------------------------------------------------------- scrubbing
 def apply_url(dataset_name: str) -> str:
     """The portal page where a conditional dataset is applied for."""
+    return _page_url("govshare.apply", dataset_name)
+
+
+def request_url(facts: PackageFacts) -> str:
+    """The page that stands in for data the caller may not have: the
+    application page of a conditional dataset, the sharing request page
+    (共享申请) of a closed one shared on conditions."""
+    name = facts.name or facts.id
+    if facts.tier == CONDITIONAL:
+        return apply_url(name)
+    return _page_url("govshare_applications.agency_request", name, kind="sharing")
+
+
+def _page_url(endpoint: str, dataset_name: str, **params: str) -> str:
     cache = request_cache()
     urls = cache.setdefault("apply_urls", {}) if cache is not None else {}
-    if dataset_name not in urls:
-        urls[dataset_name] = tk.h.url_for("govshare.apply", id=dataset_name, _external=True)
-    return urls[dataset_name]
+    key = (endpoint, dataset_name)
+    if key not in urls:
+        urls[key] = tk.h.url_for(endpoint, id=dataset_name, _external=True, **params)
+    return urls[key]
 
 
 def scrub_resource(resource: dict[str, Any], url: str) -> dict[str, Any]:
@@ -528,16 +561,17 @@ def scrub_resource(resource: dict[str, Any], url: str) -> dict[str, Any]:
 def scrub_package(caller: Caller, pkg_dict: dict[str, Any],
                   facts: Optional[PackageFacts] = None, *,
                   visible: bool = True) -> dict[str, Any]:
-    """Scrub the resources of a conditional dataset the caller may not have.
+    """Scrub the resources of a dataset the caller sees but may not have
+    (conditional, or closed and shared on conditions): their ``url`` is
+    :func:`request_url`.
 
-    Returns the same dict (changed in place). Other tiers are untouched: an
-    unconditional dataset is public, a closed one is not visible at all to
-    those who may not have its data.
+    Returns the same dict (changed in place). An unconditional dataset is
+    untouched: it is public.
     """
     if caller.privileged:
         return pkg_dict
     facts = facts or PackageFacts.from_dict(pkg_dict, published=True)
-    if facts.tier != CONDITIONAL:
+    if facts.tier == UNCONDITIONAL:
         return pkg_dict
     url: Optional[str] = None
     for key in ("validated_data_dict", "data_dict"):  # copies nested by the index
@@ -549,7 +583,7 @@ def scrub_package(caller: Caller, pkg_dict: dict[str, Any],
         if resource.get("url_type") == RESTRICTED_URL_TYPE:
             continue
         if not may_access(caller, facts, resource.get("id"), visible=visible):
-            url = url or apply_url(facts.name or facts.id)
+            url = url or request_url(facts)
             scrub_resource(resource, url)
     return pkg_dict
 
@@ -574,18 +608,23 @@ def facts_for_ids(ids: Iterable[str]) -> dict[str, PackageFacts]:
         return {}
     pkg = model.package_table
     extra = model.package_extra_table
+    share = model.package_extra_table.alias("share")
     pub = publication_table
     rows = model.Session.execute(
         sa.select(pkg.c.id, pkg.c.name, pkg.c.owner_org, pkg.c.private, pkg.c.state,
-                  pkg.c.creator_user_id, extra.c.value, pub.c.state.label("pub_state"))
+                  pkg.c.creator_user_id, extra.c.value, share.c.value.label("share"),
+                  pub.c.state.label("pub_state"))
         .select_from(pkg.outerjoin(extra, sa.and_(extra.c.package_id == pkg.c.id,
                                                   extra.c.key == TIER_FIELD))
+                     .outerjoin(share, sa.and_(share.c.package_id == pkg.c.id,
+                                               share.c.key == SHARE_FIELD))
                      .outerjoin(pub, pub.c.package_id == pkg.c.id))
         .where(pkg.c.id.in_(ids)))
     return {
         r.id: PackageFacts(id=r.id, name=r.name, owner_org=r.owner_org,
                            tier=normalise_tier(r.value), private=bool(r.private),
                            state=r.state or "active", creator_user_id=r.creator_user_id,
-                           published=publication.is_published(r.pub_state))
+                           published=publication.is_published(r.pub_state),
+                           share_type=r.share)
         for r in rows
     }

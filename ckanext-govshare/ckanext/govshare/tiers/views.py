@@ -95,9 +95,14 @@ def api_error(status: int, error_type: str, message: str, **extra: Any) -> flask
 
 
 def restricted_message(pkg_dict: dict[str, Any], resource: Optional[dict[str, Any]]) -> str:
-    """Why a conditional resource (or, without one, the dataset's data) is
-    refused, and what to do."""
+    """Why a resource the caller sees but may not have (or, without one, the
+    dataset's data) is refused, and what to do: apply (conditional), or
+    request sharing (closed, shared on conditions with agencies)."""
     dataset = tk.h.dataset_display_name(pkg_dict)
+    if policy.tier_of(pkg_dict) == policy.CLOSED:
+        return tk._('The data of the dataset "%(dataset)s" is shared on conditions: your '
+                    'organization obtains it once its sharing request has been '
+                    'approved.') % {"dataset": dataset}
     if not resource:
         return tk._('The data of the dataset "%(dataset)s" can be obtained only after an '
                     'application has been approved.') % {"dataset": dataset}
@@ -107,16 +112,20 @@ def restricted_message(pkg_dict: dict[str, Any], resource: Optional[dict[str, An
 
 
 def restricted_page(pkg_dict: dict[str, Any], resource: dict[str, Any]) -> Any:
-    """The 403 of a conditional resource: a page that explains the tier and
-    links to the application, or the same in JSON to an API client."""
-    url = policy.apply_url(pkg_dict["name"])
+    """The 403 of a resource the caller sees but may not have: a page that
+    explains the tier and links to the application (or sharing request), or
+    the same in JSON to an API client."""
+    facts = policy.PackageFacts.from_dict(pkg_dict, published=True)
+    url = policy.request_url(facts)
+    message = restricted_message(pkg_dict, resource)
     if api_client():
-        return api_error(403, "Authorization Error", restricted_message(pkg_dict, resource),
-                         apply_url=url)
+        return api_error(403, "Authorization Error", message, apply_url=url)
     return tk.render("govshare/tiers/restricted.html", {
         "pkg_dict": pkg_dict,
         "resource": resource,
         "apply_url": url,
+        "message": message,
+        "tier": facts.tier,
     }), 403
 
 
@@ -128,11 +137,11 @@ def not_found(message: str) -> Any:
 
 
 def apply_page_status(pkg_dict: dict[str, Any]) -> int:
-    """The status of the application page of a visible dataset: 403 to a
-    caller who does not have the data of the conditional dataset (the page
-    stands in for the data in its resources' ``url``: a client that follows
-    it learns it was refused), 200 otherwise."""
-    if policy.tier_of(pkg_dict) != policy.CONDITIONAL:
+    """The status of the application (or sharing request) page of a visible
+    dataset: 403 to a caller who does not have its data (the page stands in
+    for the data in its resources' ``url``: a client that follows it learns
+    it was refused), 200 otherwise."""
+    if policy.tier_of(pkg_dict) == policy.UNCONDITIONAL:
         return 200
     pkg = model.Package.get(pkg_dict["id"])
     return 200 if pkg is not None and policy.has_access(tk.current_user, pkg) else 403

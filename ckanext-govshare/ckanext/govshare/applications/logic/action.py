@@ -246,7 +246,9 @@ def govshare_application_create(context: Context, data_dict: DataDict) -> dict[s
             "You already have this data as a member of its organization")]})
     if kind == kinds.SHARING and policy.may_access(caller, facts, visible=True):
         raise tk.ValidationError({"package_id": [tk._(
-            "You already have this data: it is open to everyone")]})
+            "You already have this data: it is open to everyone")
+            if facts.tier == policy.UNCONDITIONAL else tk._(
+            "You already have this data: a grant of yours for it is valid")]})
     if kind == kinds.VERIFICATION:
         refused = kinds.verification_refusal(caller, facts)
         if refused:

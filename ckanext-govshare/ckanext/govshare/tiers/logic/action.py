@@ -6,10 +6,12 @@ resources or activities by other paths (the search index, the activity table,
 direct queries) and apply the same two rules from :mod:`..policy`:
 
 * closed datasets are seen by members of the owning organization and
-  sysadmins only (permission labels do most of it; ``package_list`` and
-  ``resource_search`` query the database directly and are filtered here);
-* resources of conditional datasets show the application page instead of
-  their URL (``url_type`` ``govshare_restricted``) to callers without access.
+  sysadmins only, and by agency staff when shared (permission labels do most
+  of it; ``package_list`` and ``resource_search`` query the database
+  directly and are filtered here);
+* resources the caller sees but may not have (conditional, or closed and
+  shared on conditions) show the application or sharing request page
+  instead of their URL (``url_type`` ``govshare_restricted``).
 
 Callers with ``ignore_auth`` (CKAN's own indexing, activity recording, jobs)
 get the real data.
@@ -56,11 +58,11 @@ def _scrub_fields(caller: policy.Caller, results: list[dict[str, Any]]) -> None:
             for key in _SENSITIVE_FIELDS:
                 result.pop(key, None)
             continue
-        if pkg.tier != policy.CONDITIONAL or policy.may_access(caller, pkg, None, visible=True):
+        if policy.may_access(caller, pkg, None, visible=True):
             continue
         if "res_url" in result:
             urls = result["res_url"]
-            url = policy.apply_url(pkg.name)
+            url = policy.request_url(pkg)
             result["res_url"] = [url for _u in urls] if isinstance(urls, list) else url
         result.pop("urls", None)
         for key in ("data_dict", "validated_data_dict"):
@@ -169,11 +171,10 @@ def resource_search(original_action: Action, context: Context,
         pkg = facts.get(resource.get("package_id"))
         if pkg is None or not policy.can_see(caller, pkg):
             continue
-        if pkg.tier == policy.CONDITIONAL and not policy.may_access(
-                caller, pkg, resource.get("id"), visible=True):
+        if not policy.may_access(caller, pkg, resource.get("id"), visible=True):
             if probing:
                 continue
-            policy.scrub_resource(resource, policy.apply_url(pkg.name))
+            policy.scrub_resource(resource, policy.request_url(pkg))
         kept.append(resource)
     result["count"] = max(0, result["count"] - (len(result["results"]) - len(kept)))
     result["results"] = kept
@@ -381,8 +382,7 @@ def _scrub_activities(caller: policy.Caller,
         if isinstance(pkg_dict, dict):
             policy.scrub_package(caller, pkg_dict, pkg, visible=True)
         elif isinstance(data, dict) and isinstance(data.get("config"), dict) and \
-                pkg.tier == policy.CONDITIONAL and not policy.may_access(
-                    caller, pkg, data.get("resource_id"), visible=True):
+                not policy.may_access(caller, pkg, data.get("resource_id"), visible=True):
             data["config"] = {}  # a preview's settings may hold the data's URL
         kept.append(activity)
     return kept

@@ -14,6 +14,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import deadline
+from ckanext.govshare.products import sources as product_sources
 from ckanext.govshare.tiers import policy
 from tests import factories
 from tests.applications.conftest import application_data, approval_terms
@@ -164,6 +165,13 @@ def test_data_shared_unconditionally_is_had_by_agency_staff_without_a_request(
     assert restricted(helpers.call_action("resource_show", context=ctx(agency.stranger),
                                           id=resource["id"]))
     app.get(download, headers=auth(agency.stranger), status=403)
+    # a data product of the agency may cite it; one of the public may not yet
+    today = workdays.local_today()
+    assert product_sources.check(policy.Caller.for_user(user["name"]), dataset["id"],
+                                 today.isoformat()).package.id == dataset["id"]
+    with pytest.raises(product_sources.SourceError):
+        product_sources.check(policy.Caller.for_user(agency.stranger["name"]), dataset["id"],
+                              today.isoformat())
     # staff no longer: the membership ended, the data closes
     helpers.call_action("organization_member_delete", context=ctx(agency.sysadmin),
                         id=org["id"], username=user["name"])

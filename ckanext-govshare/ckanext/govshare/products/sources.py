@@ -10,9 +10,10 @@ the date:
   exactly like an unknown one, so the form never tells whether it exists;
 * the obtained date may be neither in the future (China time) nor before the
   dataset was first published (its release date, else when it was created);
-* a **conditional** dataset needs a grant of the registrant's, past or
-  present, unless they are a member of the owning organization, a
-  collaborator or a sysadmin;
+* a **conditional** dataset (or a closed one shared on conditions, which
+  agency staff see) needs a grant of the registrant's, past or present,
+  unless they are a member of the owning organization, a collaborator or a
+  sysadmin, or the dataset is shared unconditionally and they are agency staff;
 * a source is **verified** when the registrant's own download receipt of
   that dataset (or resource) falls on the obtained date, or a grant of theirs
   covered the dataset (or resource) on that date; otherwise **declared**.
@@ -173,11 +174,14 @@ def check(caller: policy.Caller, dataset: str, obtained: Any,
             "({date})").format(date=first.isoformat()))
 
     checked = Checked(package=pkg, resource_id=resource_id, obtained=day)
-    grants = _grants(caller, pkg.id) if facts.tier == policy.CONDITIONAL else []
-    if facts.tier == policy.CONDITIONAL and not policy.is_insider(caller, facts) and not grants:
+    grants = _grants(caller, pkg.id) if facts.tier != policy.UNCONDITIONAL else []
+    if facts.tier != policy.UNCONDITIONAL and not grants and not (
+            policy.is_insider(caller, facts) or policy.shared_with(caller, facts)):
         raise SourceError("dataset", tk._(
             "This dataset is open on conditions: you can cite it once your "
-            "application for it has been approved"))
+            "application for it has been approved") if facts.tier == policy.CONDITIONAL
+            else tk._("This dataset is shared on conditions: you can cite it once your "
+                      "organization's sharing request has been approved"))
     if grants:
         checked.grant_id = grants[0].id  # the latest, unless one covers the date
     verify(caller, checked, grants)

@@ -207,3 +207,31 @@ def test_the_dataset_page_offers_a_verification_to_staff_who_have_the_data(app, 
     mine = helpers.call_action("govshare_application_list", context=ctx(user),
                                kind="verification")
     assert [a["requested_fields"] for a in mine["results"]] == ["第 3 行"]
+
+
+def test_the_supplement_form_asks_only_what_a_verification_has(app, agency, parties):
+    """A verification sent back for a supplement: the requester's form has no
+    term and no applicant fields (the requesting organization applies), and
+    sending it submits the request again."""
+    user, _bureau = parties
+    created = helpers.call_action("govshare_application_create", context=ctx(user),
+                                  **verification(agency.dataset["id"]))
+    helpers.call_action("govshare_application_decide", context=ctx(agency.editor),
+                        id=created["id"], decision="request_supplement",
+                        reason="请列出具体记录编号")
+    page = tk.h.url_for("govshare_applications.read", id=created["id"])
+    body = app.get(page, headers=auth(user)).get_data(as_text=True)
+    assert 'id="govshare-move-supplement"' in body
+    assert 'id="field-requested-term-months"' not in body
+    assert 'id="field-applicant-type-person"' not in body and 'id="field-credit-code"' not in body
+    move = tk.h.url_for("govshare_applications.move", id=created["id"], move="supplement")
+    sent = app.post(move, data={"purpose": "记录 101、102 的发车间隔为 0 分钟",
+                                "use_scenario": "", "requested_fields": "线路 101、102",
+                                "contact_email": "analyst@bureau.example",
+                                "contact_phone": "0571-88888888", "note": "已列出记录"},
+                    headers=auth(user), follow_redirects=False)
+    assert sent.status_code == 302
+    shown = helpers.call_action("govshare_application_show", context=ctx(user), id=created["id"])
+    assert shown["state"] == workflow.SUBMITTED
+    assert shown["purpose"] == "记录 101、102 的发车间隔为 0 分钟"
+    assert shown["applicant_type"] == "organization" and shown["requested_term_months"] is None

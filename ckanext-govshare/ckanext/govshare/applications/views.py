@@ -374,9 +374,15 @@ def _withdraw(application: dict[str, Any], form: Any) -> tuple[str, dict[str, An
 
 
 def _supplement(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:
-    return "govshare_application_supplement", {
-        **_materials(form, supplement=True), "id": application["id"],
-        "note": form.get("note", "")}
+    data = _materials(form, supplement=True)
+    if application.get("kind") in kinds.AGENCY_KINDS:
+        # the form has no applicant fields: the requesting organization applies
+        for field in ("applicant_type", "applicant_name", "credit_code"):
+            data.pop(field, None)
+    if application.get("kind") == kinds.VERIFICATION:
+        data.pop("requested_term_months", None)  # a verification has no term
+    return "govshare_application_supplement", {**data, "id": application["id"],
+                                               "note": form.get("note", "")}
 
 
 def _revoke(application: dict[str, Any], form: Any) -> tuple[str, dict[str, Any]]:

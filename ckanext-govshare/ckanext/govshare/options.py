@@ -52,6 +52,9 @@ PORTAL_HELP_TERMS = "ckanext.govshare.portal.help_terms"
 PORTAL_HELP_PRIVACY = "ckanext.govshare.portal.help_privacy"
 PORTAL_HELP_CONTACT = "ckanext.govshare.portal.help_contact"
 
+# stats/
+STATS_CACHE_TTL = "ckanext.govshare.stats.cache_ttl"
+
 
 def config_file(value: Any) -> Path | None:
     """A file option's value as an absolute path, or None when set empty.

@@ -61,6 +61,9 @@ from ckanext.govshare.applications.model import Application
 ANSWERED = (workflow.APPROVED, workflow.REJECTED, workflow.EXPIRED, workflow.REVOKED,
             workflow.CORRECTED, workflow.CONFIRMED)
 
+#: answered with the data given (expired and revoked were approved first)
+APPROVED_STATES = (workflow.APPROVED, workflow.EXPIRED, workflow.REVOKED)
+
 #: the figures of a row, in the order the page and the CSV show them
 FIGURES = ("received", "answered_on_time", "answered_late", "overdue",
            "median_answer_working_days", "median_wait_working_days")
@@ -99,6 +102,8 @@ def query(*, organization_id: Optional[str] = None, since: Optional[dt.date] = N
             sa.func.count().filter(sa.and_(answered, sa.not_(late))).label(
                 "answered_on_time"),
             sa.func.count().filter(sa.and_(answered, late)).label("answered_late"),
+            sa.func.count().filter(c.state.in_(APPROVED_STATES)).label("approved"),
+            sa.func.count().filter(c.state == workflow.REJECTED).label("rejected"),
             sa.func.count().filter(sa.and_(c.state.in_(workflow.WAITING_FOR_ANSWER),
                                            c.due_date < today)).label("overdue"),
             # percentile_cont skips NULLs: the CASE keeps the answered ones
@@ -127,6 +132,9 @@ def _figures(row: Any) -> dict[str, Any]:
         "answered_on_time": int(row.answered_on_time),
         "answered_late": int(row.answered_late),
         "overdue": int(row.overdue),
+        # beside the report's columns, for the public statistics (stats/)
+        "approved": int(row.approved),
+        "rejected": int(row.rejected),
         "median_answer_working_days": _median(row.median),
         "median_wait_working_days": _median(row.median_wait),
     }
@@ -141,7 +149,8 @@ def report(*, organization_id: Optional[str] = None, since: Optional[dt.date] = 
     rows = model.Session.execute(query(organization_id=organization_id, since=since,
                                        until=until, today=today, kind=kind)).all()
     organizations = []
-    total = {**dict.fromkeys(FIGURES, 0), **dict.fromkeys(MEDIANS)}
+    total = {**dict.fromkeys(FIGURES, 0), "approved": 0, "rejected": 0,
+             **dict.fromkeys(MEDIANS)}
     for row in rows:
         if row.is_total:
             total = _figures(row)

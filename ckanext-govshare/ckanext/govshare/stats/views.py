@@ -1,0 +1,87 @@
+"""The public statistics and the supervisor's dashboard: thin wrappers
+around ``govshare_stats_show`` and ``govshare_supervision_dashboard``.
+
+* ``/stats``: every public figure as a chart (Apache ECharts, vendored as
+  the ``govshare/stats-charts`` webasset) above its table, which is what a
+  reader without scripts gets; each with its CSV and JSON;
+* ``/stats/<figure>.csv`` and ``/stats/<figure>.json``: one figure's rows
+  (UTF-8 with a byte-order mark; the action's result);
+* ``/supervision/dashboard``: the dashboard's figures (supervisors and
+  sysadmins; 403 for anyone else), their CSV and JSON at the same
+  ``/stats/<figure>.*`` addresses, which answer 403 to others.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import views_common
+from ckanext.govshare.stats import figures, present
+
+stats = Blueprint("govshare_stats", __name__)
+
+#: the dashboard's own figures first, then the agencies' requests
+DASHBOARD_FIRST = ("supervision_scorecard", "supervision_overdue", "supervision_trends")
+
+
+def _show(name: str) -> dict[str, Any]:
+    return tk.get_action("govshare_stats_show")(views_common.context(), {"figure": name})
+
+
+def _with_chart(shown: dict[str, Any]) -> dict[str, Any]:
+    return {**shown, "chart_data": json.dumps(present.chart_data(shown), ensure_ascii=False)
+            if shown["chart"]["type"] else ""}
+
+
+def index() -> Any:
+    """Every public figure."""
+    shown = [_with_chart(_show(f.name)) for f in figures.figures_for(figures.PUBLIC)]
+    return tk.render("govshare/stats/index.html", {"figures": shown})
+
+
+def dashboard() -> Any:
+    try:
+        tk.check_access("govshare_supervision_dashboard", views_common.context(), {})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the supervising authority may see the dashboard"))
+    result = tk.get_action("govshare_supervision_dashboard")(views_common.context(), {})
+    order = {name: i for i, name in enumerate(DASHBOARD_FIRST)}
+    shown = sorted(result["figures"], key=lambda f: order.get(f["name"], len(order)))
+    return tk.render("govshare/stats/dashboard.html",
+                     {"figures": [_with_chart(f) for f in shown]})
+
+
+def _figure_or_abort(name: str) -> dict[str, Any]:
+    if figures.get(name) is None:
+        return tk.abort(404, tk._("No such figure"))
+    try:
+        return _show(name)
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Only the supervising authority may see this figure"))
+
+
+def figure_csv(name: str) -> Any:
+    shown = _figure_or_abort(name)
+    return Response(present.as_csv(shown), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="govshare-{name}.csv"'})
+
+
+def figure_json(name: str) -> Any:
+    shown = _figure_or_abort(name)
+    return Response(json.dumps(shown, ensure_ascii=False, indent=1),
+                    content_type="application/json; charset=utf-8")
+
+
+stats.add_url_rule("/stats", view_func=index)
+stats.add_url_rule("/stats/<name>.csv", view_func=figure_csv)
+stats.add_url_rule("/stats/<name>.json", view_func=figure_json)
+stats.add_url_rule("/supervision/dashboard", view_func=dashboard)
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [stats]

@@ -40,6 +40,10 @@ from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
 from ckanext.govshare.dcat import views as dcat_views
+from ckanext.govshare.error_reports import helpers as error_report_helpers
+from ckanext.govshare.error_reports import views as error_report_views
+from ckanext.govshare.error_reports.logic import action as error_report_action
+from ckanext.govshare.error_reports.logic import auth as error_report_auth
 from ckanext.govshare.dcat.logic import action as dcat_action
 from ckanext.govshare.dcat.logic import auth as dcat_auth
 from ckanext.govshare.logic import merged
@@ -99,6 +103,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                 **link_validators.get_validators(),
                                 **product_validators.get_validators()})
 @tk.blanket.helpers(lambda: {**application_helpers.get_helpers(),
+                             **error_report_helpers.get_helpers(),
                              **content_policy.get_helpers(),
                              **core_messages.get_helpers(),
                              **catalog_review_helpers.get_helpers(),
@@ -116,6 +121,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    application_report_action.get_actions(),
                                    application_tick_action.get_actions(),
                                    audit_action.get_actions(),
+                                   error_report_action.get_actions(),
                                    catalog_review_action.get_actions(),
                                    search_action.get_actions(),
                                    tier_action.get_actions(),
@@ -131,6 +137,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
                                           audit_auth.get_auth_functions(),
+                                          error_report_auth.get_auth_functions(),
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
@@ -142,6 +149,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           supervision_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*portal_views.get_blueprints(),
                                 *application_views.get_blueprints(),
+                                *error_report_views.get_blueprints(),
                                 *api_centre_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),

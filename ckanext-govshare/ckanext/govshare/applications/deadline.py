@@ -99,7 +99,7 @@ def due_after(submitted_at: dt.datetime, extension_days: int = 0,
 # ------------------------------------------------------ from the event history
 #: the moves that set an application's clock (:func:`replay` reads no other)
 CLOCK_MOVES = (workflow.SUBMIT, workflow.SUPPLEMENT, workflow.REQUEST_SUPPLEMENT,
-               workflow.EXTEND, *workflow.ANSWERS)
+               workflow.EXTEND, workflow.FORWARD, *workflow.ANSWERS)
 
 
 class Step(NamedTuple):
@@ -138,13 +138,14 @@ def replay(steps: Iterable[Step]) -> History:
 
     The due date is the last (re)submission day + that submission's answer
     period + the extensions granted after it (:func:`due_of`); a request for
-    a supplement stops the clock, the supplement starts a full period, the
+    a supplement stops the clock, the supplement (or the forwarding of an
+    error report to another organization) starts a full period, the
     decision fixes it. Moves outside :data:`CLOCK_MOVES` change nothing."""
     history = History()
     for step in steps:
         if history.decided is not None:
             break
-        if step.move in (workflow.SUBMIT, workflow.SUPPLEMENT):
+        if step.move in (workflow.SUBMIT, workflow.SUPPLEMENT, workflow.FORWARD):
             day = workdays.local_date(step.at)
             if history.first_submitted is None:
                 history.first_submitted = day

@@ -9,7 +9,11 @@
   dataset's data (it uses it) for its provider to check data it doubts
   (数据校核, Qingyang 2021 art. 18, Liaoning 2019 art. 18): which records or
   fields, what looks wrong; the provider answers with the result, and the
-  correction made when the data was wrong.
+  correction made when the data was wrong;
+* ``error_report``: anyone logged in reports a problem with a dataset or a
+  resource (纠错): the organization answers that it corrected it, that no
+  error was found, or forwards the report to the organization whose data
+  it is (:mod:`ckanext.govshare.error_reports`).
 
 All follow the same move table (:mod:`.workflow`, where each move names the
 kinds it serves), deadlines (the answer period is the jurisdiction profile's
@@ -30,9 +34,13 @@ from ckanext.govshare.tiers import policy
 OPEN = profile.OPEN
 SHARING = profile.SHARING
 VERIFICATION = profile.VERIFICATION
+ERROR_REPORT = profile.ERROR_REPORT
 KINDS = profile.KINDS
 #: the kinds an agency's staff make for their organization
 AGENCY_KINDS = (SHARING, VERIFICATION)
+#: the kinds ``govshare_application_create`` makes (an error report has its
+#: own action, ``govshare_error_report_create``)
+APPLIED_KINDS = (OPEN, SHARING, VERIFICATION)
 #: the kinds whose approval gives a grant
 ACCESS_KINDS = (OPEN, SHARING)
 
@@ -46,6 +54,7 @@ LABELS = {
     OPEN: N_("Application for conditionally open data"),
     SHARING: N_("Sharing request"),
     VERIFICATION: N_("Verification request"),
+    ERROR_REPORT: N_("Error report"),
 }
 
 

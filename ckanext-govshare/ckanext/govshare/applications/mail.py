@@ -37,15 +37,20 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import deadline, notices, workflow
+from ckanext.govshare.applications import deadline, kinds, notices, workflow
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, Notice)
+from ckanext.govshare.error_reports import problems
 from ckanext.govshare.notifications import inbox
 from ckanext.govshare.notifications.model import UserNotice
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "govshare/applications/emails/{kind}.txt"
+#: an error report's mails (kind ``error_report``): the same notices, told
+#: of a report rather than an application
+ERROR_REPORT_TEMPLATE = "govshare/error_reports/emails/{kind}.txt"
+ERROR_REPORT_ENDPOINT = "govshare_error_reports.read"
 #: the application page (another blueprint); a plain URL when it is missing
 READ_ENDPOINT = "govshare_applications.read"
 #: where the application page shows the agreement and its 我已阅读并同意 button
@@ -62,6 +67,8 @@ _MOVES_OF = {
     notices.EXPIRED: (workflow.EXPIRE,),
     notices.REVOKED: (workflow.REVOKE,),
     notices.VERIFIED: (workflow.CORRECT, workflow.CONFIRM),
+    notices.FORWARDED: (workflow.FORWARD,),
+    notices.PERSONAL_DATA: (workflow.SUBMIT, workflow.FORWARD),
 }
 
 
@@ -215,6 +222,8 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
     """What a notice of ``kind`` (``reminder_5`` too) is about, in the
     current language: the mail's subject and the message centre's title."""
     kind = notices.base_kind(kind)
+    if values.get("application_kind") == kinds.ERROR_REPORT:
+        return _error_report_subject(kind, values)
     texts = {
         notices.NEW: tk._("New application for “{dataset}”"),
         notices.RESUBMITTED: tk._("Supplement received: application for “{dataset}”"),
@@ -241,20 +250,42 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
                               due_date=values.get("due_date") or "")
 
 
+def _error_report_subject(kind: str, values: dict[str, Any]) -> str:
+    texts = {
+        notices.NEW: tk._("New error report on “{dataset}”"),
+        notices.REMINDER: tk._("Reminder: the error report on “{dataset}” is due on "
+                               "{due_date}"),
+        notices.OVERDUE: tk._("Overdue: the error report on “{dataset}” was due on "
+                              "{due_date}"),
+        notices.PERSONAL_DATA: tk._("Urgent: personal data reported exposed in “{dataset}”"),
+        notices.FORWARDED: tk._("Your error report on “{dataset}” was forwarded to "
+                                "{organization}"),
+        notices.VERIFIED: tk._("Your error report on “{dataset}” was answered: corrected")
+        if values.get("state") == workflow.CORRECTED
+        else tk._("Your error report on “{dataset}” was answered: no error found"),
+    }
+    text = texts.get(kind) or tk._("Your error report on “{dataset}”: {state}")
+    return text.format(dataset=values["dataset_title"], due_date=values.get("due_date") or "",
+                       organization=values.get("organization_title") or "",
+                       state=values.get("state_label") or "")
+
+
 def subject(kind: str, values: dict[str, Any]) -> str:
     """The subject line of a notice's mail."""
     return f"[{values['site_title']}] {subject_text(kind, values)}"
 
 
-def application_url(application_id: str) -> str:
-    """The application page, absolute."""
+def application_url(application_id: str, kind: Optional[str] = None) -> str:
+    """The application page (an error report's own page), absolute."""
     from werkzeug.routing import BuildError
 
+    report = kind == kinds.ERROR_REPORT
     try:
-        return tk.h.url_for(READ_ENDPOINT, id=application_id, _external=True)
+        return tk.h.url_for(ERROR_REPORT_ENDPOINT if report else READ_ENDPOINT,
+                            id=application_id, _external=True)
     except BuildError:
         site_url = (tk.config.get("ckan.site_url") or "").rstrip("/")
-        return f"{site_url}/application/{application_id}"
+        return f"{site_url}/{'error-report' if report else 'application'}/{application_id}"
 
 
 def _event(notice: Notice, application: Application) -> Optional[ApplicationEvent]:
@@ -289,7 +320,10 @@ def values_for(notice: Notice, application: Application) -> dict[str, Any]:
         "audience": who,
         "site_title": tk.config.get("ckan.site_title") or "CKAN",
         "site_url": tk.config.get("ckan.site_url"),
-        "url": application_url(application.id),
+        "url": application_url(application.id, deadline.kind_of(application)),
+        "application_kind": deadline.kind_of(application),
+        "problem": application.problem,
+        "problem_label": problems.label(application.problem),
         "dataset_title": (package.title or package.name) if package else application.package_id,
         "organization_title": ((organization.title or organization.name) if organization
                                else application.owner_org),
@@ -322,6 +356,8 @@ def values_for(notice: Notice, application: Application) -> dict[str, Any]:
             "terms_acceptance_required"))
         if values["accept_terms"]:
             values["url"] += AGREEMENT_ANCHOR
+    if kind == notices.FORWARDED and event is not None:
+        values["forwarded_from"] = (event.details or {}).get("from_organization_title")
     if kind == notices.VERIFIED:
         values["correction"] = (event.details or {}).get("correction") if event else None
     if kind in (notices.EXPIRED, notices.REVOKED):
@@ -353,7 +389,9 @@ def render_template(template: str, values: dict[str, Any]) -> str:
 def render_body(kind: str, values: dict[str, Any]) -> str:
     """The mail's text; with ``in_site`` in ``values``, without the greeting
     and the signature (the message centre's copy)."""
-    return render_template(TEMPLATE.format(kind=notices.base_kind(kind)), values)
+    template = (ERROR_REPORT_TEMPLATE if values.get("application_kind") == kinds.ERROR_REPORT
+                else TEMPLATE)
+    return render_template(template.format(kind=notices.base_kind(kind)), values)
 
 
 def compose(notice: Notice, application: Application) -> list[Mail]:
@@ -388,5 +426,7 @@ def render_in_site(notice: UserNotice) -> inbox.Text:
     data = dict(notice.data or {})
     if data.get("state"):  # a label, stored in the default language
         data["state_label"] = workflow.state_label(data["state"])
+    if data.get("problem"):
+        data["problem_label"] = problems.label(data["problem"])
     return inbox.Text(subject_text(notice.kind, data),
                       render_body(notice.kind, {**data, "in_site": True}))

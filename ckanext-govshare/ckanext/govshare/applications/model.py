@@ -97,6 +97,11 @@ class Application(tk.BaseModel):  # type: ignore[misc, valid-type]
     terms: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
     #: a verification's answer: the correction made (migration ``c9e4b1a7f2d5``)
     correction: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    #: an error report's kind of problem (migration ``f6d2a8c4e1b9``; its
+    #: description is ``purpose``), and its file: stored name, original
+    #: name, size, type (:mod:`ckanext.govshare.error_reports`)
+    problem: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    attachment: Mapped[Optional[dict[str, Any]]] = sa.Column(JSONB)
     modified_at: Mapped[dt.datetime] = sa.Column(sa.DateTime, nullable=False, default=utcnow)
 
     @classmethod

@@ -26,7 +26,9 @@ SUPPLEMENT_REQUESTED = "supplement_requested"  # applicant
 EXTENDED = "extended"                # applicant
 EXPIRED = "expired"                  # applicant
 REVOKED = "revoked"                  # applicant
-VERIFIED = "verified"                # applicant: a verification's result
+VERIFIED = "verified"                # applicant: a verification's result (an error report's too)
+FORWARDED = "forwarded"              # applicant: an error report went to another organization
+PERSONAL_DATA = "personal_data"      # org admins and sysadmins: personal data reported exposed
 
 #: audiences
 REVIEWERS = "reviewers"              # admins and editors of the owning organization
@@ -38,6 +40,7 @@ _AUDIENCES = {
     OVERDUE: ESCALATION,
     APPROVED: APPLICANT, REJECTED: APPLICANT, SUPPLEMENT_REQUESTED: APPLICANT,
     EXTENDED: APPLICANT, EXPIRED: APPLICANT, REVOKED: APPLICANT, VERIFIED: APPLICANT,
+    FORWARDED: APPLICANT, PERSONAL_DATA: ESCALATION,
 }
 
 

@@ -306,7 +306,10 @@ def read(id: str) -> Any:
     """An application, its timeline and the moves the viewer may make."""
     if not _logged_in():
         return _to_login()
-    return _render(_show(id))
+    application = _show(id)
+    if application.get("kind") == kinds.ERROR_REPORT:  # the inbox links here too
+        return tk.redirect_to("govshare_error_reports.read", id=id)
+    return _render(application)
 
 
 def _render(application: dict[str, Any], *, form: Optional[str] = None,

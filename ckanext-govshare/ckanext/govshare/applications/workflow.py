@@ -18,7 +18,11 @@ it is :data:`STATE_INFO`, which the pages, the mails and the queries read.
   date once, by up to the profile's extension days, with a reason.
 * ``submitted`` → ``corrected`` | ``confirmed`` (reviewer, with the result):
   the answers to a verification request (数据校核, kind ``verification``):
-  the data was wrong and is corrected, or no error was found.
+  the data was wrong and is corrected, or no error was found. They answer
+  the public's error reports (纠错, kind ``error_report``) too.
+* ``submitted`` → ``submitted`` by ``forward``: an error report about data
+  that is not the organization's goes to the organization it names, which
+  then owes the answer (a full answer period from the forwarding day).
 
 Each move serves the procedure kinds it names (:data:`Move.kinds`): approval,
 rejection, the grant's moves and the acceptance of terms give access to data
@@ -51,6 +55,9 @@ CONFIRMED = "confirmed"
 ALL_KINDS = profile.KINDS
 ACCESS_KINDS = (profile.OPEN, profile.SHARING)
 VERIFICATION_KINDS = (profile.VERIFICATION,)
+#: the kinds answered by the result of a check (corrected / no error found)
+CHECK_KINDS = (profile.VERIFICATION, profile.ERROR_REPORT)
+ERROR_REPORT_KINDS = (profile.ERROR_REPORT,)
 
 
 def N_(message: str) -> str:
@@ -109,6 +116,7 @@ REVOKE = "revoke"
 ACCEPT_TERMS = "accept_terms"
 CORRECT = "correct"
 CONFIRM = "confirm"
+FORWARD = "forward"
 
 #: the decisions ``govshare_application_decide`` takes
 DECISIONS = (APPROVE, REJECT, REQUEST_SUPPLEMENT, CORRECT, CONFIRM)
@@ -146,8 +154,9 @@ MOVES: tuple[Move, ...] = (
     Move(EXPIRE, APPROVED, EXPIRED, SYSTEM, kinds=ACCESS_KINDS),
     Move(REVOKE, APPROVED, REVOKED, ORG_ADMIN, needs_reason=True, kinds=ACCESS_KINDS),
     Move(ACCEPT_TERMS, APPROVED, APPROVED, APPLICANT, kinds=ACCESS_KINDS),
-    Move(CORRECT, SUBMITTED, CORRECTED, REVIEWER, needs_reason=True, kinds=VERIFICATION_KINDS),
-    Move(CONFIRM, SUBMITTED, CONFIRMED, REVIEWER, needs_reason=True, kinds=VERIFICATION_KINDS),
+    Move(CORRECT, SUBMITTED, CORRECTED, REVIEWER, needs_reason=True, kinds=CHECK_KINDS),
+    Move(CONFIRM, SUBMITTED, CONFIRMED, REVIEWER, needs_reason=True, kinds=CHECK_KINDS),
+    Move(FORWARD, SUBMITTED, SUBMITTED, REVIEWER, needs_reason=True, kinds=ERROR_REPORT_KINDS),
 )
 
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))

@@ -21,9 +21,11 @@ from ckanext.govshare import options
 
 #: the profiles GovShare ships (``config/profiles`` links here)
 BUNDLED = Path(__file__).parent / "profiles"
-#: procedure kinds (the ``kind`` of a case)
+#: procedure kinds (the ``kind`` of a case); ``error_report``: the public's
+#: report of an error in a dataset (纠错)
 OPEN, SHARING, VERIFICATION = "open", "sharing", "verification"
-KINDS = (OPEN, SHARING, VERIFICATION)
+ERROR_REPORT = "error_report"
+KINDS = (OPEN, SHARING, VERIFICATION, ERROR_REPORT)
 
 
 class ProfileError(Exception):

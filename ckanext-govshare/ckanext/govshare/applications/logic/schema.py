@@ -45,7 +45,7 @@ def _create_fields(not_missing: Validator, not_empty: Validator, unicode_safe: V
                    one_of: ValidatorFactory) -> Schema:
     return {
         "package_id": [not_missing, not_empty, unicode_safe],
-        "kind": [default(kinds.OPEN), unicode_safe, one_of(list(kinds.KINDS))],
+        "kind": [default(kinds.OPEN), unicode_safe, one_of(list(kinds.APPLIED_KINDS))],
         "organization": [ignore_missing, unicode_safe],
     }
 

@@ -33,8 +33,11 @@ def _show(name: str) -> dict[str, Any]:
 
 
 def _with_chart(shown: dict[str, Any]) -> dict[str, Any]:
-    return {**shown, "chart_data": json.dumps(present.chart_data(shown), ensure_ascii=False)
-            if shown["chart"]["type"] else ""}
+    """The figure with what its chart draws (JSON), or '' when there is no
+    chart to draw (no chart for it, or nothing counted yet: the table says so)."""
+    data = present.chart_data(shown) if shown["chart"]["type"] else None
+    return {**shown, "chart_data": json.dumps(data, ensure_ascii=False)
+            if data and data["categories"] else ""}
 
 
 def index() -> Any:

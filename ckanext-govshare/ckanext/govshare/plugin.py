@@ -85,6 +85,10 @@ from ckanext.govshare.search import helpers as search_helpers
 from ckanext.govshare.search import popularity as search_popularity
 from ckanext.govshare.search import warm as search_warm
 from ckanext.govshare.search.logic import action as search_action
+from ckanext.govshare.stats import helpers as stats_helpers
+from ckanext.govshare.stats import views as stats_views
+from ckanext.govshare.stats.logic import action as stats_action
+from ckanext.govshare.stats.logic import auth as stats_auth
 from ckanext.govshare.supervision.logic import action as supervision_action
 from ckanext.govshare.supervision.logic import auth as supervision_auth
 from ckanext.govshare.tiers import display as tier_display
@@ -115,6 +119,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                              **portal_help.get_helpers(),
                              **publication_views.get_helpers(),
                              **search_helpers.get_helpers(),
+                             **stats_helpers.get_helpers(),
                              **tier_helpers.get_helpers(),
                              **tier_display.get_helpers()})
 @tk.blanket.actions(lambda: merged(application_action.get_actions(),
@@ -133,7 +138,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    preview_action.get_actions(),
                                    product_action.get_actions(),
                                    publication_action.get_actions(),
-                                   supervision_action.get_actions()))
+                                   supervision_action.get_actions(),
+                                   stats_action.get_actions()))
 @tk.blanket.auth_functions(lambda: merged(application_auth.get_auth_functions(),
                                           application_tick_action.get_auth_functions(),
                                           audit_auth.get_auth_functions(),
@@ -146,7 +152,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           product_auth.get_auth_functions(),
                                           dcat_auth.get_auth_functions(),
                                           publication_auth.get_auth_functions(),
-                                          supervision_auth.get_auth_functions()))
+                                          supervision_auth.get_auth_functions(),
+                                          stats_auth.get_auth_functions()))
 @tk.blanket.blueprints(lambda: [*portal_views.get_blueprints(),
                                 *application_views.get_blueprints(),
                                 *error_report_views.get_blueprints(),
@@ -158,7 +165,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                 *notification_views.get_blueprints(),
                                 *product_views.get_blueprints(),
                                 *dcat_views.get_blueprints(),
-                                *publication_views.get_blueprints()])
+                                *publication_views.get_blueprints(),
+                                *stats_views.get_blueprints()])
 class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)

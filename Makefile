@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe solr solr-stop
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
@@ -21,6 +21,9 @@ help:
 	@echo "make clean-db    empty the development database and var/storage (asks nothing)"
 	@echo "make render-production-ini OUT=FILE   render config/production.ini.tmpl from the environment"
 	@echo "make i18n        extract the translatable strings, update the zh_Hans_CN/en catalogs, compile .mo"
+	@echo "make solr        resolve Solr 9 with Maven (once, into var/maven) and start it on 127.0.0.1:8983"
+	@echo "                 (cores ckan and ckan-test from config/solr/govshare; docs/solr.md)"
+	@echo "make solr-stop   stop that Solr"
 	@echo "make axe         refresh tests/browser/vendor/axe.min.js from npm (AXE_VERSION=4.x.y; not run by the tests)"
 
 run:
@@ -52,3 +55,9 @@ i18n:
 
 axe:
 	@scripts/refresh-axe.sh
+
+solr:
+	@scripts/solr.sh start
+
+solr-stop:
+	@scripts/solr.sh stop

@@ -39,6 +39,9 @@ from ckanext.govshare.catalog_review import index as catalog_review_index
 from ckanext.govshare.catalog_review import views as catalog_review_views
 from ckanext.govshare.catalog_review.logic import action as catalog_review_action
 from ckanext.govshare.catalog_review.logic import auth as catalog_review_auth
+from ckanext.govshare.data_requests import views as data_request_views
+from ckanext.govshare.data_requests.logic import action as data_request_action
+from ckanext.govshare.data_requests.logic import auth as data_request_auth
 from ckanext.govshare.dcat import views as dcat_views
 from ckanext.govshare.error_reports import helpers as error_report_helpers
 from ckanext.govshare.error_reports import views as error_report_views
@@ -127,6 +130,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    application_tick_action.get_actions(),
                                    audit_action.get_actions(),
                                    error_report_action.get_actions(),
+                                   data_request_action.get_actions(),
                                    catalog_review_action.get_actions(),
                                    search_action.get_actions(),
                                    tier_action.get_actions(),
@@ -144,6 +148,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           application_tick_action.get_auth_functions(),
                                           audit_auth.get_auth_functions(),
                                           error_report_auth.get_auth_functions(),
+                                          data_request_auth.get_auth_functions(),
                                           catalog_review_auth.get_auth_functions(),
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
@@ -157,6 +162,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 @tk.blanket.blueprints(lambda: [*portal_views.get_blueprints(),
                                 *application_views.get_blueprints(),
                                 *error_report_views.get_blueprints(),
+                                *data_request_views.get_blueprints(),
                                 *api_centre_views.get_blueprints(),
                                 *catalog_review_views.get_blueprints(),
                                 *application_report_views.get_blueprints(),

@@ -26,6 +26,10 @@ BUNDLED = Path(__file__).parent / "profiles"
 OPEN, SHARING, VERIFICATION = "open", "sharing", "verification"
 ERROR_REPORT = "error_report"
 KINDS = (OPEN, SHARING, VERIFICATION, ERROR_REPORT)
+#: the public's request for data not open yet (需求征集): a procedure with
+#: an answer period, not a kind of application (no moves of the workflow)
+DATA_REQUEST = "data_request"
+PROCEDURES = KINDS + (DATA_REQUEST,)
 
 
 class ProfileError(Exception):
@@ -71,7 +75,7 @@ class Profile:
     def rules(self) -> list[tuple[str, Rule]]:
         """Every value with its key (``open.answer_working_days``), in order."""
         out = []
-        for kind in KINDS:
+        for kind in PROCEDURES:
             procedure = self.procedures[kind]
             for field in _PROCEDURE_FIELDS:
                 out.append((f"{kind}.{field}", getattr(procedure, field)))
@@ -117,7 +121,7 @@ def load(path: Path) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError(f"Jurisdiction profile {source} is empty or not a mapping")
     procedures = {}
-    for kind in KINDS:
+    for kind in PROCEDURES:
         raw = (data.get("procedures") or {}).get(kind)
         if not isinstance(raw, dict):
             raise ProfileError(f"{source}: procedures.{kind} is missing")

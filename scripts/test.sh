@@ -2,6 +2,8 @@
 # make test: the same set-up as make run against the test database
 # (config/test.ini: PostgreSQL db govshare_test, Redis db 1), then the whole
 # pytest suite. Extra pytest arguments: PYTEST_ARGS="-k tiers -x".
+# The Solr variants of the search tests run on make solr's Solr, started here
+# when java and mvn are present (TEST_SOLR=0 to leave it out).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 INI="config/test.ini"
@@ -11,6 +13,34 @@ INI="config/test.ini"
 ensure_chromium
 mkdir -p var/test-storage
 ckan_db_upgrade "$INI"
+
+# Solr for the Solr variants of the search tests: an external one given by
+# GOVSHARE_TEST_SOLR_URL, else make solr's (core ckan-test) when java and mvn
+# are here (TEST_SOLR=0: none). Anything that keeps it from starting (no
+# network for Maven, a port taken, a slow start) is a warning, not a failure:
+# the suite runs without the Solr variants, which are skipped saying why.
+started_solr=0
+if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-1}" != 0 ]; then
+    if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+        export GOVSHARE_TEST_SOLR_UNAVAILABLE="java or mvn not found, so make test started no Solr"
+        warn "$GOVSHARE_TEST_SOLR_UNAVAILABLE: the Solr variants of the search tests are skipped"
+    else
+        "$ROOT/scripts/solr.sh" status >/dev/null 2>&1 || started_solr=1
+        if SOLR_START_TIMEOUT="${TEST_SOLR_START_TIMEOUT:-180}" SOLR_RESOLVE_TIMEOUT="${TEST_SOLR_RESOLVE_TIMEOUT:-600}" \
+            "$ROOT/scripts/solr.sh" start; then
+            export GOVSHARE_TEST_SOLR_URL="http://127.0.0.1:${SOLR_PORT:-8983}/solr/ckan-test"
+        else
+            started_solr=0
+            export GOVSHARE_TEST_SOLR_UNAVAILABLE="make solr failed (Maven resolution or Solr's start; var/solr/solr.log)"
+            warn "$GOVSHARE_TEST_SOLR_UNAVAILABLE: the Solr variants of the search tests are skipped"
+        fi
+    fi
+fi
+# a Solr this run started is stopped when it ends (quietly: pytest's summary
+# stays the last line)
+if [ "$started_solr" = 1 ]; then
+    trap '"$ROOT/scripts/solr.sh" stop >/dev/null 2>&1 || true' EXIT
+fi
 
 step "pytest --ckan-ini=$INI tests -n ${TEST_WORKERS:-auto} ${PYTEST_ARGS:-}"
 set +e

@@ -211,6 +211,8 @@ class Translator:
                 k = minimum_should_match(self.mm, len(should))
                 if k:
                     parts.append(at_least(k, should))
+                elif not must:  # Lucene: without a MUST clause, one SHOULD still must match
+                    parts.append(or_(should))
             elif not must:
                 parts.append(or_(should))
         if not parts and not must_not:

@@ -3,6 +3,7 @@ corrected when a query finds nothing."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import ckan.plugins.toolkit as tk
@@ -21,6 +22,15 @@ QUERY_FIELDS = ("name^4 title^4 organization_title^2 organization_alias^2 tags^2
 _SYNTAX = frozenset(':"*?~()[]{}^\\+!&|/')
 
 
+#: Boolean operators typed in the search box (``公交 OR 环境``, ``交通 NOT 公交``,
+#: ``(a OR b) AND c``)
+_OPERATORS_RE = re.compile(r"(?:^|\s|\()(?:AND|OR|NOT)(?=\s|\()|&&|\|\||\(")
+
+
+def uses_operators(q: Any) -> bool:
+    return isinstance(q, str) and bool(_OPERATORS_RE.search(q))
+
+
 def correctable(q: Any) -> bool:
     return isinstance(q, str) and bool(q.strip()) and not (_SYNTAX & set(q))
 
@@ -37,9 +47,17 @@ def package_search(original_action: Action, context: Context,
     data_dict = dict(data_dict)
     if data_dict.get("q") and not data_dict.get("qf"):
         data_dict["qf"] = QUERY_FIELDS
+    q = data_dict.get("q")
+    if (uses_operators(q) and ":" not in q
+            and not data_dict.get("defType") and not data_dict.get("mm")):
+        # CKAN searches the box with dismax and mm "2<-1 5<80%", which counts
+        # every word whatever the operators, so Solr reads 公交 OR 环境 as
+        # 公交 AND 环境. Typed operators decide instead: edismax parses them
+        # (parentheses too) and mm 0% requires nothing beyond them.
+        data_dict["defType"] = "edismax"
+        data_dict["mm"] = "0%"
     again = copy.deepcopy(data_dict)
     result = original_action(context, data_dict)
-    q = again.get("q")
     if result.get("count") or not correctable(q):
         return result
     corrected = vocabulary.correct(q)

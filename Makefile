@@ -7,13 +7,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe solr solr-stop
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe prod prod-stop prod-smoke solr solr-stop
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
 	@echo "                 (DEMO=0 skips the demo catalog, WORKER=0 the jobs worker, PORT=5001 another port,"
 	@echo "                 DEBUGGER=1 turns on the Werkzeug debugger)"
 	@echo "make test        set up the test database and run pytest (PYTEST_ARGS='-k x -x' to narrow)"
+	@echo "make prod        the production topology on one machine: nginx :8080, gunicorn, jobs worker"
+	@echo "                 (PORT, APP_PORT, WORKERS=4, CKAN_SOLR_URL); make prod-stop stops it,"
+	@echo "                 make prod-smoke starts it and checks home, search, a download and a 403"
 	@echo "make install     only create .venv and install the pinned dependencies"
 	@echo "make services    only make sure PostgreSQL, Redis, the roles and both databases exist"
 	@echo "make worker      run a background-jobs worker in the foreground"
@@ -31,6 +34,15 @@ run:
 
 test:
 	@scripts/test.sh
+
+prod:
+	@scripts/prod.sh
+
+prod-stop:
+	@scripts/prod.sh stop
+
+prod-smoke:
+	@scripts/prod-smoke.sh
 
 install:
 	@scripts/bootstrap.sh

@@ -46,6 +46,7 @@ APPLICATION_MAIL_ATTEMPTS = "ckanext.govshare.application.mail_attempts"
 
 # labelling/
 LABELLING_RECORD_RECEIPTS = "ckanext.govshare.labelling.record_receipts"
+DOWNLOADS_ACCEL_REDIRECT = "ckanext.govshare.downloads.accel_redirect"
 
 # portal/: the Help page's sections a sysadmin writes (/ckan-admin/config)
 PORTAL_HELP_TERMS = "ckanext.govshare.portal.help_terms"

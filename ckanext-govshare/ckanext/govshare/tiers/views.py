@@ -38,6 +38,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import options
 from ckanext.govshare.links import schemes as links
 from ckanext.govshare.tiers import policy
 from ckanext.govshare import views_common
@@ -159,12 +160,31 @@ def _stream(rsc: dict[str, Any], filename: Optional[str]) -> Optional[flask.Resp
         urlparse(rsc.get("url") or "").path) or rsc["id"]
     mimetype = rsc.get("mimetype") or mimetypes.guess_type(name)[0] or \
         "application/octet-stream"
-    response = flask.send_file(path, mimetype=mimetype, conditional=True, etag=True,
-                               max_age=0)
+    accel = accel_redirect_uri(upload.storage_path, path)
+    if accel:
+        # nginx streams the bytes (ranges, sendfile); the checks were ours
+        response = flask.Response(status=200, mimetype=mimetype)
+        response.headers["X-Accel-Redirect"] = accel
+    else:
+        response = flask.send_file(path, mimetype=mimetype, conditional=True, etag=True,
+                                   max_age=0)
+        response.headers["Accept-Ranges"] = "bytes"
     response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Accept-Ranges"] = "bytes"
     signals.resource_download.send(rsc["id"])
     return response
+
+
+def accel_redirect_uri(storage_dir: Optional[str], path: str) -> Optional[str]:
+    """The internal nginx URI of an uploaded file (``X-Accel-Redirect``),
+    when ``ckanext.govshare.downloads.accel_redirect`` names the location
+    that serves the uploads' directory; None otherwise."""
+    prefix = (tk.config.get(options.DOWNLOADS_ACCEL_REDIRECT) or "").strip()
+    if not prefix or not storage_dir:
+        return None
+    relative = os.path.relpath(path, storage_dir)
+    if relative.startswith(".."):
+        return None
+    return "/" + prefix.strip("/") + "/" + quote(relative.replace(os.sep, "/"))
 
 
 #: ``fn(user, resource, response) -> response``, called on every download the

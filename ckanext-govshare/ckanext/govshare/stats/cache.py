@@ -4,14 +4,21 @@ A figure is counted over the whole catalog (facets of the search index,
 aggregates over applications and download receipts), which at 100,000
 datasets and a million receipts costs tenths of a second; ``/stats`` and the
 supervisor's dashboard show a dozen of them on every visit. A cached figure
-is keyed by its name, its parameters and the state it was counted from:
+is keyed by its name, its parameters, the day and the state it was
+counted from, as far as it depends on it (``Figure.depends``):
 
-* the search index's epoch and generation (every write to the index bumps
-  it, in the same transaction: a dataset created, changed, published,
-  re-tiered or moved to another topic changes every key at once);
-* the latest application event (every move of an application, sharing
-  request, verification, error report or data request writes one);
-* the latest publication event.
+* ``catalog``: the search index's generation (every write to the index
+  bumps it, in the same transaction: a dataset created, changed,
+  published, re-tiered or moved to another topic changes the key at once)
+  and the latest publication event;
+* ``cases``: the latest application event (every move of an application,
+  sharing request, verification or error report writes one) and the
+  latest data request (their answers write no event: they are counted
+  again when the entry expires, as downloads are);
+* always the index's epoch, new when the index is emptied.
+
+A figure of downloads depends on none of them: the catalog changing does
+not make a million receipts worth counting again.
 
 Downloads are counted again when an entry expires
 (``ckanext.govshare.stats.cache_ttl``, 300 s): a download writes no event,
@@ -36,15 +43,24 @@ from ckanext.govshare import options
 log = logging.getLogger(__name__)
 PREFIX = "govshare:stats:"
 
-_VERSION = sa.text("""
-    SELECT (SELECT epoch::text || ':' || generation::text FROM govshare_search_meta LIMIT 1),
-           (SELECT max(id) FROM govshare_application_event),
-           (SELECT max(id) FROM govshare_publication_event)""")
+#: what a figure may depend on, each read by one subquery; the index's
+#: epoch (new when the index is emptied and rebuilt) is always read
+STATE = {
+    "epoch": "(SELECT epoch::text FROM govshare_search_meta LIMIT 1)",
+    "catalog": "(SELECT generation::text FROM govshare_search_meta LIMIT 1)"
+               " || ':' || coalesce((SELECT max(id) FROM govshare_publication_event), 0)",
+    "cases": "coalesce((SELECT max(id) FROM govshare_application_event), 0)"
+             " || ':' || coalesce((SELECT max(created_at)::text"
+             " FROM govshare_data_request), '')",
+}
+CATALOG, CASES = "catalog", "cases"
 
 
-def version() -> str:
+def version(depends: tuple[str, ...] = (CATALOG, CASES)) -> str:
     """The state the figures are counted from (see the module docstring)."""
-    row = model.Session.execute(_VERSION).one()
+    parts = ["epoch", *(d for d in depends if d in STATE and d != "epoch")]
+    row = model.Session.execute(sa.text(
+        "SELECT " + ", ".join(f"({STATE[p]})::text" for p in parts))).one()
     return ":".join("" if value is None else str(value) for value in row)
 
 
@@ -53,21 +69,23 @@ def key(name: str, params: dict[str, Any], state: str) -> str:
     return PREFIX + hashlib.sha1(payload.encode()).hexdigest()
 
 
-def _redis() -> Any:
+def redis() -> Any:
     from ckan.lib.redis import connect_to_redis
 
     return connect_to_redis()
 
 
-def cached(name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any:
-    """``compute()``, or what it gave for the same name, parameters and state
-    within the TTL. A Redis outage costs speed, never answers."""
+def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
+           depends: tuple[str, ...] = (CATALOG, CASES)) -> Any:
+    """``compute()``, or what it gave for the same name, parameters and
+    state (of what it ``depends`` on) within the TTL. A Redis outage costs
+    speed, never answers."""
     ttl = tk.config.get(options.STATS_CACHE_TTL)
     if not ttl:
         return compute()
-    cache_key = key(name, params, version())
+    cache_key = key(name, params, version(depends))
     try:
-        raw = _redis().get(cache_key)
+        raw = redis().get(cache_key)
     except Exception:
         log.warning("Statistics cache unavailable", exc_info=True)
         return compute()
@@ -75,7 +93,7 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any]) -> Any
         return json.loads(raw)
     value = compute()
     try:
-        _redis().set(cache_key, json.dumps(value, ensure_ascii=False, default=str),
+        redis().set(cache_key, json.dumps(value, ensure_ascii=False, default=str),
                      ex=int(ttl))
     except Exception:
         log.warning("Statistics cache unavailable", exc_info=True)

@@ -5,7 +5,7 @@ its CSV and ``govshare_stats_show`` read the same rows.
 
 * **scorecard**: per agency, for every kind of the application workflow
   (applications, sharing requests, verifications, error reports, data
-  requests: the kinds known) the on-time rate of the answers and the cases
+  requests: :func:`.figures.procedures`) the on-time rate of the answers and the cases
   overdue now (:mod:`ckanext.govshare.applications.report`), and the share
   of its catalog entries updated on time (every entry, closed ones too: the
   supervising authority reads the whole catalog);
@@ -28,8 +28,7 @@ from ckanext.govshare import workdays
 from ckanext.govshare.applications import report as answers, workflow
 from ckanext.govshare.applications.model import Application
 from ckanext.govshare.catalog_review import index as catalog_index, updates
-from ckanext.govshare.jurisdiction import profile
-from ckanext.govshare.stats import figures
+from ckanext.govshare.stats import cache, figures
 from ckanext.govshare.stats.figures import N_, Column, Figure
 
 #: at most this many overdue items listed (the CSV has the same)
@@ -50,8 +49,9 @@ def scorecard() -> list[dict[str, Any]]:
         return per_org.setdefault(org_id, {"organization": title or name or org_id,
                                            "organization_name": name, "total": False})
 
-    for kind in profile.KINDS:
-        result = answers.report(kind=kind)
+    for procedure in figures.procedures():
+        kind = procedure.name
+        result = procedure.report()
         for org in result["organizations"]:
             line = row(org["organization_id"], org["organization_name"],
                        org["organization_title"])
@@ -79,10 +79,10 @@ def scorecard() -> list[dict[str, Any]]:
 
 def scorecard_columns() -> tuple[Column, ...]:
     columns = [Column("organization", N_("Agency"), "text")]
-    for kind in profile.KINDS:
-        columns.append(Column(f"{kind}_on_time_percent", figures.kind_title(kind),
+    for procedure in figures.procedures():
+        columns.append(Column(f"{procedure.name}_on_time_percent", procedure.title,
                               "percent"))
-        columns.append(Column(f"{kind}_overdue", N_("Overdue now")))
+        columns.append(Column(f"{procedure.name}_overdue", N_("Overdue now")))
     columns.append(Column("catalog_on_time_percent", N_("Catalog updated on time (%)"),
                           "percent"))
     columns.append(Column("catalog_overdue", N_("Update overdue")))
@@ -108,6 +108,11 @@ def overdue_items() -> list[dict[str, Any]]:
               "organization": case.org_title or case.org_name,
               "due_date": case.due_date.isoformat(),
               "days_overdue": (today - case.due_date).days} for case in cases]
+    for procedure in figures.procedures():
+        if procedure.overdue is not None:
+            items.extend(procedure.overdue(today))
+    items.sort(key=lambda item: (item["due_date"], item["reference"]))
+    items = items[:OVERDUE_LIMIT]
     entries = tk.get_action("package_search")(_site_context(), {
         "q": "*:*", "fq": f'+{catalog_index.STATUS_FIELD}:"{updates.OVERDUE}"',
         "include_private": True, "rows": max(OVERDUE_LIMIT - len(items), 0),
@@ -164,7 +169,7 @@ def dashboard_figures() -> list[Figure]:
         Figure(name="supervision_scorecard", title=N_("Scorecard by agency"),
                columns=scorecard_columns(), count=scorecard, chart="hbar",
                category="organization",
-               series=tuple(f"{k}_on_time_percent" for k in profile.KINDS),
+               series=tuple(f"{p.name}_on_time_percent" for p in figures.procedures()),
                audience=figures.SUPERVISORS,
                note=N_("Answered on time, as a percentage of the cases answered; overdue: "
                        "waiting for an answer past the due date today.")),
@@ -182,7 +187,7 @@ def dashboard_figures() -> list[Figure]:
                         Column("answered", N_("Answered")),
                         Column("answered_on_time", N_("Answered on time")),
                         Column("on_time_percent", N_("Answered on time (%)"), "percent")),
-               count=trends, chart="line", category="month",
+               count=trends, chart="line", category="month", depends=(cache.CASES,),
                series=("received", "answered", "answered_on_time"),
                audience=figures.SUPERVISORS),
     ]

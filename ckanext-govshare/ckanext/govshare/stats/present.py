@@ -8,7 +8,6 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.applications import kinds
 from ckanext.govshare.catalog import facets as catalog_facets
 from ckanext.govshare.stats import figures
 from ckanext.govshare.stats.figures import N_, Column, Figure
@@ -34,9 +33,11 @@ def label(column: Column, row: dict[str, Any], tiers: dict[str, str]) -> Any:
     if column.kind == "tier":
         return tiers.get(value, value)
     if column.kind == "kind":
-        return tk._(OTHER_LABELS[value]) if value in OTHER_LABELS else kinds.label(value)
+        return tk._(OTHER_LABELS.get(value) or figures.kind_title(value))
     if column.id == "organization" and row.get("total"):
         return tk._("All agencies")
+    if column.id == "organization" and value is None:
+        return tk._("No agency named")
     return value
 
 
@@ -48,8 +49,8 @@ def as_dict(figure: Figure) -> dict[str, Any]:
     for row in rows:
         row = dict(row)
         for column in figure.columns:
-            if column.kind in ("tier", "kind") or (column.id == "organization"
-                                                   and row.get("total")):
+            if column.kind in ("tier", "kind") or (column.id == "organization" and (
+                    row.get("total") or row.get(column.id) is None)):
                 row[f"{column.id}_label"] = label(column, row, tiers)
         labelled.append(row)
     return {

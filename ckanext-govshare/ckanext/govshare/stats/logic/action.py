@@ -7,7 +7,9 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.govshare.stats import dashboard, figures, present  # noqa: F401 (dashboard: its figures)
+from ckanext.govshare.stats import figures, present
+# their figures and procedures register as they are imported
+from ckanext.govshare.stats import dashboard, data_requests  # noqa: F401
 
 
 @tk.side_effect_free

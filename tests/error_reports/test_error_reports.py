@@ -278,3 +278,33 @@ def test_the_form_reports_and_the_agency_answers_on_the_pages(app, agency):
     # the inbox's link to it leads to its page
     assert app.get(f"/application/{stored.id}", headers=auth(agency.editor),
                    follow_redirects=False).location.endswith(read)
+
+
+# ------------------------------------------------------------------ the tick
+@pytest.mark.usefixtures("clean_queues", "with_test_worker")
+def test_the_tick_reminds_and_escalates_an_error_report(agency, mail_server, freezer):
+    """Filed Monday 2 November 2026, due Monday 9 November (5 working days):
+    reminded 5 working days before (at once: Monday 2nd) and 1 before
+    (Friday 6th), overdue on Tuesday 10th, in the error report's words."""
+    from tests.applications.test_notifications import mails, run_jobs, tick
+
+    freezer.move_to("2026-11-02 02:00:00")
+    created = report(agency)
+    run_jobs()
+    mails(mail_server)
+    told = {}
+    for day in ("2026-11-02", "2026-11-05", "2026-11-06", "2026-11-09", "2026-11-10"):
+        freezer.move_to(f"{day} 01:30:00")
+        tick()
+        run_jobs()
+        told[day] = sorted({m.kind for m in mails(mail_server)})
+    assert told == {"2026-11-02": ["reminder_5"], "2026-11-05": [],
+                    "2026-11-06": ["reminder_1"], "2026-11-09": [], "2026-11-10": ["overdue"]}
+    assert notice_kinds(created["id"])[-1] == "overdue"
+    with mail.mail_context():
+        notice = model.Session.query(Notice).filter(
+            Notice.application_id == created["id"], Notice.kind == "overdue").one()
+        values = mail.values_for(notice, model.Session.get(Application, created["id"]))
+        assert mail.subject_text("overdue", values) == tk._(
+            "Overdue: the error report on “{dataset}” was due on {due_date}").format(
+                dataset=agency.dataset["title"], due_date="2026-11-09")

@@ -210,6 +210,8 @@ def not_worth_sending(notice: Notice, application: Optional[Application]) -> Opt
         return "the application no longer exists"
     if notices.audience(notice.kind) == notices.APPLICANT:
         return None
+    if notice.kind == notices.PERSONAL_DATA:
+        return None  # exposed personal data is told even when answered meanwhile
     if application.state not in workflow.WAITING_FOR_ANSWER:
         return f"the application is {application.state} now"
     if notice.due_date is not None and application.due_date != notice.due_date:

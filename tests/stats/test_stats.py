@@ -282,6 +282,21 @@ class TestDashboard:
         assert {f"{p}_on_time_percent" for p in PROCEDURES} | {"catalog_on_time_percent"} \
             <= set(columns)
 
+    def test_a_long_list_is_cut_on_the_page_not_in_the_files(self, world, app, monkeypatch):
+        from ckanext.govshare.stats import views
+
+        monkeypatch.setattr(views, "PAGE_ROWS", 1)
+        rows = show("supervision_overdue", world.supervisor)["rows"]
+        body = app.get("/en/supervision/dashboard",
+                       extra_environ={"REMOTE_USER": world.supervisor["name"]}).body
+        start = body.index('id="figure-supervision_overdue"')
+        section = body[start:body.index("</section>", start)]
+        assert section.count("<tr") == 2  # the heading and one row
+        assert f"… and {len(rows) - 1} more rows in the CSV" in section
+        csv_rows = app.get("/stats/supervision_overdue.csv", extra_environ={
+            "REMOTE_USER": world.supervisor["name"]}).body.strip().count("\n")
+        assert csv_rows == len(rows)
+
     def test_monthly_trends(self, world):
         expected = dict(sql("""
             SELECT to_char(submitted_at + interval '8 hours', 'YYYY-MM'), count(*)

@@ -244,7 +244,10 @@ def downloads_by_month() -> list[dict[str, Any]]:
 
 def most_downloaded() -> list[dict[str, Any]]:
     """The most downloaded datasets the public may see, with their counts."""
-    ranked = popular.most_downloaded(CANDIDATES)
+    # the ranking reads every receipt: counted again when the TTL ends, not
+    # when the catalog changes (which only changes what may be shown)
+    ranked = cache.cached("download_ranking", {"today": workdays.local_today().isoformat()},
+                          lambda: popular.most_downloaded(CANDIDATES), depends=())
     if not ranked:
         return []
     ids = " OR ".join(f'"{package_id}"' for package_id, _count in ranked)

@@ -32,12 +32,19 @@ def _show(name: str) -> dict[str, Any]:
     return tk.get_action("govshare_stats_show")(views_common.context(), {"figure": name})
 
 
+#: rows a page shows of a figure (the overdue list may run to hundreds);
+#: its CSV and JSON have them all
+PAGE_ROWS = 100
+
+
 def _with_chart(shown: dict[str, Any]) -> dict[str, Any]:
     """The figure with what its chart draws (JSON), or '' when there is no
     chart to draw (no chart for it, or nothing counted yet: the table says so)."""
     data = present.chart_data(shown) if shown["chart"]["type"] else None
     return {**shown, "chart_data": json.dumps(data, ensure_ascii=False)
-            if data and data["categories"] else ""}
+            if data and data["categories"] else "",
+            "page_rows": shown["rows"][:PAGE_ROWS],
+            "more_rows": max(len(shown["rows"]) - PAGE_ROWS, 0)}
 
 
 def index() -> Any:

@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe prod prod-stop prod-smoke solr solr-stop
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe prod prod-stop prod-smoke solr solr-stop test-solr
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
@@ -27,6 +27,8 @@ help:
 	@echo "make solr        resolve Solr 9 with Maven (once, into var/maven) and start it on 127.0.0.1:8983"
 	@echo "                 (cores ckan and ckan-test from config/solr/govshare; docs/solr.md)"
 	@echo "make solr-stop   stop that Solr"
+	@echo "make test-solr   the search tests on both engines: starts make solr's Solr (stopped after),"
+	@echo "                 or skips the Solr variants saying why (TEST_PATHS=tests: the whole suite)"
 	@echo "make axe         refresh tests/browser/vendor/axe.min.js from npm (AXE_VERSION=4.x.y; not run by the tests)"
 
 run:
@@ -73,3 +75,6 @@ solr:
 
 solr-stop:
 	@scripts/solr.sh stop
+
+test-solr:
+	@TEST_SOLR=1 TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/solr}" scripts/test.sh

@@ -119,6 +119,12 @@ start() {
     local deadline=$((SECONDS + ${SOLR_START_TIMEOUT:-120})) core
     for core in "${SOLR_CORES[@]}"; do
         until core_answers "$core"; do
+            if curl -fsS --max-time 5 "$SOLR_BASE/admin/cores?action=STATUS&wt=json" 2>/dev/null \
+                | grep -q "\"initFailures\":{\"$core\""; then
+                grep -m3 'Caused by' "$SOLR_LOG" >&2 || true
+                stop >/dev/null 2>&1 || true
+                die "Solr refused core $core (var/solr/solr.log)"
+            fi
             if ! kill -0 "$(cat "$SOLR_PID")" 2>/dev/null; then
                 tail -n 30 "$SOLR_LOG" >&2
                 die "Solr stopped while starting (var/solr/solr.log)"

@@ -2,8 +2,9 @@
 # make test: the same set-up as make run against the test database
 # (config/test.ini: PostgreSQL db govshare_test, Redis db 1), then the whole
 # pytest suite. Extra pytest arguments: PYTEST_ARGS="-k tiers -x".
-# The Solr variants of the search tests run on make solr's Solr, started here
-# when java and mvn are present (TEST_SOLR=0 to leave it out).
+# TEST_SOLR=1 (make test-solr) also starts make solr's Solr when java and mvn
+# are present, for the Solr variants of the search tests; TEST_PATHS narrows
+# the run to some test paths (default: tests).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 INI="config/test.ini"
@@ -15,12 +16,14 @@ mkdir -p var/test-storage
 ckan_db_upgrade "$INI"
 
 # Solr for the Solr variants of the search tests: an external one given by
-# GOVSHARE_TEST_SOLR_URL, else make solr's (core ckan-test) when java and mvn
-# are here (TEST_SOLR=0: none). Anything that keeps it from starting (no
+# GOVSHARE_TEST_SOLR_URL, else with TEST_SOLR=1 make solr's (core ckan-test)
+# when java and mvn are here. Not by default: a cold start (Maven, ~100 s)
+# and the 45 variants (~150 s of one worker) would add about 3 minutes to
+# every make test (docs/solr.md). Anything that keeps it from starting (no
 # network for Maven, a port taken, a slow start) is a warning, not a failure:
 # the suite runs without the Solr variants, which are skipped saying why.
 started_solr=0
-if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-1}" != 0 ]; then
+if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-0}" = 1 ]; then
     if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
         export GOVSHARE_TEST_SOLR_UNAVAILABLE="java or mvn not found, so make test started no Solr"
         warn "$GOVSHARE_TEST_SOLR_UNAVAILABLE: the Solr variants of the search tests are skipped"
@@ -36,13 +39,16 @@ if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-1}" != 0 ]; then
         fi
     fi
 fi
+if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ -z "${GOVSHARE_TEST_SOLR_UNAVAILABLE:-}" ]; then
+    export GOVSHARE_TEST_SOLR_UNAVAILABLE="make test runs without Solr (make test-solr runs these)"
+fi
 # a Solr this run started is stopped when it ends (quietly: pytest's summary
 # stays the last line)
 if [ "$started_solr" = 1 ]; then
     trap '"$ROOT/scripts/solr.sh" stop >/dev/null 2>&1 || true' EXIT
 fi
 
-step "pytest --ckan-ini=$INI tests -n ${TEST_WORKERS:-auto} ${PYTEST_ARGS:-}"
+step "pytest --ckan-ini=$INI ${TEST_PATHS:-tests} -n ${TEST_WORKERS:-auto} ${PYTEST_ARGS:-}"
 set +e
 # One worker per core (pytest-xdist), each with its own copy of the test
 # database, Redis database and storage directory (tests/harness.py); a test
@@ -50,7 +56,7 @@ set +e
 # A run that hangs is stopped after 40 minutes (the suite takes about 5).
 # shellcheck disable=SC2086
 timeout --signal=INT --kill-after=60 "${TEST_TIMEOUT:-2400}" \
-    "$VENV/bin/pytest" --ckan-ini="$INI" tests -n "${TEST_WORKERS:-auto}" --dist loadfile \
+    "$VENV/bin/pytest" --ckan-ini="$INI" ${TEST_PATHS:-tests} -n "${TEST_WORKERS:-auto}" --dist loadfile \
     ${PYTEST_ARGS:-} </dev/null
 rc=$?
 set -e

@@ -119,7 +119,7 @@ start() {
     local deadline=$((SECONDS + ${SOLR_START_TIMEOUT:-120})) core
     for core in "${SOLR_CORES[@]}"; do
         until core_answers "$core"; do
-            if curl -fsS --max-time 5 "$SOLR_BASE/admin/cores?action=STATUS&wt=json" 2>/dev/null \
+            if curl -fsS --max-time 5 "$SOLR_BASE/admin/cores?action=STATUS&wt=json&indent=false" 2>/dev/null \
                 | grep -q "\"initFailures\":{\"$core\""; then
                 grep -m3 'Caused by' "$SOLR_LOG" >&2 || true
                 stop >/dev/null 2>&1 || true

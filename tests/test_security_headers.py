@@ -257,6 +257,8 @@ NOT_PAGES = {
         "needs activity ids (the single-change page is checked)",
     "govshare_application_report.report_csv": "CSV",
     "govshare_application_report.report_json": "JSON",
+    "govshare_stats.figure_csv": "CSV (tests/stats/test_stats.py)",
+    "govshare_stats.figure_json": "JSON (tests/stats/test_stats.py)",
     "feeds": "Atom feeds",
     "dcat": "RDF and JSON-LD",
     "govshare_dcat_authority": "RDF and JSON-LD (tests/dcat/test_authority_feed.py)",

@@ -24,6 +24,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.govshare.labelling.model import DownloadCount, DownloadReceipt
+from ckanext.govshare.stats import cache as stats_cache
 from ckanext.govshare.stats import figures
 from tests import factories
 from tests.applications.conftest import application_data, make_agency
@@ -78,6 +79,9 @@ def scenario(module_db) -> types.SimpleNamespace:
     supervisor = factories.User()
     helpers.call_action("govshare_supervisor_grant", context={"user": sysadmin["name"]},
                         user=supervisor["name"], reason="市政务服务数据管理局监督科")
+    # figures of downloads stay cached for the TTL whatever else changes: those
+    # an earlier module on this worker counted (other receipts) must not stand
+    stats_cache.forget()
     return types.SimpleNamespace(
         agency=agency, bureau=bureau, applications=made, topic=topic, bus=bus,
         yearbook=yearbook, closed=closed, reader=reader, supervisor=supervisor,
@@ -387,8 +391,8 @@ class TestClosedEntriesAndFiles:
                 assert secret not in text
 
     def test_supervisors_see_closed_entries_on_the_dashboard_only(self, world, app):
-        body = app.get("/supervision/dashboard", extra_environ=environ(world.supervisor)).body
-        assert "Scorecard by agency" in body or "Scorecard" in body
+        body = app.get("/en/supervision/dashboard", extra_environ=environ(world.supervisor)).body
+        assert "Scorecard by agency" in body
 
     def test_csv_is_the_table(self, world, app):
         response = app.get("/en/stats/answers_open.csv")

@@ -98,3 +98,12 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
     except Exception:
         log.warning("Statistics cache unavailable", exc_info=True)
     return value
+
+
+def forget() -> int:
+    """Drop every cached figure (the next visit counts each again); how many."""
+    client = redis()
+    keys = list(client.scan_iter(PREFIX + "*"))
+    if keys:
+        client.delete(*keys)
+    return len(keys)

@@ -1,6 +1,8 @@
 """What every GovShare page view shares: the action context of the logged-in
-user and the CSRF check of the forms it posts."""
+user, the CSRF check of the forms it posts, and the way to the login page."""
 from __future__ import annotations
+
+from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
 from ckan.types import Context
@@ -22,3 +24,10 @@ def check_csrf() -> None:
         # (API token clients are exempt, as they are from CKAN's own forms)
         return
     current_app.extensions["csrf"].protect()
+
+
+def to_login(back_to: Optional[str] = None, message: Optional[str] = None) -> Any:
+    """Send an anonymous visitor to the login page, and back (to ``back_to``,
+    default this page) after."""
+    tk.h.flash_error(message or tk._("Log in to see this page"))
+    return tk.redirect_to("user.login", next=back_to or tk.request.full_path.rstrip("?"))

@@ -90,13 +90,6 @@ def _logged_in() -> bool:
     return bool(tk.current_user.is_authenticated)
 
 
-def _to_login(back_to: Optional[str] = None, message: Optional[str] = None) -> Any:
-    """Send an anonymous visitor to the login page, and back (to ``back_to``,
-    default this page) after."""
-    tk.h.flash_error(message or tk._("Log in to see this page"))
-    return tk.redirect_to("user.login", next=back_to or tk.request.full_path.rstrip("?"))
-
-
 def _errors(error: tk.ValidationError) -> tuple[dict[str, Any], dict[str, str]]:
     """A ValidationError as field errors and a summary labelled in the page's
     language. The approval's ``terms`` errors are spread over its fields."""
@@ -175,8 +168,9 @@ def apply(id: str) -> Any:
     error_summary: dict[str, str] = {}
     if tk.request.method == "POST":
         if not _logged_in():
-            return _to_login(tk.h.url_for("govshare_applications.apply", id=pkg_dict["name"]),
-                             tk._("Log in to apply for conditionally open data"))
+            return views_common.to_login(
+                tk.h.url_for("govshare_applications.apply", id=pkg_dict["name"]),
+                tk._("Log in to apply for conditionally open data"))
         views_common.check_csrf()
         data = {**_materials(tk.request.form), "package_id": pkg_dict["id"]}
         try:
@@ -227,7 +221,7 @@ def agency_request(id: str) -> Any:
     """GET: the form of an agency's sharing or verification request for a
     dataset (``?kind=``); POST: make it."""
     if not _logged_in():
-        return _to_login(tk.h.url_for("govshare_applications.agency_request", id=id))
+        return views_common.to_login(tk.h.url_for("govshare_applications.agency_request", id=id))
     pkg_dict = _package(id)
     kind = tk.request.values.get("kind") or kinds.SHARING
     if kind not in kinds.AGENCY_KINDS:
@@ -305,7 +299,7 @@ def _show(id: str) -> dict[str, Any]:
 def read(id: str) -> Any:
     """An application, its timeline and the moves the viewer may make."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     application = _show(id)
     if application.get("kind") == kinds.ERROR_REPORT:  # the inbox links here too
         return tk.redirect_to("govshare_error_reports.read", id=id)
@@ -442,7 +436,7 @@ def move(id: str, move: str) -> Any:
     if move not in MOVE_FORMS:
         return tk.abort(404, tk._("No such move"))
     if not _logged_in():
-        return _to_login(tk.h.url_for("govshare_applications.read", id=id))
+        return views_common.to_login(tk.h.url_for("govshare_applications.read", id=id))
     views_common.check_csrf()
     application = _show(id)
     action, data_dict = MOVE_FORMS[move](application, tk.request.form)
@@ -471,7 +465,7 @@ def _page_number() -> int:
 def dashboard() -> Any:
     """The logged-in user's applications and grants."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     context = views_common.context()
     page = _page_number()
     try:
@@ -495,7 +489,7 @@ def dashboard() -> Any:
 def inbox(id: str) -> Any:
     """An organization's applications, for its reviewers."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     context = views_common.context()
     try:
         org = tk.get_action("organization_show")(

@@ -70,7 +70,7 @@ def index() -> Any:
 def new() -> Any:
     """GET: the form; POST: ask."""
     if not tk.current_user.is_authenticated:
-        return application_views._to_login(tk.h.url_for("govshare_data_requests.new"),
+        return views_common.to_login(tk.h.url_for("govshare_data_requests.new"),
                                            tk._("Log in to ask for data"))
     data: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -118,7 +118,7 @@ def read(id: str) -> Any:
 def support(id: str) -> Any:
     """POST: support the request (once)."""
     if not tk.current_user.is_authenticated:
-        return application_views._to_login(tk.h.url_for("govshare_data_requests.read", id=id))
+        return views_common.to_login(tk.h.url_for("govshare_data_requests.read", id=id))
     views_common.check_csrf()
     try:
         tk.get_action("govshare_data_request_support")(views_common.context(), {"id": id})
@@ -134,7 +134,7 @@ def support(id: str) -> Any:
 def answer(id: str) -> Any:
     """POST: the agency's answer."""
     if not tk.current_user.is_authenticated:
-        return application_views._to_login(tk.h.url_for("govshare_data_requests.read", id=id))
+        return views_common.to_login(tk.h.url_for("govshare_data_requests.read", id=id))
     views_common.check_csrf()
     data = {k: tk.request.form.get(k, "")
             for k in ("outcome", "reason", "basis", "package_id", "open_by")}

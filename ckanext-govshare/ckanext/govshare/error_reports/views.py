@@ -68,7 +68,7 @@ def new(id: str) -> Any:
     back = tk.h.url_for("govshare_error_reports.new", id=pkg_dict["name"],
                         resource_id=tk.request.args.get("resource_id") or None)
     if not tk.current_user.is_authenticated:
-        return application_views._to_login(back, tk._("Log in to report an error"))
+        return views_common.to_login(back, tk._("Log in to report an error"))
     data: dict[str, Any] = {"resource_id": tk.request.args.get("resource_id", "")}
     errors: dict[str, list[str]] = {}
     summary: dict[str, str] = {}
@@ -140,7 +140,7 @@ def read(id: str) -> Any:
 def answer(id: str) -> Any:
     """POST: answer a report."""
     if not tk.current_user.is_authenticated:
-        return application_views._to_login(tk.h.url_for("govshare_error_reports.read", id=id))
+        return views_common.to_login(tk.h.url_for("govshare_error_reports.read", id=id))
     views_common.check_csrf()
     data = {key: tk.request.form.get(key, "") for key in ("outcome", "reason", "forward_to")}
     try:

@@ -31,10 +31,6 @@ PER_PAGE = 20
 OUTBOX_PER_PAGE = 50
 
 
-def _to_login() -> Any:
-    tk.h.flash_error(tk._("Log in to see this page"))
-    return tk.redirect_to("user.login", next=tk.request.full_path.rstrip("?"))
-
 
 def _logged_in() -> bool:
     return bool(tk.current_user.is_authenticated)
@@ -43,7 +39,7 @@ def _logged_in() -> bool:
 def index() -> Any:
     """The logged-in user's notices."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     context = views_common.context()
     page = tk.h.get_page_number(tk.request.args)
     unread_only = tk.request.args.get("unread") == "1"
@@ -71,7 +67,7 @@ def index() -> Any:
 def read(id: str) -> Any:
     """One notice; opening it marks it read."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     context = views_common.context()
     try:
         notice = tk.get_action("govshare_notice_show")(context, {"id": id})
@@ -90,7 +86,7 @@ def read(id: str) -> Any:
 def mark_read() -> Any:
     """POST: mark one notice (``id``) or all (``all``) read."""
     if not _logged_in():
-        return _to_login()
+        return views_common.to_login()
     views_common.check_csrf()
     form = tk.request.form
     data_dict: dict[str, Any] = {"all": True} if form.get("all") else {"id": form.get("id")}

@@ -52,8 +52,9 @@ def _environment(request, ckan_config):
     marks = harness.marks_of(request.node)
     fresh = request.node.get_closest_marker("fresh_environment") is not None
     harness.ENVIRONMENT.ensure(marks, fresh=fresh)
-    if marks:
-        # site settings (ckan.site_title …) live in app_globals: read the marks
+    if harness.ENVIRONMENT.site_settings_stale(marks):
+        # site settings (ckan.site_title …) live in app_globals: read the
+        # marks (a query per setting: only when they changed)
         app_globals._CONFIG_CACHE.clear()
         app_globals.reset()
 

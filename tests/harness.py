@@ -158,6 +158,9 @@ class Database:
     def __init__(self) -> None:
         self._order: list[str] | None = None
         self._owner: sa.engine.Engine | None = None
+        #: bumped when a reset deletes stored site settings (system_info):
+        #: app_globals re-reads them (tests without marks keep what it holds)
+        self.site_settings_generation = 0
 
     def owner(self) -> sa.engine.Engine:
         """An engine connected as the database's owner role."""
@@ -227,7 +230,10 @@ class Database:
             conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
             if self._order is None:
                 self._order = _deletion_order(conn)
-            for table in _non_empty(conn, self._order):
+            non_empty = _non_empty(conn, self._order)
+            if "system_info" in non_empty:
+                self.site_settings_generation += 1
+            for table in non_empty:
                 # append-only: their trigger refuses DELETE
                 if table in AUDIT_TABLES:
                     conn.execute(sa.text(f'TRUNCATE "{table}"'))
@@ -270,6 +276,7 @@ class Environment:
         self.signature: str | None = None
         self.app: Any = None
         self.engine: Any = None
+        self._site_settings_key: tuple[Any, ...] | None = None
 
     def ensure(self, overrides: Iterable[tuple[str, Any]], fresh: bool = False) -> Any:
         """The app for the current config plus ``overrides`` (already applied
@@ -299,6 +306,16 @@ class Environment:
 
     def forget(self) -> None:
         self.signature = None
+
+    def site_settings_stale(self, marks: list[tuple[str, Any]]) -> bool:
+        """Whether app_globals must re-read the site settings for a test with
+        ``marks``: the marks differ from those it last read them with, or the
+        environment or the settings stored in the database changed since."""
+        key = (self.signature, repr(marks), DATABASE.site_settings_generation)
+        if key == self._site_settings_key:
+            return False
+        self._site_settings_key = key
+        return True
 
     @staticmethod
     def _plugins_as_configured() -> bool:

@@ -16,11 +16,16 @@ Tables (migration ``c3f1a9d2e5b7``, ``ckan db upgrade -p govshare``):
   valid from/until; ``state`` is ``awaiting_acceptance`` until the applicant
   accepts the terms (where the profile requires it, migration
   ``6b2e4d8f0a13``), ``active``, and turns ``revoked``/``expired`` when it
-  ends (:mod:`.grants` decides when a grant opens files);
+  ends (:mod:`.grants` decides when a grant opens files); a grant belongs to
+  an application or (migration ``c2a9e5d7f3b1``) to a data request whose
+  answer opened a closed entry to the requester as an interested party
+  (:mod:`ckanext.govshare.data_requests.parties`);
 * ``govshare_application_notice``: the mail outbox; a notice is written in the
   same transaction as the step it tells of and sent by a background job, so a
   failed send never loses or blocks the step and is retried; the same job
-  delivers it in the site's message centre first (``delivered_at``).
+  delivers it in the site's message centre first (``delivered_at``); a
+  notice is about an application or (migration ``c2a9e5d7f3b1``) a data
+  request's due date.
 
 Dataset, organization and user ids are plain columns (no foreign keys into
 CKAN's tables).
@@ -140,7 +145,10 @@ class Grant(tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_grant"
 
     id: Mapped[str] = sa.Column(sa.UnicodeText, primary_key=True, default=make_uuid)
-    application_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False, unique=True)
+    #: the application approved, or (exactly one of the two) the data request
+    #: answered
+    application_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText, unique=True)
+    data_request_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText, unique=True)
     user_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     package_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     owner_org: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
@@ -165,7 +173,10 @@ class Notice(tk.BaseModel):  # type: ignore[misc, valid-type]
     __tablename__ = "govshare_application_notice"
 
     id: Mapped[int] = sa.Column(sa.BigInteger, primary_key=True, autoincrement=True)
-    application_id: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
+    #: what the notice is about: an application, or (exactly one of the two)
+    #: a data request
+    application_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
+    data_request_id: Mapped[Optional[str]] = sa.Column(sa.UnicodeText)
     kind: Mapped[str] = sa.Column(sa.UnicodeText, nullable=False)
     #: the due date a reminder or overdue notice is about (one notice each)
     due_date: Mapped[Optional[dt.date]] = sa.Column(sa.Date)

@@ -1,5 +1,7 @@
 """Fixtures of the tier tests: one agency's three datasets, one per tier, and
-the five kinds of caller the tiers tell apart.
+the six kinds of caller the tiers tell apart, among them an interested party
+(利害关系人) to whom the agency opened the closed dataset alone, answering
+their data request (``ckanext.govshare.data_requests.parties``).
 
 Every dataset has a link resource (a unique URL) and an uploaded file (unique
 bytes; with the DataStore on, its rows, with a unique cell), so a test can say
@@ -8,6 +10,7 @@ exactly what leaked: a title, a URL, a file or a row.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 from typing import Any, Optional
 
@@ -19,10 +22,11 @@ from ckan.tests import factories as ckan_factories
 from ckan.tests import helpers
 from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
 
+from ckanext.govshare import workdays
 from ckanext.govshare.tiers import policy
 
 TIERS = (policy.UNCONDITIONAL, policy.CONDITIONAL, policy.CLOSED)
-ROLES = ("anonymous", "stranger", "other_org_member", "member", "sysadmin")
+ROLES = ("anonymous", "stranger", "other_org_member", "member", "sysadmin", "party")
 
 TITLES = {
     policy.UNCONDITIONAL: "无条件开放的公交线路 tiermark-unconditional",
@@ -109,6 +113,8 @@ class World:
     links: dict[str, dict[str, Any]]
     uploads: dict[str, dict[str, Any]]
     views: dict[str, dict[str, Any]]
+    #: the party's data request, answered by opening the closed dataset to them
+    party_request: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def user(self, role: str) -> str:
         user = self.users[role]
@@ -127,10 +133,11 @@ def build_world(with_views: bool = True) -> World:
     member = ckan_factories.User()
     other = ckan_factories.User()
     stranger = ckan_factories.User()
+    party = ckan_factories.User()
     owner_org = make_organization(users=[{"name": member["name"], "capacity": "member"}])
     other_org = make_organization(users=[{"name": other["name"], "capacity": "editor"}])
     users = {"anonymous": None, "stranger": stranger, "other_org_member": other,
-             "member": member, "sysadmin": sysadmin}
+             "member": member, "sysadmin": sysadmin, "party": party}
     tokens = {role: (ckan_factories.APIToken(user=u["name"])["token"] if u else None)
               for role, u in users.items()}
     datasets, links, uploads, views = {}, {}, {}, {}
@@ -159,17 +166,40 @@ def build_world(with_views: bool = True) -> World:
                 force=True, fields=[{"id": "id", "type": "int"}, {"id": "name", "type": "text"}],
                 records=[{"id": 1, "name": row_marker(tier)}, {"id": 2, "name": "row-00002"}])
         datasets[tier] = helpers.call_action("package_show", id=ds["id"])
-    return World(owner_org, other_org, users, tokens, datasets, links, uploads, views)
+    party_request = open_to_party(datasets[policy.CLOSED]["id"], owner_org["id"],
+                                  party["name"], sysadmin["name"])
+    return World(owner_org, other_org, users, tokens, datasets, links, uploads, views,
+                 party_request)
+
+
+def open_to_party(package_id: str, org_id: str, requester: str, answerer: str) -> dict:
+    """``requester`` asks ``org_id`` for data; ``answerer`` answers that it
+    cannot be opened, but opens the closed ``package_id`` to the requester as
+    an interested party for 180 days: the answered request."""
+    asked = helpers.call_action(
+        "govshare_data_request_create", context={"user": requester, "ignore_auth": False},
+        title="本人不动产登记信息", description="涉及本人权益的登记记录",
+        purpose="维护本人合法权益", organization=org_id)
+    return helpers.call_action(
+        "govshare_data_request_answer", context={"user": answerer, "ignore_auth": False},
+        id=asked["id"], outcome="cannot_open", reason="该数据不予开放，但申请人为利害关系人",
+        basis="《测试依据》第三条", package_id=package_id,
+        interested_party=True,
+        valid_until=(workdays.local_today() + dt.timedelta(days=180)).isoformat())
 
 
 def sees_dataset(role: str, tier: str) -> bool:
-    """The tier table: who sees a dataset's metadata."""
-    return tier != policy.CLOSED or role in ("member", "sysadmin")
+    """The tier table: who sees a dataset's metadata (the interested party
+    the closed one was opened to, too)."""
+    return tier != policy.CLOSED or role in ("member", "sysadmin", "party")
 
 
 def has_data(role: str, tier: str) -> bool:
-    """The tier table: who has a dataset's URLs, files, previews and rows."""
-    return tier == policy.UNCONDITIONAL or role in ("member", "sysadmin")
+    """The tier table: who has a dataset's URLs, files, previews and rows
+    (the interested party those of the closed one opened to them, not the
+    conditional one's)."""
+    return (tier == policy.UNCONDITIONAL or role in ("member", "sysadmin")
+            or (role == "party" and tier == policy.CLOSED))
 
 
 def in_feeds(role: str, tier: str) -> bool:

@@ -22,8 +22,8 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
 
 from tests import harness
 
-from .conftest import (TIERS, World, build_world, file_bytes, link_url, make_dataset, set_tier,
-                       upload_resource)
+from .conftest import (ROLES, TIERS, World, build_world, file_bytes, link_url, make_dataset,
+                       set_tier, upload_resource)
 
 
 @pytest.fixture(scope="class")
@@ -72,12 +72,18 @@ class TestTierOf:
 @pytest.mark.usefixtures("with_plugins")
 class TestLabels:
     def test_closed_is_labelled_for_its_members_only(self, world):
+        """... and its interested parties: a label only the holder of a data
+        request's grant on it carries."""
         labels = lib_plugins.get_permission_labels()
         pkgs = {t: model.Package.get(world.datasets[t]["id"]) for t in TIERS}
         assert labels.get_dataset_labels(pkgs["unconditional"]) == ["public"]
         assert labels.get_dataset_labels(pkgs["conditional"]) == ["public"]
+        party = policy.party_label(pkgs["closed"].id)
         assert labels.get_dataset_labels(pkgs["closed"]) == [
-            f"member-{world.owner_org['id']}"]
+            f"member-{world.owner_org['id']}", party]
+        carrying = {role for role in ROLES
+                    if party in labels.get_user_dataset_labels(model.User.get(world.user(role)))}
+        assert carrying == {"party"}
 
     @pytest.mark.ckan_config("ckan.auth.allow_dataset_collaborators", True)
     def test_closed_datasets_have_no_collaborators(self, world):
@@ -107,6 +113,7 @@ class TestHasAccess:
         ("other_org_member", {"unconditional"}),
         ("member", set(TIERS)),
         ("sysadmin", set(TIERS)),
+        ("party", {"unconditional", "closed"}),
     ])
     def test_every_shape_of_argument(self, world, role, expected):
         user = world.users[role]
@@ -243,7 +250,8 @@ class TestTierChanges:
         assert seen_by("stranger")
         set_tier(ds["id"], "closed", world.user("sysadmin"))
         member_label = f"member-{world.owner_org['id']}"
-        assert all(labels == [member_label] for labels in stored_labels(ds["id"]))
+        assert all(labels == [member_label, policy.party_label(ds["id"])]
+                   for labels in stored_labels(ds["id"]))
         assert not seen_by("stranger")
         assert not seen_by("other_org_member")
         assert seen_by("member")

@@ -120,6 +120,7 @@ def grant_dict(grant: Grant, now: Optional[dt.datetime] = None) -> dict[str, Any
     return {
         "id": grant.id,
         "application_id": grant.application_id,
+        "data_request_id": grant.data_request_id,
         "user_id": grant.user_id,
         "package_id": grant.package_id,
         "package_name": package.name if package else None,

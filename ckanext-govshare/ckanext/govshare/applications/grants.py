@@ -10,15 +10,22 @@ issued ``awaiting_acceptance`` and opens nothing until the applicant's
 ``accept_terms`` makes it ``active``. :func:`valid_grant_clause` (and
 :func:`opens_files`, the same rule for one grant in hand) is the only place
 that decides whether a grant opens files.
+
+A grant of a data request's answer (``data_request_id``, no application)
+opens a closed entry to the requester as an interested party (利害关系人):
+:func:`party_packages` gives the tier policy the entries a user holds one
+on, which become the user's labels (:func:`..tiers.policy.party_label`).
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 import sqlalchemy as sa
 
 import ckan.model as model
 
+from ckanext.govshare import workdays
 from ckanext.govshare.applications import kinds
 from ckanext.govshare.applications.model import Application, Grant, utcnow
 from ckanext.govshare.tiers import policy
@@ -65,5 +72,22 @@ def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str]
     return model.Session.execute(query.limit(1)).first() is not None
 
 
+def party_packages(user: model.User) -> list[str]:
+    """The closed entries ``user`` holds a valid interested party's grant
+    on (a data request's answer), for the tier policy's labels."""
+    return list(model.Session.scalars(sa.select(Grant.package_id).where(
+        Grant.user_id == user.id, Grant.data_request_id.is_not(None),
+        valid_grant_clause())))
+
+
+def ends_at(last_day: dt.date) -> dt.datetime:
+    """When a grant whose last day is ``last_day`` ends: midnight after it
+    in China, as the naive UTC timestamp stored in ``valid_until``."""
+    local = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(),
+                                tzinfo=workdays.timezone())
+    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
 def register() -> None:
     policy.register_grant_checker(user_has_grant)
+    policy.register_party_grants(party_packages)

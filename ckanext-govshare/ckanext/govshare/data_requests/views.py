@@ -1,6 +1,8 @@
 """Pages of the data requests (需求征集), at ``/datarequest``: the public list
 (by support or newest), the form, one request with its support button and,
-for the agency, the answer form. Thin wrappers around the actions."""
+for the agency, the answer form (which may open a closed dataset to the
+requester as an interested party) and the revocation of that access. Thin
+wrappers around the actions."""
 from __future__ import annotations
 
 from typing import Any
@@ -28,7 +30,8 @@ def field_labels() -> dict[str, str]:
             "outcome": tk._("Answer"), "reason": tk._("Explanation"),
             "basis": tk._("Basis"), "package_id": tk._("Dataset"),
             "open_by": tk._("Open by"), "id": tk._("Data request"),
-            "state": tk._("Status")}
+            "state": tk._("Status"), "interested_party": tk._("Interested party"),
+            "valid_until": tk._("Access until")}
 
 
 def _errors(error: tk.ValidationError) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -137,7 +140,8 @@ def answer(id: str) -> Any:
         return views_common.to_login(tk.h.url_for("govshare_data_requests.read", id=id))
     views_common.check_csrf()
     data = {k: tk.request.form.get(k, "")
-            for k in ("outcome", "reason", "basis", "package_id", "open_by")}
+            for k in ("outcome", "reason", "basis", "package_id", "open_by",
+                      "interested_party", "valid_until")}
     try:
         tk.get_action("govshare_data_request_answer")(
             views_common.context(), {**{k: v for k, v in data.items() if v}, "id": id})
@@ -152,6 +156,27 @@ def answer(id: str) -> Any:
     return tk.redirect_to("govshare_data_requests.read", id=id)
 
 
+def revoke(id: str) -> Any:
+    """POST: an admin of the agency ends the requester's access as an
+    interested party (``govshare_grant_revoke``)."""
+    if not tk.current_user.is_authenticated:
+        return views_common.to_login(tk.h.url_for("govshare_data_requests.read", id=id))
+    views_common.check_csrf()
+    grant = (_show(id).get("grant") or {})
+    try:
+        tk.get_action("govshare_grant_revoke")(views_common.context(), {
+            "id": grant.get("id") or "", "reason": tk.request.form.get("reason", "")})
+    except tk.NotAuthorized as e:
+        return tk.abort(403, str(e))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Grant not found"))
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(_errors(e)[1].values()))
+    else:
+        tk.h.flash_success(tk._("The requester's access has been revoked."))
+    return tk.redirect_to("govshare_data_requests.read", id=id)
+
+
 data_requests.add_url_rule("", view_func=index, endpoint="index")
 data_requests.add_url_rule("/new", view_func=new, methods=["GET", "POST"], endpoint="new")
 data_requests.add_url_rule("/<id>", view_func=read, endpoint="read")
@@ -159,6 +184,8 @@ data_requests.add_url_rule("/<id>/support", view_func=support, methods=["POST"],
                            endpoint="support")
 data_requests.add_url_rule("/<id>/answer", view_func=answer, methods=["POST"],
                            endpoint="answer")
+data_requests.add_url_rule("/<id>/revoke", view_func=revoke, methods=["POST"],
+                           endpoint="revoke")
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -6,8 +6,9 @@ auth, ``package_search`` (results, counts and facets), autocomplete, feeds and
 activity streams. A closed dataset gets only ``member-<organization id>``, so
 every one of those surfaces hides it from anyone but the organization's members
 and sysadmins; one shared unconditionally (无条件共享) also the agency staff's
-label, which members of any organization carry. Everything else is CKAN's
-default.
+label, which members of any organization carry, and every one its interested
+parties' label, which only the holder of a data request's grant on it
+carries (:func:`..policy.party_label`). Everything else is CKAN's default.
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def get_dataset_labels(dataset_obj: model.Package) -> list[str]:
 
 
 def get_user_dataset_labels(user_obj: model.User | None) -> list[str]:
-    """CKAN's labels of a user, and the agency staff's label for members of
-    any organization, computed once per request."""
+    """CKAN's labels of a user, the agency staff's label for members of any
+    organization and the interested parties' labels of the closed entries
+    the user holds a grant on, computed once per request."""
     return policy.cached_user_labels(
-        user_obj, lambda user: policy.user_labels(_default.get_user_dataset_labels(user)))
+        user_obj, lambda user: policy.user_labels(_default.get_user_dataset_labels(user),
+                                                  user))

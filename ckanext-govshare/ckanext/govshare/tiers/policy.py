@@ -27,10 +27,20 @@ on conditions only with a grant from an approved sharing request (共享申请);
 until then its resources point at the request page, as a conditional
 dataset's point at the application page.
 
+An agency answering a data request (需求征集) about one of its closed
+entries may open that entry to the requester alone, as a party whose major
+interests the data concerns (利害关系人, Shanxi 2020 art. 14 ¶2): every
+closed entry that may be so opened (:func:`opens_to_parties`) carries
+:func:`party_label`, which a user carries only while they hold a valid grant
+of such an answer (:func:`register_party_grants`). The holder then sees the
+entry and has its data on every surface, through the same labels as the
+organization's members; nobody else does.
+
 Every surface asks the two questions here — :func:`tier_of` and
 :func:`has_access` — and nothing else decides. Grants come from the
 applications capability through :func:`register_grant_checker`; they are
-consulted for conditional datasets only.
+consulted for conditional datasets only (and, as labels, for interested
+parties of closed ones: :func:`register_party_grants`).
 """
 from __future__ import annotations
 
@@ -81,6 +91,12 @@ _URL_KEYS = ("cache_url", "original_url")
 #: the question is about the dataset as a whole.
 GrantChecker = Callable[..., bool]
 _grant_checkers: list[GrantChecker] = []
+#: ``fn(user) -> ids of the closed datasets`` the user holds a valid
+#: interested party's grant on
+PartyGrants = Callable[[model.User], Iterable[str]]
+_party_grants: list[PartyGrants] = []
+#: the start of :func:`party_label`
+PARTY_LABEL_PREFIX = "govshare-party-"
 
 UserLike = Union[model.User, str, None, Any]
 
@@ -270,13 +286,32 @@ def collaborator_label(package_id: str) -> str:
     return f"collaborator-{package_id}"
 
 
+def party_label(package_id: str) -> str:
+    """The label of a closed entry's interested parties (利害关系人): the
+    entry carries it always (:func:`opens_to_parties`), a user only while
+    they hold a valid grant of a data request's answer on it."""
+    return PARTY_LABEL_PREFIX + package_id
+
+
+def opens_to_parties(facts: PackageFacts) -> bool:
+    """May an agency open the entry to an interested party: closed, of an
+    organization, published, active and not private? (Open entries need no
+    such grant; one not yet published is not opened to anyone outside.)"""
+    return (facts.tier == CLOSED and bool(facts.owner_org) and facts.published
+            and facts.state == "active" and not facts.private)
+
+
 def dataset_labels(facts: PackageFacts) -> list[str]:
     """The permission labels of a dataset (see :mod:`.labels`).
 
     CKAN's defaults, except that a closed dataset, and one not yet published,
     is labelled like a private one but for its organization's members only
     (no collaborator label); a published closed one shared unconditionally
-    or on conditions is seen by agency staff too (:func:`shared_entry`).
+    or on conditions is seen by agency staff too (:func:`shared_entry`), and
+    by its interested parties (:func:`party_label`). The party label is on
+    every such entry whether or not anyone holds a grant, so that issuing,
+    revoking or the end of a grant changes only the holder's labels, which
+    are computed on every request: nothing in the index goes stale.
     """
     closed = facts.tier == CLOSED or not facts.published
     if facts.state == "active" and not facts.private and not closed:
@@ -290,6 +325,8 @@ def dataset_labels(facts: PackageFacts) -> list[str]:
         labels.append(f"creator-{facts.creator_user_id}")
     if shared_entry(facts):
         labels.append(AGENCY_STAFF_LABEL)
+    if opens_to_parties(facts):
+        labels.append(party_label(facts.id))
     return labels
 
 
@@ -301,12 +338,16 @@ def shared_entry(facts: PackageFacts) -> bool:
             and facts.published and facts.state == "active" and not facts.private)
 
 
-def user_labels(default_labels: list[str]) -> list[str]:
-    """A user's labels: CKAN's, and :data:`AGENCY_STAFF_LABEL` for members
-    of any organization (CKAN gives them ``member-<organization id>``)."""
+def user_labels(default_labels: list[str], user: Any = None) -> list[str]:
+    """A user's labels: CKAN's, :data:`AGENCY_STAFF_LABEL` for members of
+    any organization (CKAN gives them ``member-<organization id>``), and
+    :func:`party_label` of each closed entry ``user`` holds a valid
+    interested party's grant on."""
+    labels = list(default_labels)
     if any(label.startswith("member-") for label in default_labels):
-        return [*default_labels, AGENCY_STAFF_LABEL]
-    return default_labels
+        labels.append(AGENCY_STAFF_LABEL)
+    labels.extend(party_label(package_id) for package_id in _parties_of(user))
+    return labels
 
 
 # --------------------------------------------------------------------- grants
@@ -330,6 +371,34 @@ def unregister_grant_checker(fn: GrantChecker) -> None:
     """Remove a checker registered with :func:`register_grant_checker`."""
     if fn in _grant_checkers:
         _grant_checkers.remove(fn)
+
+
+def register_party_grants(fn: PartyGrants) -> PartyGrants:
+    """Register ``fn(user) -> dataset ids``: the closed entries an active
+    user holds a valid interested party's grant on (:func:`party_label`).
+    Asked once per request for the user's labels; registered once however
+    often this is called."""
+    if fn not in _party_grants:
+        _party_grants.append(fn)
+    return fn
+
+
+def unregister_party_grants(fn: PartyGrants) -> None:
+    """Remove a function registered with :func:`register_party_grants`."""
+    if fn in _party_grants:
+        _party_grants.remove(fn)
+
+
+def _parties_of(user: Any) -> set[str]:
+    if not isinstance(user, model.User) or user.state != "active" or not _party_grants:
+        return set()
+    found: set[str] = set()
+    for fn in _party_grants:
+        try:
+            found.update(fn(user))
+        except Exception:  # a broken lookup must never open data, nor break pages
+            log.exception("Interested parties' grants %r failed", fn)
+    return found
 
 
 def _granted(user: Optional[model.User], package_id: str,
@@ -482,6 +551,9 @@ def may_access(caller: Caller, facts: PackageFacts, resource_id: Optional[str] =
         return True
     if shared_with(caller, facts):
         return True
+    if facts.tier == CLOSED and party_label(facts.id) in caller.labels \
+            and opens_to_parties(facts):
+        return True  # an interested party's grant: the entry and all its data
     if facts.tier == CONDITIONAL:
         if collaborator_label(facts.id) in caller.labels:
             return True
@@ -502,9 +574,10 @@ def has_access(user: UserLike, resource_or_package: Any) -> bool:
 
     True for unconditional datasets the user can see; for conditional ones
     only for sysadmins, members of the owning organization, collaborators and
-    holders of a valid grant; for closed ones for sysadmins and members, and
+    holders of a valid grant; for closed ones for sysadmins and members,
     for agency staff when the dataset is shared unconditionally, or on
-    conditions and they hold a sharing request's grant.
+    conditions and they hold a sharing request's grant, and for interested
+    parties holding a data request's grant.
     """
     obj = resource_or_package
     resource_id: Optional[str] = None

@@ -25,6 +25,7 @@ from ckanext.govshare.applications import (
 from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
+from ckanext.govshare.data_requests import parties
 from ckanext.govshare.tiers import policy
 
 
@@ -735,7 +736,9 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
 
 def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Revoke a grant, with a reason: the data closes to its holder at once and
-    the application becomes ``revoked``; the applicant is told.
+    the application becomes ``revoked``; the applicant is told. An
+    interested party's grant (a data request's answer, no application) ends
+    alone (:mod:`ckanext.govshare.data_requests.parties`).
 
     Admins of the dataset's organization, and sysadmins.
 
@@ -755,6 +758,11 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     grant = Grant.get(data["id"])
     if grant is None:  # sysadmins skip the auth function, which says 404 first
         raise tk.ObjectNotFound(tk._("Grant not found"))
+    if grant.application_id is None:
+        now = utcnow()
+        parties.revoke(grant, context_user(context), data["reason"], now)
+        _finish(context, [])
+        return dictization.grant_dict(grant, now)
     application, move, before = _move(context, grant.application_id, workflow.REVOKE,
                                       data["reason"])
     now = utcnow()

@@ -3,6 +3,7 @@ resources of the dataset (and among those applied for), and the approval's
 agreement terms against today and the longest term allowed."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any, Optional
 
@@ -36,6 +37,23 @@ def check_resource_ids(ids: list[str], package_id: str, field: str,
     return list(dict.fromkeys(ids))
 
 
+def term_errors(valid_from: dt.date, valid_until: dt.date) -> dict[str, list[str]]:
+    """What is wrong with a grant's term from ``valid_from`` to
+    ``valid_until`` (its last day), by field: it starts today or later,
+    ends on or after its first day and lasts at most
+    ``ckanext.govshare.application.max_term_months``. The one rule of every
+    grant's term (an approval's, an interested party's)."""
+    if valid_from < workdays.local_today():
+        return {"valid_from": [tk._("The term cannot start in the past")]}
+    if valid_until < valid_from:
+        return {"valid_until": [tk._("The term must end on or after its first day")]}
+    longest = int(tk.config.get(options.APPLICATION_MAX_TERM_MONTHS))
+    if valid_until > valid_from + relativedelta(months=longest):
+        return {"valid_until": [tk._("The term may be at most {months} months").format(
+            months=longest)]}
+    return {}
+
+
 def approval_terms(raw: Any, context: Context) -> dict[str, Any]:
     """The approval's agreement terms, validated; 409 with field errors."""
     if raw in (None, "", {}):
@@ -55,16 +73,9 @@ def approval_terms(raw: Any, context: Context) -> dict[str, Any]:
     today = workdays.local_today()
     valid_from = terms.get("valid_from") or today
     valid_until = terms["valid_until"]
-    if valid_from < today:
-        raise tk.ValidationError({"terms": {"valid_from": [tk._(
-            "The term cannot start in the past")]}})
-    if valid_until < valid_from:
-        raise tk.ValidationError({"terms": {"valid_until": [tk._(
-            "The term must end on or after its first day")]}})
-    longest = int(tk.config.get(options.APPLICATION_MAX_TERM_MONTHS))
-    if valid_until > valid_from + relativedelta(months=longest):
-        raise tk.ValidationError({"terms": {"valid_until": [tk._(
-            "The term may be at most {months} months").format(months=longest)]}})
+    errors = term_errors(valid_from, valid_until)
+    if errors:
+        raise tk.ValidationError({"terms": errors})
     result = {k: terms.get(k) for k in TERM_FIELDS if k in terms}
     result["valid_from"] = valid_from.isoformat()
     result["valid_until"] = valid_until.isoformat()

@@ -3,7 +3,10 @@
 The answer period is the jurisdiction profile's ``data_request`` procedure,
 counted by the applications' deadline functions
 (:mod:`ckanext.govshare.applications.deadline`); nobody answers their own
-request (:func:`ckanext.govshare.logic.deciding_own_case`).
+request (:func:`ckanext.govshare.logic.deciding_own_case`). An answer may
+open a closed entry to the requester as an interested party
+(:mod:`..parties`); the entry a request links to is shown only to those who
+may see it.
 """
 from __future__ import annotations
 
@@ -19,9 +22,9 @@ from ckan.types import Context, DataDict
 
 from ckanext.govshare import logic as own_case
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import access, deadline
+from ckanext.govshare.applications import access, deadline, dictization
 from ckanext.govshare.applications.model import utcnow
-from ckanext.govshare.data_requests import outcomes
+from ckanext.govshare.data_requests import outcomes, parties
 from ckanext.govshare.data_requests.logic import schema
 from ckanext.govshare.data_requests.model import ANSWERED, SUBMITTED, DataRequest, Support
 from ckanext.govshare.jurisdiction import profile
@@ -42,12 +45,33 @@ def may_answer(user: Optional[model.User], request: DataRequest) -> bool:
         user, request.owner_org)))
 
 
+def _visible_package(package_id: Optional[str],
+                     viewer: Optional[model.User]) -> Optional[model.Package]:
+    """The dataset an answer links to, if ``viewer`` may see it (a closed
+    entry opened to an interested party is not named to anyone else)."""
+    package = model.Package.get(package_id) if package_id else None
+    if package is None or not policy.can_see(policy.Caller.for_user(viewer),
+                                             policy.PackageFacts.from_model(package)):
+        return None
+    return package
+
+
+def may_revoke(user: Optional[model.User], grant: Any) -> bool:
+    """Who may end an interested party's grant: as any grant, the admins of
+    the dataset's organization and sysadmins, never its holder
+    (``govshare_grant_revoke``'s auth)."""
+    return bool(user is not None and user.id != grant.user_id
+                and access.is_org_admin(user, grant.owner_org))
+
+
 def request_dict(request: DataRequest, viewer: Optional[model.User], *,
                  today: Optional[dt.date] = None) -> dict[str, Any]:
-    """A data request as ``viewer`` may see it: who asked only to the
-    requester, the agency's reviewers and sysadmins."""
+    """A data request as ``viewer`` may see it: who asked, and whether an
+    interested party's grant was given (with its term), only to the
+    requester, the agency's reviewers and sysadmins; the dataset the answer
+    links to only to those who may see it."""
     organization = model.Group.get(request.owner_org) if request.owner_org else None
-    package = model.Package.get(request.package_id) if request.package_id else None
+    package = _visible_package(request.package_id, viewer)
     waiting = request.state == SUBMITTED
     result: dict[str, Any] = {
         "id": request.id, "title": request.title, "description": request.description,
@@ -64,7 +88,7 @@ def request_dict(request: DataRequest, viewer: Optional[model.User], *,
         "outcome": request.outcome, "outcome_label": outcomes.label(request.outcome)
         if request.outcome else None,
         "reason": request.reason, "basis": request.basis,
-        "package_id": request.package_id,
+        "package_id": package.id if package else None,
         "package_name": package.name if package else None,
         "package_title": package.title if package else None,
         "open_by": _iso(request.open_by), "answered_at": _iso(request.answered_at),
@@ -77,6 +101,11 @@ def request_dict(request: DataRequest, viewer: Optional[model.User], *,
         user = model.User.get(request.user_id)
         result.update(user_id=request.user_id,
                       requester_name=(user.fullname or user.name) if user else None)
+        grant = parties.grant_of(request.id) if request.outcome == parties.OUTCOME else None
+        result["interested_party"] = grant is not None
+        if grant is not None:
+            result["grant"] = {**dictization.grant_dict(grant),
+                               "may_revoke": may_revoke(viewer, grant)}
     return result
 
 
@@ -237,6 +266,16 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     ``cannot_open`` (with the ``basis``, the rule that closes it); always a
     ``reason``.
 
+    With ``cannot_open``, the agency may open one of its own published
+    closed datasets (``package_id``) to the requester alone, as a party whose
+    major interests the data concerns (利害关系人, Shanxi 2020 art. 14 ¶2):
+    ``interested_party`` true and the last day of the access
+    (``valid_until``, a term as long as an approval's at most). The
+    requester then sees the dataset and has its files until then, or until
+    an admin of the organization revokes the grant
+    (``govshare_grant_revoke``); nobody else sees it, nor which dataset the
+    answer names. Other outcomes, other datasets: 409.
+
     The admins and editors of the agency asked, and sysadmins; never the
     requester.
 
@@ -253,6 +292,13 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     :type package_id: string
     :param open_by: ``will_open``: the date the data opens by (YYYY-MM-DD)
     :type open_by: string
+    :param interested_party: ``cannot_open``: the requester is an interested
+        party: ``package_id`` (a closed dataset of the agency) is opened to
+        them alone
+    :type interested_party: bool
+    :param valid_until: with ``interested_party``: the access's last day
+        (YYYY-MM-DD)
+    :type valid_until: string
 
     :rtype: dictionary
     """
@@ -270,7 +316,13 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     if missing:
         raise tk.ValidationError(missing)
     package: Optional[model.Package] = None
-    if data.get("package_id"):
+    party = bool(data.get("interested_party"))
+    if data.get("valid_until") and not party:
+        raise tk.ValidationError({"valid_until": [tk._(
+            "A term is given only to an interested party")]})
+    if party:
+        package, last_day = parties.check(data, found)
+    elif data.get("package_id"):
         package = model.Package.get(data["package_id"])
         if package is None or package.state != "active" or not policy.can_see(
                 policy.Caller.for_user(None), policy.PackageFacts.from_model(package)):
@@ -299,7 +351,13 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     request.answered_by = user.id if user else None
     request.answered_late = bool(request.due_date and workdays.local_date(now)
                                  > request.due_date)
+    if party:
+        assert package is not None
+        parties.issue(request, package, last_day, now)
     _commit(context)
+    if party:
+        assert package is not None
+        parties.label_entry(package.id, commit=not context.get("defer_commit"))
     return request_dict(request, user)
 
 

@@ -46,4 +46,6 @@ def data_request_answer_schema(not_missing: Validator, not_empty: Validator,
         "basis": [ignore_missing, unicode_safe, strip_value, max_length(1000)],
         "package_id": [ignore_missing, unicode_safe, strip_value],
         "open_by": [ignore_missing, v.iso_date],
+        "interested_party": [ignore_missing, v.strict_boolean],
+        "valid_until": [ignore_missing, v.iso_date],
     }

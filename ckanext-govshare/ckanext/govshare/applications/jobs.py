@@ -36,7 +36,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
 from ckanext.govshare.applications import mail
-from ckanext.govshare.applications.model import Application, Notice, utcnow
+from ckanext.govshare.applications.model import Notice, utcnow
 from ckanext.govshare.notifications import inbox
 from ckanext.govshare.notifications import mailer as site_mailer
 
@@ -150,7 +150,7 @@ def deliver_in_site(notice_id: int) -> bool:
         if notice is None:
             session.rollback()
             return False
-        application = Application.get(notice.application_id)
+        application = mail.case_of(notice)
         if application is not None and not mail.not_worth_sending(notice, application):
             inbox.deliver(SOURCE, notice.id, mail.in_site(notice, application),
                           notice.created_at)
@@ -179,7 +179,7 @@ def send_notice(notice_id: int, force: bool = False) -> str:
         if notice is None:
             session.rollback()
             return SKIPPED
-        application = Application.get(notice.application_id)
+        application = mail.case_of(notice)
         why_not = mail.not_worth_sending(notice, application)
         if why_not:
             notice.sent_at = utcnow()

@@ -10,6 +10,10 @@
   (the jurisdiction profile's ``terms_acceptance_required``, recorded with
   the decision) says so, and links to the agreement on the application page.
 
+A notice may be about a data request instead (:func:`case_of`): the same
+reminders and escalation, in the request's words
+(:mod:`ckanext.govshare.data_requests.notices`).
+
 Recipients are looked up when the job handles the notice
 (:func:`audience_of`, read by the mail and by the site's message centre
 alike), so a reviewer who joined after the application was filed is told,
@@ -29,7 +33,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from typing import Any, Iterator, NamedTuple, Optional
+from typing import Any, Iterator, NamedTuple, Optional, Union
 
 from markupsafe import Markup
 
@@ -40,6 +44,8 @@ from ckanext.govshare import workdays
 from ckanext.govshare.applications import deadline, kinds, notices, workflow
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, Notice)
+from ckanext.govshare.data_requests import notices as request_notices
+from ckanext.govshare.data_requests.model import DataRequest
 from ckanext.govshare.error_reports import problems
 from ckanext.govshare.notifications import inbox
 from ckanext.govshare.notifications.model import UserNotice
@@ -70,6 +76,19 @@ _MOVES_OF = {
     notices.FORWARDED: (workflow.FORWARD,),
     notices.PERSONAL_DATA: (workflow.SUBMIT, workflow.FORWARD),
 }
+
+
+#: what a notice is about: an application (an error report too) or a data
+#: request, which has the owner_org, state and due_date the recipients and
+#: the checks read
+Case = Union[Application, DataRequest]
+
+
+def case_of(notice: Notice) -> Optional[Case]:
+    """The application or data request a notice is about (None: gone)."""
+    if notice.data_request_id is not None:
+        return DataRequest.get(notice.data_request_id)
+    return Application.get(notice.application_id)
 
 
 class Mail(NamedTuple):
@@ -171,12 +190,14 @@ def _as_recipients(users: list[model.User]) -> list[Recipient]:
     return found
 
 
-def audience_of(notice: Notice, application: Application) -> list[Recipient]:
+def audience_of(notice: Notice, application: Case) -> list[Recipient]:
     """Everyone a notice is for, as of now: the one rule both the mail and
     the site's message centre read."""
     who = notices.audience(notice.kind)
     if who == notices.APPLICANT:
         user = model.User.get(application.user_id)
+        if isinstance(application, DataRequest):  # no contact of its own: the account's
+            return _as_recipients([user] if user is not None else [])
         return [Recipient(application.user_id,
                           _display_name(user) if user else application.applicant_name,
                           (application.contact_email or "").strip())]
@@ -190,7 +211,7 @@ def audience_of(notice: Notice, application: Application) -> list[Recipient]:
     return _as_recipients(reviewers)
 
 
-def recipients(notice: Notice, application: Application) -> list[tuple[str, str]]:
+def recipients(notice: Notice, application: Case) -> list[tuple[str, str]]:
     """``(name, email)`` of everyone a notice is mailed to, as of now."""
     seen: set[str] = set()
     found = []
@@ -201,13 +222,15 @@ def recipients(notice: Notice, application: Application) -> list[tuple[str, str]
     return found
 
 
-def not_worth_sending(notice: Notice, application: Optional[Application]) -> Optional[str]:
+def not_worth_sending(notice: Notice, application: Optional[Case]) -> Optional[str]:
     """Why a notice is moot by the time it is sent (None: send it): the
     reviewers are not asked to answer an application that was answered or
     withdrawn meanwhile, nor reminded of a due date that changed. What
     happened to an application is always told to its applicant."""
     if application is None:
         return "the application no longer exists"
+    if isinstance(application, DataRequest):
+        return request_notices.not_worth_sending(notice, application)
     if notices.audience(notice.kind) == notices.APPLICANT:
         return None
     if notice.kind == notices.PERSONAL_DATA:
@@ -226,6 +249,8 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
     kind = notices.base_kind(kind)
     if values.get("application_kind") == kinds.ERROR_REPORT:
         return _error_report_subject(kind, values)
+    if values.get("application_kind") == request_notices.KIND:
+        return request_notices.subject_text(kind, values)
     texts = {
         notices.NEW: tk._("New application for “{dataset}”"),
         notices.RESUBMITTED: tk._("Supplement received: application for “{dataset}”"),
@@ -308,8 +333,10 @@ def _last_day(moment: dt.datetime) -> str:
     return (workdays.local_date(moment) - dt.timedelta(days=1)).isoformat()
 
 
-def values_for(notice: Notice, application: Application) -> dict[str, Any]:
+def values_for(notice: Notice, application: Case) -> dict[str, Any]:
     """Everything a mail about ``notice`` may say, for any recipient."""
+    if isinstance(application, DataRequest):
+        return request_notices.values_for(notice, application)
     kind = notices.base_kind(notice.kind)
     who = notices.audience(notice.kind)
     package = model.Package.get(application.package_id)
@@ -391,12 +418,13 @@ def render_template(template: str, values: dict[str, Any]) -> str:
 def render_body(kind: str, values: dict[str, Any]) -> str:
     """The mail's text; with ``in_site`` in ``values``, without the greeting
     and the signature (the message centre's copy)."""
-    template = (ERROR_REPORT_TEMPLATE if values.get("application_kind") == kinds.ERROR_REPORT
-                else TEMPLATE)
+    template = {kinds.ERROR_REPORT: ERROR_REPORT_TEMPLATE,
+                request_notices.KIND: request_notices.TEMPLATE}.get(
+                    values.get("application_kind") or "", TEMPLATE)
     return render_template(template.format(kind=notices.base_kind(kind)), values)
 
 
-def compose(notice: Notice, application: Application) -> list[Mail]:
+def compose(notice: Notice, application: Case) -> list[Mail]:
     """The mails a notice becomes, one per recipient. Call inside
     :func:`mail_context`."""
     values = values_for(notice, application)
@@ -408,7 +436,7 @@ def compose(notice: Notice, application: Application) -> list[Mail]:
 
 
 # ------------------------------------------------------------------ the site
-def in_site(notice: Notice, application: Application) -> list[inbox.Delivery]:
+def in_site(notice: Notice, application: Case) -> list[inbox.Delivery]:
     """The message centre's copies of a notice: one per recipient user, with
     the values it was written from. Call inside :func:`mail_context`."""
     values = values_for(notice, application)

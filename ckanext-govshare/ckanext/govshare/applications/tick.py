@@ -7,16 +7,18 @@ a. **expiry**: grants still ``active`` (or still awaiting the applicant's
    acceptance of the terms) whose term has ended become
    ``expired``, their applications ``approved`` → ``expired`` with an
    ``expire`` event (actor: nobody, the system) and an ``expired`` notice to
-   the applicant. (The tier check already refuses a grant past its end on
-   every request; the tick records it.)
-b. **reminders**: applications waiting for an answer with at most N working
-   days left, for each N of ``ckanext.govshare.application.reminder_working_days``
-   (5 1), get one ``reminder_N`` notice to the reviewers per due date. Only
-   the tightest one applies: an application the tick first sees with 1 day
-   left gets ``reminder_1`` and never ``reminder_5``.
-c. **overdue**: applications waiting for an answer past their due date get
-   one ``overdue`` notice to the organization's admins and the sysadmins per
-   due date.
+   the applicant; interested parties' grants (a data request's answer, no
+   application) just become ``expired``. (The tier check already refuses a
+   grant past its end on every request; the tick records it.)
+b. **reminders**: applications and data requests waiting for an answer
+   (:func:`waiting_cases`) with at most N working days left, for each N of
+   ``ckanext.govshare.application.reminder_working_days`` (5 1), get one
+   ``reminder_N`` notice to the reviewers per due date. Only the tightest
+   one applies: a case the tick first sees with 1 day left gets
+   ``reminder_1`` and never ``reminder_5``.
+c. **overdue**: applications and data requests waiting for an answer past
+   their due date get one ``overdue`` notice to the organization's admins
+   and the sysadmins per due date.
 d. **retries**: unsent notices that failed before (or were never picked up
    for 10 minutes: Redis was down) and still have attempts left
    (``ckanext.govshare.application.mail_attempts``), and any not yet
@@ -25,9 +27,10 @@ d. **retries**: unsent notices that failed before (or were never picked up
 
 Everything is set-based SQL (``UPDATE … RETURNING``, ``INSERT … SELECT …
 ON CONFLICT DO NOTHING``) in one transaction, committed once; the notices are
-then handed to the worker, 500 to a job. It is idempotent: the unique index
+then handed to the worker, 500 to a job. It is idempotent: the unique indexes
 ``govshare_application_notice_once_idx`` on (application, kind, due date)
-lets each reminder and overdue notice be written once, expired grants are
+and ``govshare_data_request_notice_once_idx`` on (data request, kind, due
+date) let each reminder and overdue notice be written once, expired grants are
 no longer active, and a transaction-level advisory lock keeps two ticks from
 running at once.
 
@@ -38,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -48,6 +51,8 @@ import ckan.model as model
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import deadline, jobs, notices, workflow
 from ckanext.govshare.applications.model import Application, Notice, utcnow
+from ckanext.govshare.data_requests import parties
+from ckanext.govshare.data_requests.model import SUBMITTED as REQUEST_SUBMITTED, DataRequest
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +94,34 @@ RETURNING id
 """)
 
 
-def _once(select: Any) -> Any:
+class Waiting(NamedTuple):
+    """A kind of case with an answer period: the outbox column its notices
+    name it by, its id and due date columns, and which of its rows wait for
+    an answer."""
+    column: str
+    id: Any
+    due_date: Any
+    waiting: Any
+
+
+def waiting_cases() -> tuple[Waiting, ...]:
+    """The cases the tick reminds of and escalates, all on the same days:
+    applications (every kind: error reports too) and data requests."""
+    app = Application.__table__.c
+    request = DataRequest.__table__.c
+    return (Waiting("application_id", app.id, app.due_date,
+                    app.state.in_(workflow.WAITING_FOR_ANSWER)),
+            Waiting("data_request_id", request.id, request.due_date,
+                    request.state == REQUEST_SUBMITTED))
+
+
+def _once(select: Any, column: str = "application_id") -> Any:
     """INSERT the notices ``select`` yields unless already written for that
-    application, kind and due date; RETURNING the new ids."""
-    columns = ["application_id", "kind", "due_date", "created_at", "attempts"]
+    case (``column``: application or data request), kind and due date;
+    RETURNING the new ids."""
+    columns = [column, "kind", "due_date", "created_at", "attempts"]
     return (pg_insert(Notice.__table__).from_select(columns, select)
-            .on_conflict_do_nothing(index_elements=["application_id", "kind", "due_date"],
+            .on_conflict_do_nothing(index_elements=[column, "kind", "due_date"],
                                     index_where=sa.text("due_date IS NOT NULL"))
             .returning(Notice.__table__.c.id))
 
@@ -110,30 +137,33 @@ def expire(now: dt.datetime) -> list[int]:
 
 
 def remind(now: dt.datetime, today: dt.date) -> list[int]:
-    """(b) One reminder per application and due date at the tightest
-    threshold it has reached; the new notices' ids."""
+    """(b) One reminder per case and due date at the tightest threshold it
+    has reached; the new notices' ids."""
     days = sorted(set(deadline.reminder_days()))
     if not days:
         return []
     # working_days_left(due) <= n  <=>  due <= the last date leaving n days
     cutoffs = [(n, deadline.date_range_for_days_left(n, today)[1]) for n in days]
-    app = Application.__table__.c
-    kind: Any = sa.case(*[(app.due_date <= cutoff, sa.literal(notices.reminder_kind(n)))
-                     for n, cutoff in cutoffs])
-    select = sa.select(app.id, kind, app.due_date, sa.literal(now, sa.DateTime),
-                       sa.literal(0)).where(
-        app.state.in_(workflow.WAITING_FOR_ANSWER),
-        app.due_date >= today, app.due_date <= cutoffs[-1][1])
-    return _ids(_once(select))
+    ids: list[int] = []
+    for case in waiting_cases():
+        kind: Any = sa.case(*[(case.due_date <= cutoff,
+                               sa.literal(notices.reminder_kind(n))) for n, cutoff in cutoffs])
+        select = sa.select(case.id, kind, case.due_date, sa.literal(now, sa.DateTime),
+                           sa.literal(0)).where(
+            case.waiting, case.due_date >= today, case.due_date <= cutoffs[-1][1])
+        ids += _ids(_once(select, case.column))
+    return ids
 
 
 def flag_overdue(now: dt.datetime, today: dt.date) -> list[int]:
-    """(c) One ``overdue`` notice per application and due date past it."""
-    app = Application.__table__.c
-    select = sa.select(app.id, sa.literal(notices.OVERDUE), app.due_date,
-                       sa.literal(now, sa.DateTime), sa.literal(0)).where(
-        app.state.in_(workflow.WAITING_FOR_ANSWER), app.due_date < today)
-    return _ids(_once(select))
+    """(c) One ``overdue`` notice per case and due date past it."""
+    ids: list[int] = []
+    for case in waiting_cases():
+        select = sa.select(case.id, sa.literal(notices.OVERDUE), case.due_date,
+                           sa.literal(now, sa.DateTime), sa.literal(0)).where(
+            case.waiting, case.due_date < today)
+        ids += _ids(_once(select, case.column))
+    return ids
 
 
 def _backlog() -> int:
@@ -173,11 +203,12 @@ def run(now: Optional[dt.datetime] = None) -> tuple[dict[str, int], list[int]]:
         log.info("Another tick is running; this one does nothing")
         return counts, []
     expired = expire(now)
+    ended = parties.expire(now)  # no notice: they belong to no application
     reminders = remind(now, today)
     overdue = flag_overdue(now, today)
     requeued = retry(now)
-    counts.update(expired=len(expired), reminders=len(reminders), overdue=len(overdue),
-                  requeued=len(requeued))
+    counts.update(expired=len(expired) + ended, reminders=len(reminders),
+                  overdue=len(overdue), requeued=len(requeued))
     return counts, [*expired, *reminders, *overdue, *requeued]
 
 

@@ -14,6 +14,8 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare.applications import jobs, mail
 from ckanext.govshare.applications.model import Application, Notice
+from ckanext.govshare.data_requests import notices as request_notices
+from ckanext.govshare.data_requests.model import DataRequest
 from ckanext.govshare.notifications import mailer
 
 #: a notice's standing, for the page
@@ -46,26 +48,34 @@ def error_text(last_error: Optional[str]) -> Optional[str]:
 
 def listing(limit: int, offset: int) -> dict[str, Any]:
     """Pending notices, newest first, and how mail is set up."""
-    query = model.Session.query(Notice, Application).outerjoin(
-        Application, Application.id == Notice.application_id).filter(_pending())
+    query = model.Session.query(Notice, Application, DataRequest.title).outerjoin(
+        Application, Application.id == Notice.application_id).outerjoin(
+        DataRequest, DataRequest.id == Notice.data_request_id).filter(_pending())
     count = query.count()
     rows = query.order_by(Notice.created_at.desc(), Notice.id.desc()) \
         .offset(offset).limit(limit).all()
-    package_ids = {a.package_id for _n, a in rows if a is not None}
+    package_ids = {a.package_id for _n, a, _t in rows if a is not None}
     titles = dict(model.Session.query(
         model.Package.id, sa.func.coalesce(sa.func.nullif(model.Package.title, ""),
                                            model.Package.name))
         .filter(model.Package.id.in_(package_ids)).all()) if package_ids else {}
     results = []
-    for notice, application in rows:
-        title = titles.get(application.package_id, application.package_id) \
-            if application is not None else notice.application_id
+    for notice, application, request_title in rows:
+        due = notice.due_date.isoformat() if notice.due_date else ""
+        if notice.data_request_id is not None:
+            subject = mail.subject_text(notice.kind, {
+                "application_kind": request_notices.KIND, "due_date": due,
+                "request_title": request_title or notice.data_request_id})
+        else:
+            title = titles.get(application.package_id, application.package_id) \
+                if application is not None else notice.application_id
+            subject = mail.subject_text(notice.kind, {"dataset_title": title,
+                                                      "due_date": due})
         results.append({
             "id": notice.id, "source": jobs.SOURCE, "kind": notice.kind,
-            "subject": mail.subject_text(notice.kind, {
-                "dataset_title": title,
-                "due_date": notice.due_date.isoformat() if notice.due_date else ""}),
+            "subject": subject,
             "application_id": notice.application_id,
+            "data_request_id": notice.data_request_id,
             "created_at": notice.created_at.isoformat(),
             "attempts": notice.attempts, "last_error": notice.last_error,
             "error_text": error_text(notice.last_error),

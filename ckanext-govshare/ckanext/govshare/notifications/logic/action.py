@@ -115,7 +115,7 @@ def govshare_mail_outbox_list(context: Context, data_dict: DataDict) -> dict[str
     :type offset: int
 
     :returns: ``count``, ``results`` (``id``, ``kind``, ``subject``,
-        ``application_id``, ``created_at``, ``attempts``, ``last_error``,
+        ``application_id`` or ``data_request_id``, ``created_at``, ``attempts``, ``last_error``,
         ``sent``, ``delivered``, ``standing``: waiting, failed, gave_up or
         not_in_site), ``max_attempts``, ``server`` and ``not_configured``
         (why mail cannot be sent at all, or null)

@@ -12,7 +12,9 @@ it enumerates
 and probes each one as the three callers that must not see a closed dataset's
 metadata nor a conditional dataset's data (anonymous, a logged-in stranger, a
 member of another organization), with the ids, names and queries that would
-bring them out. Nothing the caller did not send may come back: the closed
+bring them out, while the closed dataset is open to an interested party
+(利害关系人) who asked for it by a data request (its id and its grant's are
+among what the callers send). Nothing the caller did not send may come back: the closed
 dataset's title, notes, name, id, tag, resource format, resource names and ids,
 its files, DataStore rows, preview and activities, nor the conditional
 dataset's link URL, file and rows, nor those of a closed dataset shared on
@@ -147,8 +149,11 @@ def world(module_db) -> Probe:
     helpers.call_action("member_create", context=admin, id=group["id"], object=shared["id"],
                         object_type="package", capacity="public")
     shared = helpers.call_action("package_show", context=admin, id=shared["id"])
+    [party_grant] = helpers.call_action("govshare_grant_list", context=admin,
+                                        package_id=closed["id"])["results"]
     return Probe(base=base, closed=closed, odd=odd, group=group, activities=activities,
-                 unpublished=unpublished, held=held, shared=shared, shared_upload=shared_upload)
+                 unpublished=unpublished, held=held, shared=shared, shared_upload=shared_upload,
+                 party_grant=party_grant["id"])
 
 
 def closed_markers(world: Probe) -> dict[str, str]:
@@ -257,6 +262,12 @@ def targets(world: Probe) -> dict[str, dict[str, Any]]:
                              "limit": 1000},
         "closed activity": {"id": world["activities"][0]["id"], "include_data": True,
                             "object_type": "package"},
+        # the data request answered by opening the closed dataset to its
+        # requester, and that grant
+        "party's data request": {"id": base.party_request["id"],
+                                 "request_id": base.party_request["id"]},
+        "party's grant": {"id": world["party_grant"], "reason": "撤销",
+                          "grant_id": world["party_grant"]},
         "organization": {"id": base.owner_org["id"], "owner_org": base.owner_org["id"],
                          "object_type": "package", **search},
         "group": {"id": world["group"]["id"], "object_type": "package", **search},
@@ -467,9 +478,11 @@ def route_values(world: Probe, rule: Any) -> dict[str, list[str]]:
         "organization": [base.owner_org["name"]],
         "group": [world["group"]["name"]],
         "user": [base.user("sysadmin")],
+        "datarequest": [base.party_request["id"]],
     }
     segment = rule.rule.strip("/").split("/", 1)[0]
-    kind = {"organization": "organization", "group": "group", "user": "user"}.get(
+    kind = {"organization": "organization", "group": "group", "user": "user",
+            "datarequest": "datarequest"}.get(
         segment, "dataset" if segment in dataset_types() else None)
     return {
         "id": ids[kind] if kind else [value for values in ids.values() for value in values]
@@ -628,6 +641,14 @@ def test_the_probes_find_what_members_see(world, app, monkeypatch):
                                id=world["shared"]["id"])
     assert seen["resources"] and all(r["url_type"] == policy.RESTRICTED_URL_TYPE
                                      for r in seen["resources"])
+    # the interested party sees the closed entry, its data, and its link on
+    # the request's page
+    shown = [text for _target, sent, text in probe_action(app, "package_show", "party",
+                                                          world)]
+    assert any("closed link" in hit for text in shown for hit in found(world, text, ""))
+    page = app.get(f"/datarequest/{base.party_request['id']}",
+                   headers=base.headers("party")).get_data(as_text=True)
+    assert any("closed name" in hit for hit in found(world, page, ""))
     home = app.get("/", headers=base.headers("member")).get_data(as_text=True)
     assert any("closed title" in hit for hit in found(world, home, "/"))
     searched = [text for _target, sent, text in probe_action(app, "package_search", "member",

@@ -464,9 +464,12 @@ def dashboard_new_activities_count(original_action: Action, context: Context,
     if user is None or dashboard is None or data_dict or _follows_anything(user.id):
         return original_action(context, data_dict)
     Activity = activity_model.Activity
-    query = model.Session.query(Activity).filter(
-        sa.or_(Activity.user_id == user.id, Activity.object_id == user.id),
-        Activity.timestamp > dashboard.activity_stream_last_viewed)
+    since_viewed = (sa.or_(Activity.user_id == user.id, Activity.object_id == user.id),
+                    Activity.timestamp > dashboard.activity_stream_last_viewed)
+    if not model.Session.query(sa.exists().where(
+            *since_viewed, Activity.user_id != user.id)).scalar():
+        return 0  # nothing by others since: the usual case, one query
+    query = model.Session.query(Activity).filter(*since_viewed)
     query = activity_model._filter_activitites_from_users(query)
     query = activity_model._filter_activities_by_permission_labels(
         query, _get_user_permission_labels(context))

@@ -21,6 +21,7 @@ from ckan.tests import helpers
 from ckanext.govshare import workdays
 from ckanext.govshare.applications.model import Grant
 from ckanext.govshare.data_requests.model import DataRequest
+from ckanext.govshare.tiers import policy
 from tests import factories
 from tests.applications.test_notifications import tick
 from tests.applications.test_pages import auth
@@ -260,3 +261,94 @@ def test_the_pages(app, agency):
     assert model.Session.query(Grant).one().state == "revoked"
     text = app.get(page, headers=auth(agency.applicant)).get_data(as_text=True)
     assert link not in text and 'data-state="revoked"' in text
+
+
+def _change(entry: dict, change: str, holder: dict) -> None:
+    sysadmin = {"user": factories.Sysadmin()["name"]}
+    if change == "made conditional":
+        helpers.call_action("package_patch", context=sysadmin, id=entry["id"],
+                            open_tier="conditional")
+    elif change == "made private":
+        helpers.call_action("package_patch", context=sysadmin, id=entry["id"], private=True)
+    elif change == "deleted":
+        helpers.call_action("package_delete", context=sysadmin, id=entry["id"])
+    elif change == "moved to another organization":
+        helpers.call_action("package_patch", context=sysadmin, id=entry["id"],
+                            owner_org=factories.Organization()["id"])
+    elif change == "requester deleted":
+        helpers.call_action("user_delete", context=sysadmin, id=holder["id"])
+
+
+@pytest.mark.parametrize("change", ["made conditional", "made private", "deleted",
+                                    "moved to another organization", "requester deleted"])
+def test_the_grant_opens_the_agency_s_closed_entry_and_nothing_else(app, agency, change):
+    """The grant opens the entry while it is the agency's published closed
+    entry, to its holder: made conditional, its files are had by applying
+    (the party's grant is no application's); moved to another organization,
+    that one did not open it (nor could its admins revoke it)."""
+    entry = closed_entry(agency.org["id"])
+    open_to_requester(agency, entry)
+    token = factories.APIToken(user=agency.applicant["name"])["token"]
+    assert download(app, agency.applicant, entry) == (200, file_bytes("closed"))
+    _change(entry, change, agency.applicant)
+    model.Session.remove()
+    res = app.get(f"/dataset/{entry['name']}/resource/{entry['upload']['id']}/download",
+                  headers={"Authorization": token}, follow_redirects=False)
+    assert res.status_code != 200 and file_bytes("closed") not in res.get_data()
+    assert rows(agency.applicant, entry) == []
+    holder = model.User.get(agency.applicant["id"])
+    assert not policy.has_access(holder, model.Package.get(entry["id"]))
+    try:
+        shown = helpers.call_action("package_show", context=ctx(agency.applicant),
+                                    id=entry["id"])
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        shown = None
+    if change == "made conditional":  # its entry is public now; its files are not
+        assert shown is not None
+        assert {r["url_type"] for r in shown["resources"]} == {policy.RESTRICTED_URL_TYPE}
+    else:
+        assert shown is None
+
+
+def test_nobody_revokes_their_own_access_not_even_a_sysadmin(agency):
+    entry = closed_entry(agency.org["id"])
+    boss = factories.Sysadmin()
+    made = ask(boss, organization=agency.org["id"])
+    answer(agency.editor, made["id"], "cannot_open", basis=BASIS, package_id=entry["id"],
+           interested_party=True, valid_until=last_day())
+    grant = model.Session.query(Grant).one()
+    with pytest.raises(tk.NotAuthorized, match="not their own"):
+        helpers.call_action("govshare_grant_revoke", context=ctx(boss), id=grant.id,
+                            reason="自己撤销")
+    model.Session.remove()
+    assert model.Session.query(Grant).one().state == "active"
+    shown = helpers.call_action("govshare_data_request_show", context=ctx(boss), id=made["id"])
+    assert shown["grant"]["may_revoke"] is False
+
+
+def test_once_the_access_ends_the_entry_is_named_to_the_holder_no_more(app, agency):
+    """Revoked, the grant is still the holder's to see, but not which closed
+    entry it opened: not its name nor its title (renamed since, or not)."""
+    entry = closed_entry(agency.org["id"])
+    made = open_to_requester(agency, entry)
+    mine = helpers.call_action("govshare_grant_list", context=ctx(agency.applicant))
+    assert mine["results"][0]["package_title"] == SECRET_TITLE
+    grant = model.Session.query(Grant).one()
+    helpers.call_action("govshare_grant_revoke", context=ctx(agency.admin), id=grant.id,
+                        reason="不再具备利害关系")
+    renamed = "更名后的登记簿 zqxrenamed9d"
+    helpers.call_action("package_patch", context={"user": agency.sysadmin["name"]},
+                        id=entry["id"], title=renamed)
+    mine = helpers.call_action("govshare_grant_list", context=ctx(agency.applicant))
+    assert [(g["state"], g["package_name"], g["package_title"]) for g in mine["results"]] == [
+        ("revoked", None, None)]
+    shown = helpers.call_action("govshare_data_request_show", context=ctx(agency.applicant),
+                                id=made["id"])
+    assert (shown["grant"]["state"], shown["grant"]["package_title"]) == ("revoked", None)
+    page = app.get("/dashboard/applications", headers=auth(agency.applicant)).get_data(
+        as_text=True)
+    assert renamed not in page and entry["name"] not in page
+    # the agency still sees what it opened
+    theirs = helpers.call_action("govshare_grant_list", context=ctx(agency.admin),
+                                 organization=agency.org["id"])
+    assert theirs["results"][0]["package_title"] == renamed

@@ -11,6 +11,7 @@ from ckanext.govshare import workdays
 from ckanext.govshare.applications import (
     access, agreement, deadline, grants, kinds, workflow)
 from ckanext.govshare.applications.model import Application, ApplicationEvent, Grant, utcnow
+from ckanext.govshare.tiers import policy
 
 #: what only the applicant, the reviewers and sysadmins may see
 PERSONAL_FIELDS = ("contact_email", "contact_phone", "credit_code")
@@ -113,10 +114,18 @@ def application_dict(application: Application, viewer: Optional[model.User], *,
     return result
 
 
-def grant_dict(grant: Grant, now: Optional[dt.datetime] = None) -> dict[str, Any]:
+def grant_dict(grant: Grant, now: Optional[dt.datetime] = None, *,
+               viewer: Optional[model.User] = None) -> dict[str, Any]:
+    """A grant as the API and the pages show it to ``viewer``. An interested
+    party's grant is on a closed entry: its name and title only to those who
+    see the entry now (the agency; the holder while the grant opens it, not
+    once it is revoked or over, nor when the entry is made private)."""
     now = now or utcnow()
     valid = grants.opens_files(grant, now)
     package = model.Package.get(grant.package_id)
+    if package is not None and grant.data_request_id is not None and not policy.can_see(
+            policy.Caller.for_user(viewer), policy.PackageFacts.from_model(package)):
+        package = None
     return {
         "id": grant.id,
         "application_id": grant.application_id,

@@ -56,16 +56,19 @@ def opens_files(grant: Grant, now=None) -> bool:
 
 def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str],
                    *, agencies_only: bool = False) -> bool:
-    """Whether ``user`` holds a valid grant for the resource (``resource_id``
-    None: for the whole dataset); with ``agencies_only``, one from an approved
-    sharing request (a closed dataset shared on conditions: a grant the
-    public had while it was conditional does not open it)."""
+    """Whether ``user`` holds a valid grant of an approved application for
+    the resource (``resource_id`` None: for the whole dataset); with
+    ``agencies_only``, one from an approved sharing request (a closed dataset
+    shared on conditions: a grant the public had while it was conditional
+    does not open it). An interested party's grant (a data request's) is not
+    one: it opens a closed entry only, through :func:`party_packages`, and
+    nothing once the entry is made conditional."""
     covers = sa.func.cardinality(Grant.resource_ids) == 0  # empty: every resource
     if resource_id is not None:
         covers = sa.or_(covers, Grant.resource_ids.any(resource_id))
     query = sa.select(sa.literal(1)).where(
         Grant.user_id == user.id, Grant.package_id == package_id,
-        valid_grant_clause(), covers)
+        Grant.application_id.is_not(None), valid_grant_clause(), covers)
     if agencies_only:
         query = query.where(Grant.application_id.in_(
             sa.select(Application.id).where(Application.kind == kinds.SHARING)))
@@ -74,10 +77,14 @@ def user_has_grant(user: model.User, package_id: str, resource_id: Optional[str]
 
 def party_packages(user: model.User) -> list[str]:
     """The closed entries ``user`` holds a valid interested party's grant
-    on (a data request's answer), for the tier policy's labels."""
-    return list(model.Session.scalars(sa.select(Grant.package_id).where(
+    on (a data request's answer), for the tier policy's labels: while the
+    entry is still the organization's that issued the grant (one moved to
+    another organization is that one's to open, and its admins could not
+    revoke a grant they did not issue)."""
+    return list(model.Session.scalars(sa.select(Grant.package_id).join(
+        model.Package, model.Package.id == Grant.package_id).where(
         Grant.user_id == user.id, Grant.data_request_id.is_not(None),
-        valid_grant_clause())))
+        model.Package.owner_org == Grant.owner_org, valid_grant_clause())))
 
 
 def ends_at(last_day: dt.date) -> dt.datetime:

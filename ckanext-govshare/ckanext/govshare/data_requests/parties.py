@@ -29,8 +29,9 @@ import ckan.lib.search as search
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare import logic as own_case
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import grants
+from ckanext.govshare.applications import access, grants
 from ckanext.govshare.applications.logic.validation import term_errors
 from ckanext.govshare.applications.model import Grant
 from ckanext.govshare.data_requests import outcomes
@@ -105,6 +106,16 @@ def label_entry(package_id: str, *, commit: bool = True) -> None:
 
 def grant_of(request_id: str) -> Optional[Grant]:
     return model.Session.query(Grant).filter(Grant.data_request_id == request_id).one_or_none()
+
+
+def refuse_own_case(user: Optional[model.User], grant: Grant) -> None:
+    """403 for the holder revoking their own access, whatever their role
+    (sysadmins too, whom CKAN's auth lets through): nobody decides their
+    own case."""
+    if own_case.deciding_own_case(user, grant.user_id,
+                                  access.is_org_admin(user, grant.owner_org)):
+        raise tk.NotAuthorized(tk._("Only the admins of the data's organization may revoke "
+                                    "a grant, and not their own"))
 
 
 def revoke(grant: Grant, user: Optional[model.User], reason: str, now: dt.datetime) -> None:

@@ -731,7 +731,8 @@ def govshare_grant_list(context: Context, data_dict: DataDict) -> dict[str, Any]
     rows = query.order_by(Grant.valid_until.desc(), Grant.id).offset(
         data["offset"]).limit(data["limit"]).all()
     now = utcnow()
-    return {"count": count, "results": [dictization.grant_dict(g, now) for g in rows]}
+    return {"count": count, "results": [dictization.grant_dict(g, now, viewer=user)
+                                        for g in rows]}
 
 
 def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -753,6 +754,8 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     grant_id = data_dict.get("id")
     own = Grant.get(grant_id) if isinstance(grant_id, str) else None
     _refuse_own_case(context, own.application_id if own else None, workflow.REVOKE)
+    if own is not None and own.data_request_id is not None:
+        parties.refuse_own_case(context_user(context), own)
     tk.check_access("govshare_grant_revoke", context, data_dict)
     data = _validate(data_dict, schema.grant_revoke_schema(), context)
     grant = Grant.get(data["id"])
@@ -762,7 +765,7 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
         now = utcnow()
         parties.revoke(grant, context_user(context), data["reason"], now)
         _finish(context, [])
-        return dictization.grant_dict(grant, now)
+        return dictization.grant_dict(grant, now, viewer=context_user(context))
     application, move, before = _move(context, grant.application_id, workflow.REVOKE,
                                       data["reason"])
     now = utcnow()
@@ -777,7 +780,7 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     grant.ended_by = user.id if user else None
     grant.end_reason = data["reason"]
     _finish(context, [notices.queue(application, notices.REVOKED)])
-    return dictization.grant_dict(grant, now)
+    return dictization.grant_dict(grant, now, viewer=user)
 
 
 def get_actions() -> dict[str, Any]:

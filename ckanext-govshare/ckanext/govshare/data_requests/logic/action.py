@@ -104,7 +104,7 @@ def request_dict(request: DataRequest, viewer: Optional[model.User], *,
         grant = parties.grant_of(request.id) if request.outcome == parties.OUTCOME else None
         result["interested_party"] = grant is not None
         if grant is not None:
-            result["grant"] = {**dictization.grant_dict(grant),
+            result["grant"] = {**dictization.grant_dict(grant, viewer=viewer),
                                "may_revoke": may_revoke(viewer, grant)}
     return result
 

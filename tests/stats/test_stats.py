@@ -76,6 +76,10 @@ def scenario(module_db) -> types.SimpleNamespace:
                 "user": reader["name"]}, title="全市公共停车场泊位数据",
                 description="各停车场的实时泊位数", purpose="停车导航应用",
                 **({"organization": organization} if organization else {}))
+        # an error report, overdue by REPORT_DAY: a second kind of case
+        helpers.call_action("govshare_error_report_create", context={
+            "user": reader["name"]}, package_id=bus["id"], kind="out_of_date",
+            description="线路数据未更新")
     supervisor = factories.User()
     helpers.call_action("govshare_supervisor_grant", context={"user": sysadmin["name"]},
                         user=supervisor["name"], reason="市政务服务数据管理局监督科")
@@ -260,6 +264,62 @@ class TestFiguresEqualTheTables:
         after = show("answers_open")["rows"][-1]
         assert after["received"] == before["received"] + 1
 
+    def test_an_answer_to_a_data_request_is_counted_at_once(self, world):
+        """An answer writes no event: the cache is keyed by the latest answer."""
+        made = helpers.call_action(
+            "govshare_data_request_create", context={"user": world.reader["name"]},
+            title="公交车辆实时位置", description="每辆公交车的实时位置",
+            purpose="出行应用", organization=world.bureau.org["name"])
+        try:
+            before = show("answers_data_request")["rows"][-1]
+            assert show("answers_data_request")["rows"][-1] == before  # from the cache
+            helpers.call_action(
+                "govshare_data_request_answer", context={"user": world.bureau.editor["name"]},
+                id=made["id"], outcome="cannot_open", reason="涉及车辆运营安全",
+                basis="《公共交通安全管理办法》")
+            after = show("answers_data_request")["rows"][-1]
+            assert (after["received"], after["answered"]) == (
+                before["received"], before["answered"] + 1)
+        finally:
+            sql("DELETE FROM govshare_data_request WHERE id = :id RETURNING id", id=made["id"])
+            model.Session.commit()
+
+    def test_every_kind_counted_in_one_pass_as_each_alone(self, world):
+        """The answer figures and the scorecard read every kind's report from
+        one statement: it agrees with the report of each kind alone."""
+        from ckanext.govshare.applications import report
+
+        kinds_there = {k for (k,) in sql("SELECT DISTINCT kind FROM govshare_application")}
+        together = report.reports_by_kind()
+        assert set(together) == kinds_there and len(kinds_there) > 1
+        for kind in kinds_there:
+            assert together[kind] == report.report(kind=kind)
+        assert figures.kind_report("no-such-kind") == report.report(kind="no-such-kind")
+
+    def test_ended_months_are_kept_this_month_is_counted(self, world):
+        """Counted again (when its TTL ends), the figure counts this month's
+        downloads and reads the months that have ended from their own entry:
+        their downloads do not change."""
+        before = {r["month"]: r["downloads"] for r in figures.downloads_by_month()}
+        resource_id = world.bus["resources"][0]["id"]
+        added = [DownloadReceipt(user_id=world.reader["id"], package_id=world.bus["id"],
+                                 resource_id=resource_id, obtained_at=at, channel="web")
+                 for at in (dt.datetime(2026, 12, 10, 2), dt.datetime(2026, 10, 10, 2))]
+        model.Session.add_all(added)
+        model.Session.commit()
+        try:
+            after = {r["month"]: r["downloads"] for r in figures.downloads_by_month()}
+            assert after["2026-12"] == before["2026-12"] + 1
+            assert after["2026-10"] == before["2026-10"]
+            stats_cache.forget()
+            again = {r["month"]: r["downloads"] for r in figures.downloads_by_month()}
+            assert again["2026-10"] == before["2026-10"] + 1
+        finally:
+            for receipt in added:
+                model.Session.delete(receipt)
+            model.Session.commit()
+            stats_cache.forget()
+
 
 # -------------------------------------------------------------- dashboard
 @pytest.mark.usefixtures("with_plugins")
@@ -429,6 +489,22 @@ class TestDatasetPages:
         start = body.index('class="govshare-downloads"')
         assert "Downloads" in body[start:start + 200] and ">6<" in body[start:start + 300]
         assert figures.download_total(world.yearbook["id"]) == 6
+
+    def test_download_count_is_current(self, world):
+        """Counted from the index on the dataset when the page is shown, not
+        kept: a download shows on the next visit."""
+        before = figures.download_total(world.yearbook["id"])
+        receipt = DownloadReceipt(user_id=world.reader["id"], package_id=world.yearbook["id"],
+                                  resource_id=world.yearbook["resources"][0]["id"],
+                                  obtained_at=dt.datetime(2026, 12, 15, 2), channel="web")
+        model.Session.add(receipt)
+        model.Session.commit()
+        try:
+            assert figures.download_total(world.yearbook["id"]) == before + 1
+        finally:
+            model.Session.delete(receipt)
+            model.Session.commit()
+            stats_cache.forget()
 
     def test_most_downloaded_sort(self, world, app):
         from ckan.lib import search

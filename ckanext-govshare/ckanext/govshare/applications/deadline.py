@@ -61,7 +61,10 @@ def refusal(application: Any, move_name: str) -> str | None:
     if move_name == workflow.EXTEND:
         return extension_refusal(application.extension_days, kind)
     if move_name == workflow.REQUEST_SUPPLEMENT:
-        return supplement_refusal(supplement_requests_made(application.id), kind)
+        # where the rules allow none (error reports), nothing to count: a
+        # list of reports asked it of every row
+        made = supplement_requests_made(application.id) if max_supplement_requests(kind) else 0
+        return supplement_refusal(made, kind)
     if move_name == workflow.ACCEPT_TERMS:
         from ckanext.govshare.applications import agreement
 

@@ -12,9 +12,9 @@ counted from, as far as it depends on it (``Figure.depends``):
   published, re-tiered or moved to another topic changes the key at once)
   and the latest publication event;
 * ``cases``: the latest application event (every move of an application,
-  sharing request, verification or error report writes one) and the
-  latest data request (their answers write no event: they are counted
-  again when the entry expires, as downloads are);
+  sharing request, verification or error report writes one), the latest
+  data request and the latest answer to one (an answer writes no event:
+  ``answered_at``, read from its index);
 * always the index's epoch, new when the index is emptied.
 
 A figure of downloads depends on none of them: the catalog changing does
@@ -23,7 +23,8 @@ not make a million receipts worth counting again.
 Downloads are counted again when an entry expires
 (``ckanext.govshare.stats.cache_ttl``, 300 s): a download writes no event,
 and counting one per download would make every key short-lived on a busy
-portal. The figures kept are language-neutral (codes, numbers, the
+portal. A month that has ended is kept longer (``ttl``): its downloads do
+not change. The figures kept are language-neutral (codes, numbers, the
 organizations' own titles); the page translates labels when it shows them.
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 
@@ -51,6 +52,8 @@ STATE = {
                " || ':' || coalesce((SELECT max(id) FROM govshare_publication_event), 0)",
     "cases": "coalesce((SELECT max(id) FROM govshare_application_event), 0)"
              " || ':' || coalesce((SELECT max(created_at)::text"
+             " FROM govshare_data_request), '')"
+             " || ':' || coalesce((SELECT max(answered_at)::text"
              " FROM govshare_data_request), '')",
 }
 CATALOG, CASES = "catalog", "cases"
@@ -76,13 +79,15 @@ def redis() -> Any:
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
-           depends: tuple[str, ...] = (CATALOG, CASES)) -> Any:
+           depends: tuple[str, ...] = (CATALOG, CASES),
+           ttl: Optional[int] = None) -> Any:
     """``compute()``, or what it gave for the same name, parameters and
-    state (of what it ``depends`` on) within the TTL. A Redis outage costs
-    speed, never answers."""
-    ttl = tk.config.get(options.STATS_CACHE_TTL)
-    if not ttl:
+    state (of what it ``depends`` on) within the TTL (the configured one, or
+    ``ttl`` seconds when the cache is on). A Redis outage costs speed, never
+    answers."""
+    if not tk.config.get(options.STATS_CACHE_TTL):
         return compute()
+    ttl = ttl or tk.config.get(options.STATS_CACHE_TTL)
     cache_key = key(name, params, version(depends))
     try:
         raw = redis().get(cache_key)

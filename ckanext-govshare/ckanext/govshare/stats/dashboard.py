@@ -135,31 +135,34 @@ def overdue_items() -> list[dict[str, Any]]:
     return items
 
 
+#: cases put in their month (China time) by ``width_bucket`` over the
+#: months' starts as UTC instants: one comparison search a row, where
+#: converting each row's time to China's and formatting it cost half again
 _TRENDS = sa.text("""
-    SELECT to_char(submitted_at AT TIME ZONE 'UTC' AT TIME ZONE :tz, 'YYYY-MM') AS month,
+    SELECT width_bucket(submitted_at, :bounds) AS bucket,
            count(*) AS received,
            count(*) FILTER (WHERE state IN :answered) AS answered,
            count(*) FILTER (WHERE state IN :answered AND answered_late IS NOT TRUE)
                AS answered_on_time
     FROM govshare_application WHERE submitted_at >= :since
-    GROUP BY 1""").bindparams(sa.bindparam("answered", expanding=True))
+    GROUP BY 1""").bindparams(sa.bindparam("answered", expanding=True),
+                              sa.bindparam("bounds", type_=sa.ARRAY(sa.DateTime)))
 
 
 def trends() -> list[dict[str, Any]]:
     """Per month (by submission, China time): cases received, answered,
     answered on time and the on-time rate."""
     starts = figures.month_starts(workdays.local_today())
-    counted = {r.month: r for r in model.Session.execute(_TRENDS, {
-        "tz": str(workdays.timezone()), "answered": list(answers.ANSWERED),
-        "since": answers.local_midnight_utc(starts[0])})}
+    instants = [answers.local_midnight_utc(start) for start in starts]
+    counted = {r.bucket: r for r in model.Session.execute(_TRENDS, {
+        "answered": list(answers.ANSWERED), "bounds": instants[1:], "since": instants[0]})}
     lines = []
-    for start in starts:
-        month = start.strftime("%Y-%m")
-        r = counted.get(month)
+    for i, start in enumerate(starts):
+        r = counted.get(i)
         received, answered, on_time = (int(r.received), int(r.answered),
                                        int(r.answered_on_time)) if r else (0, 0, 0)
-        lines.append({"month": month, "received": received, "answered": answered,
-                      "answered_on_time": on_time,
+        lines.append({"month": start.strftime("%Y-%m"), "received": received,
+                      "answered": answered, "answered_on_time": on_time,
                       "on_time_percent": figures.on_time_percent(on_time, answered - on_time)})
     return lines
 

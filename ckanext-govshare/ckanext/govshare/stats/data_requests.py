@@ -14,14 +14,22 @@ import ckan.model as model
 
 from ckanext.govshare import workdays
 from ckanext.govshare.data_requests.model import ANSWERED, SUBMITTED, DataRequest
-from ckanext.govshare.stats import figures
+from ckanext.govshare.stats import cache, dashboard, figures
 from ckanext.govshare.stats.figures import N_
 
 
 def report() -> dict[str, Any]:
-    """The shape of ``applications.report.report``: per agency and in total."""
-    c = DataRequest.__table__.c
+    """The shape of ``applications.report.report``: per agency and in total;
+    cached as a figure of the cases (the public figure and the scorecard
+    read it)."""
     today = workdays.local_today()
+    return cache.cached("answers_by_kind_data_request", {"today": today.isoformat()},
+                        lambda: count(today), (cache.CASES,))
+
+
+def count(today: dt.date) -> dict[str, Any]:
+    """:func:`report`, counted."""
+    c = DataRequest.__table__.c
     answered = c.state == ANSWERED
     late = c.answered_late.is_(True)
     per_org = (sa.select(
@@ -54,6 +62,8 @@ def report() -> dict[str, Any]:
 
 
 def overdue(today: dt.date) -> list[dict[str, Any]]:
+    """Requests waiting past their due date, oldest due first, as many as
+    the dashboard lists."""
     c = DataRequest.__table__.c
     group = model.group_table
     rows = model.Session.execute(
@@ -61,7 +71,7 @@ def overdue(today: dt.date) -> list[dict[str, Any]]:
                   group.c.name.label("org_name"))
         .select_from(DataRequest.__table__.outerjoin(group, group.c.id == c.owner_org))
         .where(c.state == SUBMITTED, c.due_date < today)
-        .order_by(c.due_date, c.id)).all()
+        .order_by(c.due_date, c.id).limit(dashboard.OVERDUE_LIMIT)).all()
     return [{"what": "data_request", "reference": row.id, "dataset": row.title,
              "organization": row.org_title or row.org_name,
              "due_date": row.due_date.isoformat(), "days_overdue": (today - row.due_date).days}

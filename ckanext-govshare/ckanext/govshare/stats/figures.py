@@ -140,6 +140,23 @@ def _public_search(**data: Any) -> dict[str, Any]:
     return tk.get_action("package_search")(context, {"q": "*:*", "rows": 0, **data})
 
 
+#: the facets of the public catalog three figures read (tier, agency,
+#: topic), asked in one search: the engine counts every facet of the
+#: matching documents in one pass whatever is asked, so three searches cost
+#: three passes over the catalog and one costs one
+CATALOG_FACETS = (policy.TIER_FIELD, "organization", "groups")
+
+
+def _catalog_search() -> dict[str, Any]:
+    """The public catalog's count and :data:`CATALOG_FACETS`, kept as a
+    figure of the catalog is (counted again when the catalog changes)."""
+    def count() -> dict[str, Any]:
+        result = _public_search(fq=CATALOG, **{"facet.field": list(CATALOG_FACETS),
+                                               "facet.limit": -1})
+        return {"count": result["count"], "search_facets": result["search_facets"]}
+    return cache.cached("catalog_facets", {}, count, (cache.CATALOG,))
+
+
 def _facet_items(result: dict[str, Any], field: str) -> list[dict[str, Any]]:
     items = result["search_facets"].get(field, {}).get("items", [])
     return sorted(items, key=lambda i: (-i["count"], i.get("display_name") or i["name"]))
@@ -160,8 +177,7 @@ def closed_published_count() -> int:
 
 
 def datasets_by_tier() -> list[dict[str, Any]]:
-    result = _public_search(fq=CATALOG, **{"facet.field": [policy.TIER_FIELD],
-                                           "facet.limit": -1})
+    result = _catalog_search()
     counts = {i["name"]: i["count"] for i in _facet_items(result, policy.TIER_FIELD)}
     # a dataset without a tier is unconditional (policy.tier_of)
     stated = counts.get(policy.UNCONDITIONAL, 0) + counts.get(policy.CONDITIONAL, 0)
@@ -174,7 +190,7 @@ def datasets_by_tier() -> list[dict[str, Any]]:
 
 
 def _by_facet(field: str, key: str) -> list[dict[str, Any]]:
-    result = _public_search(fq=CATALOG, **{"facet.field": [field], "facet.limit": -1})
+    result = _catalog_search()
     return [{key: item.get("display_name") or item["name"], f"{key}_name": item["name"],
              "datasets": item["count"]} for item in _facet_items(result, field)]
 
@@ -215,31 +231,54 @@ def month_starts(today: dt.date, months: int = MONTHS) -> list[dt.date]:
     return starts[::-1]
 
 
-#: receipts put in their month by ``width_bucket`` over the months' starts
-#: (UTC instants): one comparison search a row, a third of the time of
-#: converting each row's time to China's and formatting it
+#: receipts counted per month, each month a range of the index on
+#: ``obtained_at`` (index-only); the bounds are the months' starts in China,
+#: as naive UTC instants
 _RECEIPTS_BY_MONTH = sa.text("""
-    SELECT width_bucket(obtained_at, :bounds) AS bucket, count(*) AS n
-    FROM govshare_download_receipt WHERE obtained_at >= :since GROUP BY 1""")
+    SELECT b.i, (SELECT count(*) FROM govshare_download_receipt
+                 WHERE obtained_at >= b.lo AND obtained_at < b.hi) AS n
+    FROM unnest(:los, :his) WITH ORDINALITY AS b(lo, hi, i)""").bindparams(
+    sa.bindparam("los", type_=sa.ARRAY(sa.DateTime)),
+    sa.bindparam("his", type_=sa.ARRAY(sa.DateTime)))
 _COUNTS_BY_MONTH = sa.text("""
     SELECT to_char(day, 'YYYY-MM') AS month, sum(count) AS n
-    FROM govshare_download_count WHERE day >= :since GROUP BY 1""")
+    FROM govshare_download_count WHERE day >= :since AND day < :until GROUP BY 1""")
+#: how long the downloads of months that have ended are kept: they do not
+#: change (receipts and day counts are only ever added, for today)
+ENDED_MONTHS_TTL = 7 * 24 * 3600
+
+
+def _downloads_in(starts: list[dt.date], until: dt.date) -> dict[str, int]:
+    """Downloads in each month from each of ``starts`` (the last one up to
+    ``until``), by month ``YYYY-MM``."""
+    ends = [*starts[1:], until]
+    counted = {start.strftime("%Y-%m"): 0 for start in starts}
+    months = list(counted)
+    for i, n in model.Session.execute(_RECEIPTS_BY_MONTH, {
+            "los": [answers.local_midnight_utc(d) for d in starts],
+            "his": [answers.local_midnight_utc(d) for d in ends]}):
+        counted[months[int(i) - 1]] += int(n)
+    for month, n in model.Session.execute(_COUNTS_BY_MONTH, {"since": starts[0],
+                                                             "until": until}):
+        if month in counted:
+            counted[month] += int(n)
+    return counted
 
 
 def downloads_by_month() -> list[dict[str, Any]]:
-    """Downloads (logged-in receipts and anonymous counts) per month, China time."""
+    """Downloads (logged-in receipts and anonymous counts) per month, China
+    time: the months that have ended from their own cache entry, kept for
+    :data:`ENDED_MONTHS_TTL`, this month counted."""
     starts = month_starts(workdays.local_today())
-    instants = [answers.local_midnight_utc(start) for start in starts]
-    months = [start.strftime("%Y-%m") for start in starts]
-    counted = dict.fromkeys(months, 0)
-    for bucket, n in model.Session.execute(
-            _RECEIPTS_BY_MONTH.bindparams(sa.bindparam("bounds", type_=sa.ARRAY(sa.DateTime))),
-            {"bounds": instants[1:], "since": instants[0]}):
-        counted[months[bucket]] += int(n)
-    for month, n in model.Session.execute(_COUNTS_BY_MONTH, {"since": starts[0]}):
-        if month in counted:
-            counted[month] += int(n)
-    return [{"month": month, "downloads": counted[month]} for month in months]
+    ended = starts[:-1]
+    counted = cache.cached(
+        "downloads_ended_months", {"from": ended[0].isoformat(), "to": ended[-1].isoformat()},
+        lambda: _downloads_in(ended, starts[-1]), depends=(), ttl=ENDED_MONTHS_TTL)
+    this_month = starts[-1]
+    next_month = (this_month + dt.timedelta(days=31)).replace(day=1)
+    counted = {**counted, **_downloads_in([this_month], next_month)}
+    return [{"month": month, "downloads": counted[month]}
+            for month in (start.strftime("%Y-%m") for start in starts)]
 
 
 def most_downloaded() -> list[dict[str, Any]]:
@@ -321,6 +360,17 @@ class Procedure:
 _procedures: list[Procedure] = []
 
 
+def kind_report(kind: str) -> dict[str, Any]:
+    """``applications.report.report(kind=kind)``. Every kind is counted in
+    one pass (``reports_by_kind``), cached as a figure of the cases: the
+    public's answer figures, the supervisors' and the scorecard read the
+    same counts, once per change."""
+    today = workdays.local_today()
+    counted = cache.cached("answers_by_kind", {"today": today.isoformat()},
+                           lambda: answers.reports_by_kind(today), (cache.CASES,))
+    return counted.get(kind) or answers.empty_report(today)
+
+
 def register_procedure(procedure: Procedure) -> None:
     """Add a procedure that is not a kind of the application workflow."""
     _procedures[:] = [p for p in _procedures if p.name != procedure.name] + [procedure]
@@ -330,7 +380,7 @@ def procedures() -> list[Procedure]:
     """Every kind of the application workflow (the kinds known now), then
     the procedures registered."""
     return [Procedure(name=kind, title=kinds.LABELS.get(kind, kind),
-                      report=lambda kind=kind: answers.report(kind=kind),
+                      report=lambda kind=kind: kind_report(kind),
                       public=kind in PUBLIC_KINDS, decisions=kind in kinds.ACCESS_KINDS)
             for kind in profile.KINDS] + list(_procedures)
 

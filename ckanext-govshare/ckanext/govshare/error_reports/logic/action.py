@@ -225,11 +225,9 @@ def govshare_error_report_list(context: Context, data_dict: DataDict) -> dict[st
     rows = query.order_by(*order, Application.created_at.desc(), Application.id).offset(
         data["offset"]).limit(data["limit"]).all()
     today = workdays.local_today()
-    packages = {p.id: p for p in model.Session.query(model.Package).filter(
-        model.Package.id.in_({r.package_id for r in rows}))} if rows else {}
+    page = dictization.Page.of(rows)
     return {"count": count, "results": [
-        dictization.report_dict(r, user, package=packages.get(r.package_id), today=today)
-        for r in rows]}
+        dictization.report_dict(r, user, today=today, page=page) for r in rows]}
 
 
 # ------------------------------------------------------------------ answer

@@ -77,4 +77,4 @@ solr-stop:
 	@scripts/solr.sh stop
 
 test-solr:
-	@TEST_SOLR=1 TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/solr}" scripts/test.sh
+	@TEST_SOLR=1 TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_differential.py tests/solr}" scripts/test.sh

@@ -169,6 +169,49 @@ class TestFieldedQueries:
 
 
 @pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
+class TestAsSolrReadsThem:
+    """Differences the differential test (test_differential.py) found, fixed
+    in the embedded engine to read queries as Solr does."""
+
+    def test_or_beside_ckan_filters_filters_nothing(self, catalog):
+        # CKAN appends +capacity:public and +state:(active) to fq; Lucene's
+        # classic parser then requires those only, and a OR b decides nothing
+        assert search(fq="groups:traffic OR tags:环境")["count"] == 5
+        assert set(names(search(fq="(groups:traffic OR tags:环境)"))) == {
+            "gongjiao-xianlu", "daolu-keyun", "kongqi-zhiliang"}
+
+    def test_operators_apply_left_to_right(self, catalog):
+        # a AND b OR c: AND makes a required, OR makes b optional again
+        assert names(search(q="name:bus-routes AND tags:交通 OR tags:环境")) == ["bus-routes"]
+
+    def test_a_wildcard_term_is_not_stemmed(self, catalog):
+        assert names(search(q="title:rou*")) == ["bus-routes"]
+        assert search(q="title:routes*")["count"] == 0  # the index has the stem "rout"
+
+    def test_resource_urls_are_in_urls_not_in_text(self, catalog):
+        assert names(search(q="urls:lines")) == ["gongjiao-xianlu"]
+        assert search(q="text:lines")["count"] == 0
+
+    def test_resource_names_are_not_stemmed(self, catalog):
+        factories.Dataset(name="route-stats", owner_org=catalog["jiaotong"]["id"], resources=[
+            {"url": "http://example.com/s.csv", "format": "CSV", "name": "Route statistics"}])
+        assert names(search(q="res_name:statistics")) == ["route-stats"]
+        assert search(q="res_name:statistic")["count"] == 0
+        assert names(search(q="text:statistic")) == ["route-stats"]
+
+    def test_stop_words_are_dropped_from_fielded_terms(self, catalog):
+        assert search(q="notes:信息")["count"] == 0
+        assert set(names(search(q="notes:站点"))) == {"gongjiao-xianlu", "kongqi-zhiliang"}
+
+    def test_typed_operators_that_do_not_parse_search_the_words(self, catalog):
+        # edismax, like dismax, searches what it cannot parse as plain words
+        # rather than failing; the operators become words too, required as
+        # the others (q.op AND), so nothing here says "or"
+        assert search(q="(公交 bus")["count"] == 1
+        assert search(q="(公交 OR bus")["count"] == 0
+
+
+@pytest.mark.usefixtures("search_backend", "with_plugins", "clean_db")
 class TestFacets:
     def test_facet_counts_are_exact(self, catalog):
         result = search(q="*:*", **{"facet.field": '["organization", "tags", "res_format"]'})

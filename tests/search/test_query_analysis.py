@@ -205,5 +205,7 @@ def test_synonym_file_format():
     parsed = lexicon.parse_synonyms(["a, b, c", "x => y, z", "Hospital, 医院"])
     assert parsed["a"] == ("a", "b", "c")
     assert parsed["x"] == ("y", "z") and "y" not in parsed
-    # Latin words are compared stemmed and in lower case
-    assert parsed[lexicon.key("hospitals")] == ("Hospital", "医院")
+    # words are compared in lower case, as typed (not stemmed: Solr matches
+    # the list before its stemmer)
+    assert parsed[lexicon.key("HOSPITAL")] == ("Hospital", "医院")
+    assert lexicon.key("hospitals") not in parsed

@@ -157,25 +157,40 @@ def tokens(text: str, with_words: bool = True) -> Iterator[Token]:
         position += len(cjk)
 
 
-def query_units(text: str) -> list[list[Token]]:
+def query_units(text: str, stemmed: bool = True, prefix_last: bool = False,
+                stopwords: frozenset[str] = frozenset()) -> list[list[Token]]:
     """What a query term must match, as runs of tokens that must be adjacent.
 
     A CJK run becomes its chain of bigrams (a lone character, its unigram); a
     Latin word stands alone. Positions are those :func:`tokens` gives.
+    ``stemmed=False`` keeps Latin words as typed (lower case), as Solr's
+    unstemmed ``text_general`` fields do; ``prefix_last`` keeps the last one
+    so, as the term of a wildcard query, which Solr does not stem. Tokens
+    in ``stopwords`` (a Latin word in lower case, a Chinese bigram or lone
+    character) are left out where they stand, as Solr's stop filter does
+    after its bigrams; the others keep their positions.
     """
     units: list[list[Token]] = []
     position = 0
-    for match in _TOKEN_RE.finditer(normalise(text)):
+    matches = list(_TOKEN_RE.finditer(normalise(text)))
+    last_latin = max((i for i, m in enumerate(matches) if m.group(2)), default=None)
+    for index, match in enumerate(matches):
         cjk, latin = match.groups()
         if latin:
-            units.append([Token(stem(latin.lower()), position, "latin")])
+            as_typed = not stemmed or (prefix_last and index == last_latin)
+            if latin.lower() not in stopwords:
+                units.append([Token(latin.lower() if as_typed else stem(latin.lower()),
+                                    position, "latin")])
             position += 1
         elif len(cjk) == 1:
-            units.append([Token(cjk, position, "unigram")])
+            if cjk not in stopwords:
+                units.append([Token(cjk, position, "unigram")])
             position += 1
         else:
-            units.append([Token(cjk[i:i + 2], position + i, "bigram")
-                          for i in range(len(cjk) - 1)])
+            bigrams = [Token(cjk[i:i + 2], position + i, "bigram") for i in range(len(cjk) - 1)
+                       if cjk[i:i + 2] not in stopwords]
+            if bigrams:
+                units.append(bigrams)
             position += len(cjk)
     return units
 
@@ -189,7 +204,7 @@ class Analysed(NamedTuple):
     last: int
 
 
-def analyse(text: str) -> Analysed:
+def analyse(text: str, stemmed: bool = True) -> Analysed:
     """All tokens of a field value, grouped by lexeme.
 
     Short values recur across documents (tags, formats, agencies, licences)
@@ -197,11 +212,11 @@ def analyse(text: str) -> Analysed:
     a whole catalog, which do not recur, only pass through it.
     """
     if len(text) <= 64:
-        return _analyse_short(text)
-    return _analysed(text)
+        return _analyse_short(text, stemmed)
+    return _analysed(text, stemmed)
 
 
-def _analysed(text: str) -> Analysed:
+def _analysed(text: str, stemmed: bool = True) -> Analysed:
     """:func:`tokens`, grouped: the same lexemes at the same offsets, met in
     the same order."""
     grouped: dict[str, list[int]] = {}
@@ -217,7 +232,7 @@ def _analysed(text: str) -> Analysed:
     for match in _TOKEN_RE.finditer(normalise(text)):
         cjk, latin = match.groups()
         if latin:
-            put(stem(latin.lower()), position)
+            put(stem(latin.lower()) if stemmed else latin.lower(), position)
             position += 1
             continue
         size = len(cjk)
@@ -243,8 +258,8 @@ def _long_words(run: str) -> tuple[tuple[str, int], ...]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _analyse_short(text: str) -> Analysed:
-    return _analysed(text)
+def _analyse_short(text: str, stemmed: bool = True) -> Analysed:
+    return _analysed(text, stemmed)
 
 
 def has_cjk(text: str) -> bool:
@@ -270,9 +285,11 @@ class VectorBuilder:
     joined once (:func:`positions_text`, :func:`weighted`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stemmed: bool = True) -> None:
         self._entries: dict[str, list[str]] = {}
         self._next = 1
+        #: False for Solr's ``text_general`` fields: Latin words as written
+        self.stemmed = stemmed
 
     def place(self, values: Iterable[str]) -> FieldPositions:
         """A field's lexemes' positions in this vector (not yet added)."""
@@ -282,7 +299,7 @@ class VectorBuilder:
             if not value:
                 continue
             base = next_position
-            analysed = analyse(value)
+            analysed = analyse(value, self.stemmed)
             clamp = base + analysed.last > MAX_POSITION
             for lexeme, offsets in analysed.lexemes:
                 places = positions.get(lexeme)
@@ -384,14 +401,18 @@ def _chain(items: list[tuple[str, int]]) -> str:
 
 
 def term_query(text: str, weights: str = "", phrase: bool = False,
-               prefix: bool = False) -> str | None:
+               prefix: bool = False, stemmed: bool = True,
+               stopwords: frozenset[str] = frozenset()) -> str | None:
     """A tsquery literal matching ``text`` in a field, or None if it has no tokens.
 
     Every bigram of a Chinese run and every Latin word of a bare term is
     required; in a quoted phrase everything must also be in order and
-    adjacent. ``prefix`` makes the last Latin word a prefix match.
+    adjacent. ``prefix`` makes the last Latin word a prefix match, of the
+    word as typed (Solr does not stem a wildcard's term); ``stemmed=False``
+    for the vectors of Solr's unstemmed ``text_general`` fields; tokens in
+    ``stopwords`` are left out (None when nothing is left).
     """
-    units = query_units(text)
+    units = query_units(text, stemmed=stemmed, prefix_last=prefix, stopwords=stopwords)
     if not units:
         return None
     last_latin = max((i for i, u in enumerate(units) if u[0].kind == "latin"), default=None)

@@ -167,14 +167,23 @@ class PreparedDoc:
                 # ranking reads bigrams, words and Latin stems, never single characters
                 rank_vector.extend({lexeme: text for lexeme, text in labelled.items()
                                     if analysis.ranked(lexeme)})
-            if kinds.is_text(name) and name != "text":
+            if kinds.is_text(name) and name != "text" and name not in kinds.UNSTEMMED_FIELDS:
                 per_field[name] = analysis.render_text(texts)
         for name in doc:
             if kinds.is_text(name) and name != "text" and name not in per_field:
-                # text fields Solr does not copy into ``text`` (author_email ...)
-                positions = analysis.VectorBuilder().add(kinds.values_of(doc[name]))
+                # text fields Solr does not copy into ``text`` (author_email
+                # ...), and the unstemmed ones
+                positions = analysis.VectorBuilder(
+                    stemmed=name not in kinds.UNSTEMMED_FIELDS).add(kinds.values_of(doc[name]))
                 if positions:
                     per_field[name] = analysis.render(positions)
+        urls = kinds.values_of(doc.get("urls")) + [
+            value for source in kinds.URL_SOURCES for value in field_values.get(source, ())]
+        if urls:
+            # Solr's ``urls``: the document's own and the copies of its URLs
+            positions = analysis.VectorBuilder().add(urls)
+            if positions:
+                per_field["urls"] = analysis.render(positions)
         self.tsv = vector.literal()
         self.rank_tsv = rank_vector.literal()
         self.field_tsv = per_field
@@ -384,8 +393,10 @@ class SearchRequest:
             translator = query.Translator(
                 default_field=default_field, default_operator=operator,
                 query_fields=query.parse_query_fields(params.get("qf")) or [default_field],
-                mm=params.get("mm") or "100%", encoded_fields=encoded)
-            main = translator.translate(q, lenient=def_type == "dismax")
+                mm=params.get("mm") or "100%", encoded_fields=encoded,
+                edismax=def_type == "edismax")
+            # both search the words of a query they cannot parse, as Solr's do
+            main = translator.translate(q, lenient=True)
         elif def_type == "lucene":
             translator = query.Translator(default_field=default_field,
                                           default_operator=operator, encoded_fields=encoded)

@@ -18,6 +18,11 @@ TEXT_FIELDS = frozenset({
     "linked_from", "child_of", "parent_of", "organization_title", "organization_alias",
 })
 TEXT_PREFIXES = ("extras_", "res_extras_")
+# Solr's ``text_general`` fields: analysed like ``text`` but not stemmed
+# (each has its own vector, of the words as written)
+UNSTEMMED_FIELDS = frozenset({
+    "author", "author_email", "maintainer", "maintainer_email", "res_name", "res_description",
+})
 
 # CKAN's autocomplete fields (Solr: n-grams of the whole value), answered
 # from these columns
@@ -56,10 +61,14 @@ BIG_FIELDS = frozenset({"data_dict", "validated_data_dict"})
 WEIGHT_A = ("title", "name")
 WEIGHT_B = ("tags", "groups", "organization", "organization_title", "organization_alias")
 WEIGHT_C = ("notes", "res_name", "res_description")
-# what Solr copies into the catch-all ``text`` field besides the above
-TEXT_COPY_SOURCES = ("urls", "url", "ckan_url", "download_url", "res_url", "text",
-                     "license", "maintainer", "author")
+# what Solr copies into the catch-all ``text`` field besides the above. Not
+# the URLs: the schema copies them into ``urls`` and ``urls`` into ``text``,
+# but Solr never copies a copy again (copyField does not chain), so ``text``
+# holds only a document's own ``urls`` values, which CKAN does not send.
+TEXT_COPY_SOURCES = ("urls", "text", "license", "maintainer", "author")
 TEXT_COPY_PREFIXES = ("extras_", "res_extras_", "vocab_")
+#: what Solr copies into the text field ``urls``
+URL_SOURCES = ("url", "ckan_url", "download_url", "res_url")
 
 # Ranking reads a vector of the A, B and C fields only (what CKAN's ``qf``
 # weighs), so scoring many matches never reads the large catch-all vector of
@@ -141,6 +150,13 @@ def parse_date(value: str) -> datetime.datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=datetime.timezone.utc)
     return parsed.astimezone(datetime.timezone.utc)
+
+
+def in_catch_all(field: str) -> bool:
+    """Whether Solr copies all of ``field`` into the catch-all ``text``
+    (``urls``: only a document's own values, not the copies of its URLs)."""
+    return field != "urls" and (field in WEIGHT_A or field in WEIGHT_B or field in WEIGHT_C
+            or field in TEXT_COPY_SOURCES or field.startswith(TEXT_COPY_PREFIXES))
 
 
 def text_weights(doc: dict[str, Any]) -> Iterable[tuple[str, str]]:

@@ -35,7 +35,6 @@ from ckanext.govshare.search import analysis
 log = logging.getLogger(__name__)
 
 _CJK_RUN_RE = re.compile(rf"([{analysis.CJK}]+)")
-_LATIN_WORD_RE = re.compile(rf"^[^\W_{analysis.CJK}]+$")
 
 
 class Lexicon(NamedTuple):
@@ -49,11 +48,12 @@ class Lexicon(NamedTuple):
 
 
 def key(text: str) -> str:
-    """What a word is compared as: NFKC, lower case, Latin words stemmed."""
-    parts = []
-    for token in analysis.normalise(text).lower().split():
-        parts.append(analysis.stem(token) if _LATIN_WORD_RE.match(token) else token)
-    return " ".join(parts)
+    """What a word is compared as: NFKC, lower case, words as typed.
+
+    Not stemmed: Solr's configset matches the same lists before its stemmer
+    (``schools`` is not ``school`` there), and both engines must expand and
+    drop the same words; the lists name the forms people type."""
+    return " ".join(analysis.normalise(text).lower().split())
 
 
 def _lines(path: Path | None) -> list[str]:

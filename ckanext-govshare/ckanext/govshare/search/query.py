@@ -138,12 +138,18 @@ class Translator:
     query_fields: Sequence[str] | None = None
     mm: str | None = None
     encoded_fields: frozenset[str] = frozenset()
+    #: edismax reads the top-level clauses with ``q.op`` (dismax: all
+    #: optional, counted by ``mm``)
+    edismax: bool = False
     rank_terms: list[str] = field(default_factory=list)
     #: synonyms of what was typed: ranked only where the whole word is found
     rank_words: list[str] = field(default_factory=list)
     #: typed tokens that may be a dataset's URL name or whole title
     exact: list[str] = field(default_factory=list)
     _synonym: bool = False
+    #: a word of the search box: its stop words are kept (they are made
+    #: optional there, see _search_box_words)
+    _box: bool = False
 
     # -- entry points -------------------------------------------------
     def translate(self, text: str, lenient: bool = False) -> Sql:
@@ -173,29 +179,20 @@ class Translator:
         return self._node(node, None) or FALSE
 
     # -- boolean structure --------------------------------------------
-    def _occur(self, operation: tree.Item, top: bool) -> str:
-        if isinstance(operation, tree.AndOperation):
-            return "MUST"
-        if isinstance(operation, tree.OrOperation):
-            return "SHOULD"
-        if self.mm is not None and top:
-            return "SHOULD"  # dismax: the top-level clauses are counted by mm
-        return "MUST" if self.default_operator.upper() == "AND" else "SHOULD"
-
     def _boolean(self, operation: tree.Item, field_name: str | None = None,
                  negated: bool = False, top: bool = False) -> Sql:
-        default = self._occur(operation, top)
+        # dismax: the top-level clauses are optional, counted by mm; edismax
+        # reads them with q.op (CKAN's AND makes words typed side by side
+        # required), then counts the optional ones by mm
+        dismax_top = self.mm is not None and top
+        operator = "OR" if dismax_top and not self.edismax else self.default_operator.upper()
+        clauses = lucene_clauses(flatten(operation), operator)
         must: list[Sql] = []
         should: list[Sql] = []
         must_not: list[Sql] = []
-        search_box = self.mm is not None and top and isinstance(operation, tree.UnknownOperation)
+        search_box = dismax_top and isinstance(operation, tree.UnknownOperation)
         typed: list[str] = []
-        for child in operation.children:
-            occur = default
-            if isinstance(child, tree.Plus):
-                occur, child = "MUST", child.a
-            elif isinstance(child, (tree.Prohibit, tree.Not)):
-                occur, child = "MUST_NOT", child.a
+        for occur, child in clauses:
             if search_box and occur == "SHOULD" and _is_plain_word(child):
                 typed.append(unescape(child.value))
                 continue
@@ -207,7 +204,7 @@ class Translator:
             should.extend(self._search_box_words(typed))
         parts = list(must)
         if should:
-            if self.mm is not None and top and isinstance(operation, tree.UnknownOperation):
+            if dismax_top:
                 k = minimum_should_match(self.mm, len(should))
                 if k:
                     parts.append(at_least(k, should))
@@ -299,10 +296,12 @@ class Translator:
 
     def _alternative(self, word: str, synonym: bool) -> Sql | None:
         self._synonym = synonym
+        self._box = True
         try:
             return self._term(None, word, phrase=" " in word.strip(), negated=False)
         finally:
             self._synonym = False
+            self._box = False
 
     def _fuzzy(self, field_name: str | None, node: tree.Fuzzy, negated: bool) -> Sql | None:
         """``word~`` / ``word~1``: the word or a catalog word within that many
@@ -355,11 +354,19 @@ class Translator:
         if name in kinds.NGRAM_FIELDS:
             return _ngram_match(kinds.NGRAM_FIELDS[name], value)
         if kinds.is_text(name):
-            query = analysis.term_query(value, phrase=phrase)
+            # Solr's text fields drop the operator's stop words from fielded
+            # terms and phrases too (title:信息 matches nothing there)
+            stopwords = frozenset() if self._box else lexicon.current().stopwords
+            query = analysis.term_query(value, phrase=phrase, stopwords=stopwords)
             if query is None:
                 return None
             if not negated:
                 (self.rank_words if self._synonym else self.rank_terms).append(value)
+            if name in kinds.UNSTEMMED_FIELDS:
+                # its own vector holds the words as written; what matches
+                # there is in the stemmed catch-all too
+                return _text_match(name, query, own=analysis.term_query(
+                    value, phrase=phrase, stemmed=False, stopwords=stopwords))
             return _text_match(name, query)
         if kinds.is_date(name):
             # a single date value is a range of one instant
@@ -397,6 +404,11 @@ class Translator:
             if query is None:
                 return FALSE
             self.rank_terms.append(unescape(stripped))
+            if name in kinds.UNSTEMMED_FIELDS:
+                # a prefix of a word as written says nothing of its stem in
+                # the catch-all: the field's own vector only
+                return _text_match(name, analysis.term_query(
+                    unescape(stripped), prefix=True, stemmed=False), catch_all=False)
             return _text_match(name, query)
         pattern = _like_pattern(raw)
         if name == kinds.LABELS_FIELD:
@@ -476,13 +488,76 @@ class Translator:
             f" WHERE v COLLATE \"C\" {operator} %s)", (name, text), frozenset({"s"}))
 
 
-def _text_match(name: str, tsquery: str) -> Sql:
-    """The catch-all vector (GIN-indexed) and, for a named field, its own vector."""
+def flatten(node: tree.Item) -> list[tuple[str | None, tree.Item]]:
+    """The clauses of a boolean operation in the order they were typed, each
+    with the conjunction (``AND``, ``OR`` or None) written before it.
+
+    luqum nests a sequence of clauses by operator precedence (``a OR b +c``
+    becomes ``a OR (b +c)``); Lucene's classic parser has no precedence and
+    reads the clauses left to right (:func:`lucene_clauses`). Parentheses
+    stay a clause of their own."""
+    if isinstance(node, tree.AndOperation):
+        conjunction: str | None = "AND"
+    elif isinstance(node, tree.OrOperation):
+        conjunction = "OR"
+    elif isinstance(node, tree.UnknownOperation):
+        conjunction = None
+    else:
+        return [(None, node)]
+    sequence: list[tuple[str | None, tree.Item]] = []
+    for index, child in enumerate(node.children):
+        items = flatten(child)
+        if index:
+            items[0] = (conjunction, items[0][1])
+        sequence.extend(items)
+    return sequence
+
+
+def lucene_clauses(sequence: Sequence[tuple[str | None, tree.Item]],
+                   operator: str) -> list[tuple[str, tree.Item]]:
+    """(occur, clause) for a sequence of clauses, as Lucene's classic query
+    parser (``QueryParserBase.addClause``), which Solr's lucene, dismax and
+    edismax parsers share, decides them: ``AND`` makes the clause before it
+    required too, ``OR`` makes it optional when the default operator
+    (``q.op``) is ``AND``, ``+`` / ``-`` / ``NOT`` mark a clause. So with
+    CKAN's ``q.op=AND``, ``a OR b +c`` requires only ``c`` (CKAN appends
+    ``+state:(active)`` to every ``fq``: ``groups:a OR groups:b`` filters
+    nothing on Solr), and ``a AND b OR c`` requires only ``a``."""
+    clauses: list[list[Any]] = []
+    for conjunction, item in sequence:
+        modifier = None
+        if isinstance(item, tree.Plus):
+            modifier, item = "+", item.a
+        elif isinstance(item, (tree.Prohibit, tree.Not)):
+            modifier, item = "-", item.a
+        if clauses and clauses[-1][0] != "MUST_NOT":
+            if conjunction == "AND":
+                clauses[-1][0] = "MUST"
+            elif conjunction == "OR" and operator == "AND":
+                clauses[-1][0] = "SHOULD"
+        prohibited = modifier == "-"
+        if operator == "AND":
+            required = not prohibited and conjunction != "OR"
+        else:
+            required = modifier == "+" or (conjunction == "AND" and not prohibited)
+        occur = "MUST_NOT" if prohibited else "MUST" if required else "SHOULD"
+        clauses.append([occur, item])
+    return [(occur, item) for occur, item in clauses]
+
+
+def _text_match(name: str, tsquery: str, own: str | None = None,
+                catch_all: bool = True) -> Sql:
+    """The catch-all vector (GIN-indexed) and, for a named field, its own
+    vector (matched by ``own`` when given)."""
     match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}))
     if name == "text":
         return match
-    return and_([match, Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
-                            (name, tsquery), frozenset({"s"}))])
+    own_match = Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
+                    (name, own or tsquery), frozenset({"s"}))
+    if not catch_all or not kinds.in_catch_all(name):
+        # not in ``text`` (urls, author_email, the relationships): its own vector only
+        return own_match
+    return and_([match, own_match])
 
 
 def _ngram_match(column: str, value: str) -> Sql:

@@ -49,7 +49,7 @@ def upgrade():
             ON govshare_download_receipt (package_id);
         CREATE INDEX govshare_download_receipt_obtained_idx
             ON govshare_download_receipt (obtained_at);
-        DROP INDEX govshare_application_kind_idx;
+        DROP INDEX IF EXISTS govshare_application_kind_idx;
         CREATE INDEX govshare_application_kind_idx ON govshare_application (kind, owner_org)
             INCLUDE (state, due_date, answered_late, answer_working_days,
                      wait_working_days);
@@ -66,12 +66,12 @@ def upgrade():
 
 def downgrade():
     op.execute("""
-        DROP INDEX govshare_data_request_state_idx;
-        DROP INDEX govshare_data_request_org_idx;
-        DROP INDEX govshare_application_kind_created_idx;
-        DROP INDEX govshare_data_request_answered_idx;
-        DROP INDEX govshare_application_kind_idx;
+        DROP INDEX IF EXISTS govshare_data_request_state_idx;
+        DROP INDEX IF EXISTS govshare_data_request_org_idx;
+        DROP INDEX IF EXISTS govshare_application_kind_created_idx;
+        DROP INDEX IF EXISTS govshare_data_request_answered_idx;
+        DROP INDEX IF EXISTS govshare_application_kind_idx;
         CREATE INDEX govshare_application_kind_idx ON govshare_application (kind, owner_org);
-        DROP INDEX govshare_download_receipt_obtained_idx;
-        DROP INDEX govshare_download_receipt_package_idx;
+        DROP INDEX IF EXISTS govshare_download_receipt_obtained_idx;
+        DROP INDEX IF EXISTS govshare_download_receipt_package_idx;
     """)

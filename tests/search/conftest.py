@@ -28,11 +28,7 @@ def search_backend(request, ckan_config, monkeypatch, _environment):
     keys = ("solr_url", options.SEARCH_BACKEND)
     loaded = {key: ckan_config.get(key) for key in keys}
     if request.param == "solr":
-        url = os.environ.get(SOLR_URL_VARIABLE)
-        if not url:
-            reason = os.environ.get(SOLR_UNAVAILABLE_VARIABLE) or "no Solr to run this test against"
-            pytest.skip(f"{SOLR_URL_VARIABLE} is not set: {reason}")
-        ckan_config["solr_url"] = url
+        ckan_config["solr_url"] = solr_url_or_skip()
         ckan_config[options.SEARCH_BACKEND] = "solr"
     else:
         # solr_url is required by CKAN even while the embedded engine answers
@@ -63,3 +59,13 @@ def _choose_engine(config) -> None:
     backend.install(config)
     search.SolrSettings.init(config.get("solr_url"), config.get("solr_user"),
                              config.get("solr_password"))
+
+
+def solr_url_or_skip() -> str:
+    """The Solr core the Solr variants run against; without one the test
+    is skipped, saying why (make test-solr starts one)."""
+    url = os.environ.get(SOLR_URL_VARIABLE)
+    if not url:
+        reason = os.environ.get(SOLR_UNAVAILABLE_VARIABLE) or "no Solr to run this test against"
+        pytest.skip(f"{SOLR_URL_VARIABLE} is not set: {reason}")
+    return url

@@ -55,7 +55,7 @@ from ckanext.govshare.search import analysis, backend, bulk, lexicon
 from ckanext.govshare.search.backend import EMBEDDED_URL
 from tests import factories
 from tests.search import differential as diff
-from tests.search.conftest import SOLR_UNAVAILABLE_VARIABLE, SOLR_URL_VARIABLE, _choose_engine
+from tests.search.conftest import _choose_engine, solr_url_or_skip
 
 #: the index documents' site: not the other search tests' (they empty theirs)
 SITE_ID = "govshare-differential"
@@ -345,10 +345,7 @@ def _total(users: dict[str, str]) -> int:
 
 @pytest.fixture(scope="module")
 def run(request) -> Run:
-    solr_url = os.environ.get(SOLR_URL_VARIABLE)
-    if not solr_url:
-        reason = os.environ.get(SOLR_UNAVAILABLE_VARIABLE) or "no Solr to run this test against"
-        pytest.skip(f"{SOLR_URL_VARIABLE} is not set: {reason}")
+    solr_url = solr_url_or_skip()
     request.getfixturevalue("module_db")
     seconds: dict[str, float] = {}
     started = time.perf_counter()

@@ -284,6 +284,23 @@ class Visitor:
             yield
         self.ready()
 
+    @contextlib.contextmanager
+    def bootstrap_event(self, event: str) -> Iterator[None]:
+        """Around what makes Bootstrap fire ``event`` (``shown.bs.modal``,
+        ``hidden.bs.modal``…): waits until it has fired. A dialog's buttons
+        do nothing while it is still fading in or out (Bootstrap ignores a
+        hide during its transition), and a loaded machine can stretch the
+        fade past a click, so a journey waits for the event, not the class."""
+        self.page.evaluate("""event => {
+            window.__govshareEvents = window.__govshareEvents || {};
+            window.__govshareEvents[event] = false;
+            document.addEventListener(event, () => { window.__govshareEvents[event] = true; },
+                                      {once: true});
+        }""", event)
+        yield
+        self.page.wait_for_function("event => window.__govshareEvents[event] === true",
+                                    arg=event, timeout=TIMEOUT)
+
     def ready(self) -> "Visitor":
         """The page's scripts have started and nothing went wrong so far."""
         deadline = time.monotonic() + TIMEOUT / 1000

@@ -38,18 +38,19 @@ def test_revoking_a_token_asks_first(open_visitor, developer, lang, phone,
     revoke_button = page.locator("tr", has_text=revoke).locator("[data-module=confirm-action]")
     dialog = page.locator(".modal.show")
 
-    revoke_button.click()                                    # ×
-    dialog.wait_for()
+    with visitor.bootstrap_event("shown.bs.modal"):
+        revoke_button.click()                                # ×
     assert dialog.locator(".modal-body").inner_text() == question
-    dialog.get_by_role("button", name=cancel).click()
-    dialog.wait_for(state="detached")
+    with visitor.bootstrap_event("hidden.bs.modal"):
+        dialog.get_by_role("button", name=cancel).click()
+    assert dialog.count() == 0
     page.reload(wait_until="domcontentloaded")
     visitor.ready()
     assert page.locator("tr", has_text=revoke).count() == 1
     assert revoke in token_names(developer)
 
-    revoke_button.click()
-    dialog.wait_for()
+    with visitor.bootstrap_event("shown.bs.modal"):
+        revoke_button.click()
     with visitor.navigation():
         dialog.get_by_role("button", name=confirm).click()
     assert page.locator("tr", has_text=revoke).count() == 0

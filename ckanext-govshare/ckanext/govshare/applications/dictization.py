@@ -7,7 +7,6 @@ from typing import Any, Optional
 
 import ckan.model as model
 
-from ckanext.govshare import workdays
 from ckanext.govshare.applications import (
     access, agreement, deadline, grants, kinds, workflow)
 from ckanext.govshare.applications.model import Application, ApplicationEvent, Grant, utcnow
@@ -138,8 +137,7 @@ def grant_dict(grant: Grant, now: Optional[dt.datetime] = None, *,
         "resource_ids": list(grant.resource_ids or []),
         "valid_from": iso(grant.valid_from),
         "valid_until": iso(grant.valid_until),
-        "valid_until_date": iso(workdays.local_date(grant.valid_until)
-                                 - dt.timedelta(days=1)),
+        "valid_until_date": iso(grants.last_day(grant.valid_until)),
         "state": grant.state,
         "valid": valid,
         "ended_at": iso(grant.ended_at),

@@ -95,6 +95,12 @@ def ends_at(last_day: dt.date) -> dt.datetime:
     return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def last_day(valid_until: dt.datetime) -> dt.date:
+    """A grant's last day (China) from its end, ``valid_until``: the
+    inverse of :func:`ends_at`."""
+    return workdays.local_date(valid_until) - dt.timedelta(days=1)
+
+
 def register() -> None:
     policy.register_grant_checker(user_has_grant)
     policy.register_party_grants(party_packages)

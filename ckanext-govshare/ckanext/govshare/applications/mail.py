@@ -12,7 +12,9 @@
 
 A notice may be about a data request instead (:func:`case_of`): the same
 reminders and escalation, in the request's words
-(:mod:`ckanext.govshare.data_requests.notices`).
+(:mod:`ckanext.govshare.data_requests.notices`); and ``granted``,
+``revoked``, ``expired`` (an interested party's access) for its requester,
+the applicant's audience, at their account's address.
 
 Recipients are looked up when the job handles the notice
 (:func:`audience_of`, read by the mail and by the site's message centre
@@ -30,7 +32,6 @@ default language (``ckan.locale_default``), whoever triggered the step.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import re
 from typing import Any, Iterator, NamedTuple, Optional, Union
@@ -41,7 +42,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import deadline, kinds, notices, workflow
+from ckanext.govshare.applications import deadline, grants, kinds, notices, workflow
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, Notice)
 from ckanext.govshare.data_requests import notices as request_notices
@@ -226,13 +227,14 @@ def not_worth_sending(notice: Notice, application: Optional[Case]) -> Optional[s
     """Why a notice is moot by the time it is sent (None: send it): the
     reviewers are not asked to answer an application that was answered or
     withdrawn meanwhile, nor reminded of a due date that changed. What
-    happened to an application is always told to its applicant."""
+    happened to an application (or to a data request's requester) is always
+    told to its applicant."""
     if application is None:
         return "the application no longer exists"
-    if isinstance(application, DataRequest):
-        return request_notices.not_worth_sending(notice, application)
     if notices.audience(notice.kind) == notices.APPLICANT:
         return None
+    if isinstance(application, DataRequest):
+        return request_notices.not_worth_sending(notice, application)
     if notice.kind == notices.PERSONAL_DATA:
         return None  # exposed personal data is told even when answered meanwhile
     if application.state not in workflow.WAITING_FOR_ANSWER:
@@ -328,11 +330,6 @@ def _event(notice: Notice, application: Application) -> Optional[ApplicationEven
     return event or query.order_by(ApplicationEvent.id.desc()).first()
 
 
-def _last_day(moment: dt.datetime) -> str:
-    """A grant's end (midnight in China after its last day) as that last day."""
-    return (workdays.local_date(moment) - dt.timedelta(days=1)).isoformat()
-
-
 def values_for(notice: Notice, application: Case) -> dict[str, Any]:
     """Everything a mail about ``notice`` may say, for any recipient."""
     if isinstance(application, DataRequest):
@@ -393,7 +390,7 @@ def values_for(notice: Notice, application: Case) -> dict[str, Any]:
         grant = model.Session.query(Grant).filter(
             Grant.application_id == application.id).one_or_none()
         if grant is not None:
-            values["valid_until"] = _last_day(grant.valid_until)
+            values["valid_until"] = grants.last_day(grant.valid_until).isoformat()
             values["ended_at"] = workdays.local_date(grant.ended_at or grant.valid_until
                                                      ).isoformat()
     return values
@@ -459,4 +456,6 @@ def render_in_site(notice: UserNotice) -> inbox.Text:
     if data.get("problem"):
         data["problem_label"] = problems.label(data["problem"])
     return inbox.Text(subject_text(notice.kind, data),
-                      render_body(notice.kind, {**data, "in_site": True}))
+                      render_body(notice.kind, {**data, "in_site": True}),
+                      tk._("Open the data request")
+                      if data.get("application_kind") == request_notices.KIND else None)

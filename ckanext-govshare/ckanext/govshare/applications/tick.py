@@ -8,8 +8,10 @@ a. **expiry**: grants still ``active`` (or still awaiting the applicant's
    ``expired``, their applications ``approved`` → ``expired`` with an
    ``expire`` event (actor: nobody, the system) and an ``expired`` notice to
    the applicant; interested parties' grants (a data request's answer, no
-   application) just become ``expired``. (The tier check already refuses a
-   grant past its end on every request; the tick records it.)
+   application) become ``expired`` with an ``expired`` notice to the
+   requester (:func:`..data_requests.parties.expire`). (The tier check
+   already refuses a grant past its end on every request; the tick records
+   it.)
 b. **reminders**: applications and data requests waiting for an answer
    (:func:`waiting_cases`) with at most N working days left, for each N of
    ``ckanext.govshare.application.reminder_working_days`` (5 1), get one
@@ -203,13 +205,13 @@ def run(now: Optional[dt.datetime] = None) -> tuple[dict[str, int], list[int]]:
         log.info("Another tick is running; this one does nothing")
         return counts, []
     expired = expire(now)
-    ended = parties.expire(now)  # no notice: they belong to no application
+    ended = parties.expire(now)
     reminders = remind(now, today)
     overdue = flag_overdue(now, today)
     requeued = retry(now)
-    counts.update(expired=len(expired) + ended, reminders=len(reminders),
+    counts.update(expired=len(expired) + len(ended), reminders=len(reminders),
                   overdue=len(overdue), requeued=len(requeued))
-    return counts, [*expired, *reminders, *overdue, *requeued]
+    return counts, [*expired, *ended, *reminders, *overdue, *requeued]
 
 
 def tick(now: Optional[dt.datetime] = None, *, commit: bool = True) -> dict[str, int]:

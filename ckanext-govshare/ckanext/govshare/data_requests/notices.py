@@ -9,6 +9,16 @@ admins and editors, then its admins and the sysadmins; the sysadmins when
 the request names no agency). What differs is said here: a notice is moot
 once the request is answered or its due date changed, and the words are
 the request's (``templates/govshare/data_requests/emails/<kind>.txt``).
+
+The requester is told of an interested party's access (利害关系人,
+:mod:`.parties`): ``granted`` when the answer opens a closed dataset to
+them (which, until which day, its address), ``revoked`` when an admin of
+the agency ends it (the reason), ``expired`` when the tick records its end.
+These are the applicant's kinds (:func:`..applications.notices.audience`):
+the requester alone, at their account's address and in their message
+centre, always told, answered or not. Once the access has ended, the
+notice names the request, not the closed dataset (as the holder's grants
+do then).
 """
 from __future__ import annotations
 
@@ -17,8 +27,10 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare.applications import deadline, notices
+from ckanext.govshare import workdays
+from ckanext.govshare.applications import deadline, grants, notices
 from ckanext.govshare.applications.model import Notice
+from ckanext.govshare.data_requests import parties
 from ckanext.govshare.data_requests.model import SUBMITTED, DataRequest
 from ckanext.govshare.jurisdiction import profile
 
@@ -26,6 +38,8 @@ from ckanext.govshare.jurisdiction import profile
 KIND = profile.DATA_REQUEST
 TEMPLATE = "govshare/data_requests/emails/{kind}.txt"
 READ_ENDPOINT = "govshare_data_requests.read"
+#: the requester's notices of an interested party's access
+PARTY_KINDS = (notices.GRANTED, notices.REVOKED, notices.EXPIRED)
 
 
 def not_worth_sending(notice: Notice, request: DataRequest) -> Optional[str]:
@@ -39,24 +53,55 @@ def not_worth_sending(notice: Notice, request: DataRequest) -> Optional[str]:
     return None
 
 
-def url(request_id: str) -> str:
-    """The request's page, absolute."""
+def _absolute(endpoint: str, path: str, **values: Any) -> str:
+    """``endpoint``'s address, absolute; the site's URL and ``path`` when
+    it cannot be built (its blueprint not loaded)."""
     from werkzeug.routing import BuildError
 
     try:
-        return tk.h.url_for(READ_ENDPOINT, id=request_id, _external=True)
+        return tk.h.url_for(endpoint, _external=True, **values)
     except BuildError:
         site_url = (tk.config.get("ckan.site_url") or "").rstrip("/")
-        return f"{site_url}/datarequest/{request_id}"
+        return f"{site_url}{path}"
+
+
+def url(request_id: str) -> str:
+    """The request's page, absolute."""
+    return _absolute(READ_ENDPOINT, f"/datarequest/{request_id}", id=request_id)
+
+
+def _party_values(kind: str, request: DataRequest) -> dict[str, Any]:
+    """What the requester is told of their access as an interested party:
+    its last day; the dataset (title, address) while it is open to them;
+    the reason it was revoked."""
+    grant = parties.grant_of(request.id)
+    if grant is None:
+        return {}
+    values: dict[str, Any] = {
+        "valid_until": grants.last_day(grant.valid_until).isoformat(),
+        "ended_at": workdays.local_date(grant.ended_at).isoformat()
+        if grant.ended_at else None,
+    }
+    if kind == notices.GRANTED:
+        package = model.Package.get(grant.package_id)
+        if package is not None:
+            values.update(dataset_title=package.title or package.name,
+                          dataset_url=_absolute("dataset.read", f"/dataset/{package.name}",
+                                                id=package.name))
+    if kind == notices.REVOKED:
+        values["reason"] = grant.end_reason
+    return values
 
 
 def values_for(notice: Notice, request: DataRequest) -> dict[str, Any]:
     """Everything a mail about ``notice`` may say (no personal data of the
-    requester: the agency answers the request, not the person)."""
+    requester: the agency answers the request, not the person; the
+    requester's own notices go to the requester alone)."""
     organization = model.Group.get(request.owner_org) if request.owner_org else None
     due = notice.due_date or request.due_date
+    kind = notices.base_kind(notice.kind)
     return {
-        "kind": notices.base_kind(notice.kind),
+        "kind": kind,
         "audience": notices.audience(notice.kind),
         "application_kind": KIND,
         "site_title": tk.config.get("ckan.site_title") or "CKAN",
@@ -70,6 +115,7 @@ def values_for(notice: Notice, request: DataRequest) -> dict[str, Any]:
         "due_date": due.isoformat() if due else None,
         "days_left": deadline.working_days_left(due) if due else None,
         "provisional": bool(request.due_date_provisional),
+        **(_party_values(kind, request) if kind in PARTY_KINDS else {}),
     }
 
 
@@ -78,6 +124,12 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
     texts = {
         notices.REMINDER: tk._("Reminder: the data request “{title}” is due on {due_date}"),
         notices.OVERDUE: tk._("Overdue: the data request “{title}” was due on {due_date}"),
+        notices.GRANTED: tk._("Your data request “{title}” has been answered: you have been "
+                              "granted access to the data as an interested party"),
+        notices.REVOKED: tk._("Your access as an interested party under the data request "
+                              "“{title}” has been revoked"),
+        notices.EXPIRED: tk._("Your access as an interested party under the data request "
+                              "“{title}” has ended"),
     }
     text = texts.get(notices.base_kind(kind)) or tk._("Data request “{title}”")
     return text.format(title=values.get("request_title") or "",

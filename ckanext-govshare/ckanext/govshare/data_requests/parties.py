@@ -15,7 +15,8 @@ turns the valid ones into the holder's permission labels, so the tier
 policy (:mod:`ckanext.govshare.tiers.policy`) opens the entry to the holder
 on every surface and to nobody else; it closes again when the grant is
 revoked (``govshare_grant_revoke``, the organization's admins) or its term
-ends (on the next request; the tick records it ``expired``).
+ends (on the next request; the tick records it ``expired``). The requester
+is told of each (:mod:`.notices`).
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import logic as own_case
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import access, grants
+from ckanext.govshare.applications import access, grants, notices
 from ckanext.govshare.applications.logic.validation import term_errors
 from ckanext.govshare.applications.model import Grant
 from ckanext.govshare.data_requests import outcomes
@@ -120,7 +121,10 @@ def refuse_own_case(user: Optional[model.User], grant: Grant) -> None:
 
 def revoke(grant: Grant, user: Optional[model.User], reason: str, now: dt.datetime) -> None:
     """End an interested party's grant at once (the caller commits); 409
-    when it has ended already."""
+    when it has ended already. The grant is read again under a lock: a tick
+    ending it meanwhile makes this a 409, not a second end (and a second
+    notice to the requester)."""
+    model.Session.refresh(grant, with_for_update=True)
     if grant.state != grants.ACTIVE:
         raise tk.ValidationError({"id": [tk._("This grant has ended already")]})
     grant.state = grants.REVOKED
@@ -130,13 +134,26 @@ def revoke(grant: Grant, user: Optional[model.User], reason: str, now: dt.dateti
     policy.forget_cached_labels()
 
 
-def expire(now: dt.datetime) -> int:
+#: the grants whose term is over become ``expired`` and each requester gets
+#: one ``expired`` notice, in one statement: a grant leaves ``active`` once,
+#: so a notice is written once however often the tick runs
+_EXPIRE = sa.text("""
+WITH ended AS (
+    UPDATE govshare_grant
+    SET state = :expired, ended_at = :now
+    WHERE data_request_id IS NOT NULL AND state = :active AND valid_until <= :now
+    RETURNING data_request_id
+)
+INSERT INTO govshare_application_notice (data_request_id, kind, created_at, attempts)
+SELECT data_request_id, :kind, :now, 0 FROM ended
+RETURNING id
+""")
+
+
+def expire(now: dt.datetime) -> list[int]:
     """Record as ``expired`` the interested parties' grants whose term is
-    over (they already open nothing: the policy checks the time); how many."""
-    result = model.Session.execute(
-        sa.update(Grant)
-        .where(Grant.data_request_id.is_not(None), Grant.state == grants.ACTIVE,
-               Grant.valid_until <= now)
-        .values(state=grants.EXPIRED, ended_at=now)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    over (they already open nothing: the policy checks the time), with a
+    notice to each requester; the notices' ids (one per grant ended)."""
+    return [row[0] for row in model.Session.execute(
+        _EXPIRE, {"now": now, "active": grants.ACTIVE, "expired": grants.EXPIRED,
+                  "kind": notices.EXPIRED})]

@@ -38,6 +38,8 @@ class Delivery(NamedTuple):
 class Text(NamedTuple):
     subject: str
     body: str
+    #: the words of the button to what the notice is about (None: the page's own)
+    open_label: Optional[str] = None
 
 
 #: source -> how its notices read in the current language
@@ -89,7 +91,7 @@ def as_dict(notice: UserNotice, with_body: bool = False) -> dict[str, Any]:
     text = text_of(notice)
     found: dict[str, Any] = {
         "id": notice.id, "kind": notice.kind, "source": notice.source,
-        "subject": text.subject, "link": notice.link,
+        "subject": text.subject, "link": notice.link, "open_label": text.open_label,
         "created_at": notice.created_at.isoformat(),
         "read_at": notice.read_at.isoformat() if notice.read_at else None,
         "unread": notice.read_at is None,

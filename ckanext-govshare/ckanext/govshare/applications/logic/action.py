@@ -26,6 +26,7 @@ from ckanext.govshare.applications.logic import schema, validation
 from ckanext.govshare.applications.model import (
     Application, ApplicationEvent, Grant, utcnow)
 from ckanext.govshare.data_requests import parties
+from ckanext.govshare.data_requests.model import DataRequest
 from ckanext.govshare.tiers import policy
 
 
@@ -739,7 +740,8 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     """Revoke a grant, with a reason: the data closes to its holder at once and
     the application becomes ``revoked``; the applicant is told. An
     interested party's grant (a data request's answer, no application) ends
-    alone (:mod:`ckanext.govshare.data_requests.parties`).
+    alone (:mod:`ckanext.govshare.data_requests.parties`); the requester is
+    told, with the reason.
 
     Admins of the dataset's organization, and sysadmins.
 
@@ -764,7 +766,8 @@ def govshare_grant_revoke(context: Context, data_dict: DataDict) -> dict[str, An
     if grant.application_id is None:
         now = utcnow()
         parties.revoke(grant, context_user(context), data["reason"], now)
-        _finish(context, [])
+        request = DataRequest.get(grant.data_request_id)
+        _finish(context, [notices.queue(request, notices.REVOKED)] if request else [])
         return dictization.grant_dict(grant, now, viewer=context_user(context))
     application, move, before = _move(context, grant.application_id, workflow.REVOKE,
                                       data["reason"])

@@ -23,7 +23,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.govshare import logic as own_case
 from ckanext.govshare import workdays
-from ckanext.govshare.applications import access, deadline, dictization
+from ckanext.govshare.applications import access, deadline, dictization, notices
+from ckanext.govshare.applications.logic import action as steps
 from ckanext.govshare.applications.model import utcnow
 from ckanext.govshare.data_requests import outcomes, parties
 from ckanext.govshare.data_requests.logic import schema
@@ -298,7 +299,9 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     requester then sees the dataset and has its files until then, or until
     an admin of the organization revokes the grant
     (``govshare_grant_revoke``); nobody else sees it, nor which dataset the
-    answer names. Other outcomes, other datasets: 409.
+    answer names. The requester is told (mail and message centre) of the
+    access, of its revocation and of its end. Other outcomes, other
+    datasets: 409.
 
     The admins and editors of the agency asked, and sysadmins; never the
     requester.
@@ -375,10 +378,13 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     request.answered_by = user.id if user else None
     request.answered_late = bool(request.due_date and workdays.local_date(now)
                                  > request.due_date)
+    queued: list[Any] = []
     if party:
         assert package is not None
         parties.issue(request, package, last_day, now)
-    _commit(context)
+        queued.append(notices.queue(request, notices.GRANTED))
+    # committed, then the requester's notice handed to the worker
+    steps._finish(context, queued)
     if party:
         assert package is not None
         parties.label_entry(package.id, commit=not context.get("defer_commit"))

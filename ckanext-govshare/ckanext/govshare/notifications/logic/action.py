@@ -40,7 +40,8 @@ def govshare_notice_list(context: Context, data_dict: DataDict) -> dict[str, Any
 
     :returns: ``count`` (of the selection), ``unread`` (all unread) and
         ``results`` (``id``, ``kind``, ``source``, ``subject``, ``link``,
-        ``created_at``, ``read_at``, ``unread``)
+        ``open_label`` (the words for the link, or null), ``created_at``,
+        ``read_at``, ``unread``)
     :rtype: dictionary
     """
     tk.check_access("govshare_notice_list", context, data_dict)

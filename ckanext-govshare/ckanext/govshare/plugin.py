@@ -43,6 +43,7 @@ from ckanext.govshare.data_requests import views as data_request_views
 from ckanext.govshare.data_requests.logic import action as data_request_action
 from ckanext.govshare.data_requests.logic import auth as data_request_auth
 from ckanext.govshare.database import user_lookup
+from ckanext.govshare.dcat import entry_points as dcat_entry_points
 from ckanext.govshare.dcat import views as dcat_views
 from ckanext.govshare.error_reports import helpers as error_report_helpers
 from ckanext.govshare.error_reports import views as error_report_views
@@ -196,6 +197,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # engine is in place before the first search call.
         search_backend.install(config)
         user_lookup.install()  # one SELECT per user and transaction
+        dcat_entry_points.install()  # RDF profiles found once, not per request
         search_document.configure(config)
         jurisdiction_profile.check()  # an unreadable profile stops the start
         application_grants.register()

@@ -13,9 +13,10 @@ that is not a SELECT), whichever comes first. Nothing else changes: a user
 that is not found is looked up again, and an object the session no longer
 holds is never handed out.
 
-It replaces ``User.get`` on CKAN's model class (the second and last piece of
-monkeypatching, with :mod:`ckanext.govshare.search.backend`), once, from
-``IConfigurer.update_config``; ``uninstall`` gives CKAN its own back.
+It replaces ``User.get`` on CKAN's model class (monkeypatching, like
+:mod:`ckanext.govshare.search.backend` and
+:mod:`ckanext.govshare.dcat.entry_points`: the three places that do), once,
+from ``IConfigurer.update_config``; ``uninstall`` gives CKAN its own back.
 """
 from __future__ import annotations
 

@@ -94,18 +94,32 @@ def test_the_requester_alone_is_told_of_the_access_granted(app, agency, mail_ser
     assert listed["results"][0]["subject"] == translated(GRANTED, title=REQUEST_TITLE)
 
 
-@pytest.mark.parametrize("outcome, values", [
-    ("cannot_open", {"basis": BASIS}),
-    ("will_open", {"open_by": "2027-06-30"}),
+ANSWERED = "Your data request “{title}” has been answered"
+
+
+@pytest.mark.parametrize("outcome, values, shown", [
+    ("cannot_open", {"basis": BASIS}, [BASIS]),
+    ("will_open", {"open_by": "2027-06-30"}, ["2027-06-30"]),
 ])
-def test_no_access_no_notice_to_the_requester(app, agency, mail_server, outcome, values):
-    made = ask(agency.applicant, organization=agency.org["id"])
-    answer(agency.editor, made["id"], outcome, **values)
+def test_an_answer_that_opens_nothing_is_told_to_the_requester_alone(
+        app, agency, mail_server, outcome, values, shown):
+    made = ask(agency.applicant, organization=agency.org["id"], title=REQUEST_TITLE)
+    answer(agency.editor, made["id"], outcome, reason="依据本单位数据开放目录", **values)
     run_jobs()
-    assert mails(mail_server) == []
-    assert model.Session.query(Notice).filter(
-        Notice.data_request_id == made["id"]).count() == 0
-    assert model.Session.query(UserNotice).count() == 0
+    sent = mails(mail_server)
+    assert [(m.kind, m.to) for m in sent] == [("answered", agency.applicant["email"])]
+    [item] = sent
+    assert item.subject == subject_line(ANSWERED, title=REQUEST_TITLE)
+    label = {"cannot_open": "Cannot be opened", "will_open": "Will be opened"}[outcome]
+    assert translated(label) in item.body
+    for text in [*shown, "依据本单位数据开放目录", f"/datarequest/{made['id']}"]:
+        assert text in item.body
+    # no access is granted: no dataset, no last day
+    assert model.Session.query(Grant).count() == 0
+    [notice] = told(agency.applicant)
+    assert notice.kind == "answered" and notice.link.endswith(f"/datarequest/{made['id']}")
+    for user in everyone_else(agency):
+        assert told(user) == [], user["name"]
 
 
 def test_a_revocation_tells_the_requester_why_without_naming_the_dataset(

@@ -87,19 +87,22 @@ def test_reminders_then_overdue_day_by_day(app, agency, mail_server):
 
 def test_an_answered_request_is_no_longer_reminded(app, agency, mail_server):
     """Answered after the reminders: no overdue notice; one written before
-    the answer but sent after it is not sent."""
+    the answer but sent after it is not sent (the requester alone is told
+    of the answer)."""
     with freeze_time(MONDAY):
         made = ask(agency.applicant, organization=agency.org["id"])
     with freeze_time(china_morning("2026-11-20")):
         assert tick()["reminders"] == 1  # written, not sent yet
         answer(agency.editor, made["id"], "will_open", open_by="2027-03-31")
         run_jobs()
-        assert mails(mail_server) == []
+        assert [(m.kind, m.to) for m in mails(mail_server)] == [
+            ("answered", agency.applicant["email"])]
     with freeze_time(china_morning("2026-11-24")):
         assert tick()["overdue"] == 0
-    [notice] = model.Session.query(Notice).filter(Notice.data_request_id == made["id"]).all()
+    [notice] = model.Session.query(Notice).filter(
+        Notice.data_request_id == made["id"], Notice.kind != "answered").all()
     assert notice.last_error == "not sent: the data request is answered now"
-    assert model.Session.query(UserNotice).count() == 0
+    assert [n.user_id for n in model.Session.query(UserNotice)] == [agency.applicant["id"]]
 
 
 def test_a_request_naming_no_agency_reminds_the_sysadmins(app, agency, mail_server):

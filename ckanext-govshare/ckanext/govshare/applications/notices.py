@@ -35,6 +35,7 @@ FORWARDED = "forwarded"              # applicant: an error report went to anothe
 PERSONAL_DATA = "personal_data"      # org admins and sysadmins: personal data reported exposed
 GRANTED = "granted"                  # applicant: a data request's answer opened a closed
                                      # dataset to the requester (an interested party)
+ANSWERED = "answered"                # applicant: a data request's other answers
 
 #: audiences
 REVIEWERS = "reviewers"              # admins and editors of the owning organization
@@ -48,6 +49,7 @@ _AUDIENCES = {
     APPROVED: APPLICANT, REJECTED: APPLICANT, SUPPLEMENT_REQUESTED: APPLICANT,
     EXTENDED: APPLICANT, EXPIRED: APPLICANT, REVOKED: APPLICANT, VERIFIED: APPLICANT,
     FORWARDED: APPLICANT, PERSONAL_DATA: ESCALATION, GRANTED: APPLICANT,
+    ANSWERED: APPLICANT,
 }
 
 

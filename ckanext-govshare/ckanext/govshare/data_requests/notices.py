@@ -10,7 +10,9 @@ the request names no agency). What differs is said here: a notice is moot
 once the request is answered or its due date changed, and the words are
 the request's (``templates/govshare/data_requests/emails/<kind>.txt``).
 
-The requester is told of an interested party's access (利害关系人,
+The requester is told of the answer (``answered``: the outcome, the
+reason and basis, the day the data will open, the dataset it names), or,
+when it opens a closed dataset to them, of an interested party's access (利害关系人,
 :mod:`.parties`): ``granted`` when the answer opens a closed dataset to
 them (which, until which day, its address), ``revoked`` when an admin of
 the agency ends it (the reason), ``expired`` when the tick records its end.
@@ -30,7 +32,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import deadline, grants, notices
 from ckanext.govshare.applications.model import Notice
-from ckanext.govshare.data_requests import parties
+from ckanext.govshare.data_requests import outcomes, parties
 from ckanext.govshare.data_requests.model import SUBMITTED, DataRequest
 from ckanext.govshare.jurisdiction import profile
 
@@ -93,6 +95,25 @@ def _party_values(kind: str, request: DataRequest) -> dict[str, Any]:
     return values
 
 
+def _answer_values(request: DataRequest) -> dict[str, Any]:
+    """What the requester is told of an answer that opens nothing to them
+    alone: the outcome, the agency's reason and basis, the day it will open
+    the data, and the dataset it names (an open or conditional one)."""
+    values: dict[str, Any] = {
+        "outcome": request.outcome,
+        "outcome_label": outcomes.label(request.outcome),
+        "reason": request.reason or "",
+        "basis": request.basis or "",
+        "open_by": request.open_by.isoformat() if request.open_by else None,
+    }
+    package = model.Package.get(request.package_id) if request.package_id else None
+    if package is not None and request.outcome in (outcomes.AVAILABLE, outcomes.BY_APPLICATION):
+        values.update(dataset_title=package.title or package.name,
+                      dataset_url=_absolute("dataset.read", f"/dataset/{package.name}",
+                                            id=package.name))
+    return values
+
+
 def values_for(notice: Notice, request: DataRequest) -> dict[str, Any]:
     """Everything a mail about ``notice`` may say (no personal data of the
     requester: the agency answers the request, not the person; the
@@ -116,6 +137,7 @@ def values_for(notice: Notice, request: DataRequest) -> dict[str, Any]:
         "days_left": deadline.working_days_left(due) if due else None,
         "provisional": bool(request.due_date_provisional),
         **(_party_values(kind, request) if kind in PARTY_KINDS else {}),
+        **(_answer_values(request) if kind == notices.ANSWERED else {}),
     }
 
 
@@ -124,6 +146,7 @@ def subject_text(kind: str, values: dict[str, Any]) -> str:
     texts = {
         notices.REMINDER: tk._("Reminder: the data request “{title}” is due on {due_date}"),
         notices.OVERDUE: tk._("Overdue: the data request “{title}” was due on {due_date}"),
+        notices.ANSWERED: tk._("Your data request “{title}” has been answered"),
         notices.GRANTED: tk._("Your data request “{title}” has been answered: you have been "
                               "granted access to the data as an interested party"),
         notices.REVOKED: tk._("Your access as an interested party under the data request "

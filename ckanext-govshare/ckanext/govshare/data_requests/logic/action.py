@@ -300,7 +300,7 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
     an admin of the organization revokes the grant
     (``govshare_grant_revoke``); nobody else sees it, nor which dataset the
     answer names. The requester is told (mail and message centre) of the
-    access, of its revocation and of its end. Other outcomes, other
+    answer, or of the access, of its revocation and of its end. Other outcomes, other
     datasets: 409.
 
     The admins and editors of the agency asked, and sysadmins; never the
@@ -383,6 +383,8 @@ def govshare_data_request_answer(context: Context, data_dict: DataDict) -> dict[
         assert package is not None
         parties.issue(request, package, last_day, now)
         queued.append(notices.queue(request, notices.GRANTED))
+    else:
+        queued.append(notices.queue(request, notices.ANSWERED))
     # committed, then the requester's notice handed to the worker
     steps._finish(context, queued)
     if party:

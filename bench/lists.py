@@ -176,9 +176,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=REDIS_DB)
-    _env.ensure_database(DATABASE)
-    app = _env.load_ckan()
+    app, _ = _env.site(DATABASE, redis_db=REDIS_DB)
     flask_app = app._wsgi_app
     # one line per page would bury the figures
     logging.getLogger("ckan.config.middleware.flask_app").setLevel(logging.WARNING)

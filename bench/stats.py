@@ -132,9 +132,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=REDIS_DB)
-    _env.ensure_database(DATABASE)
-    app = _env.load_ckan()
+    app, admin = _env.site(DATABASE, redis_db=REDIS_DB)
     flask_app = app._wsgi_app
     # one line per page would bury the figures
     logging.getLogger("ckan.config.middleware.flask_app").setLevel(logging.WARNING)
@@ -164,8 +162,6 @@ def main() -> None:
     conn = psycopg2.connect(_env.database_url(DATABASE))
     started = time.perf_counter()
     with flask_app.test_request_context():
-        admin = {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"],
-                 "ignore_auth": True}
         orgs = apps_bench.ensure_people_and_orgs(tk, admin)
         datasets = apps_bench.ensure_datasets(tk, admin, conn, orgs)
         applicants = apps_bench.ensure_applicants(conn)

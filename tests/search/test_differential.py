@@ -38,8 +38,7 @@ import datetime
 import os
 import re
 import time
-from pathlib import PurePosixPath
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -56,6 +55,7 @@ from ckanext.govshare.search.backend import EMBEDDED_URL
 from tests import factories
 from tests.search import differential as diff
 from tests.search.conftest import _choose_engine, solr_url_or_skip
+from tests.search.test_relevance import demo_resource
 
 #: the index documents' site: not the other search tests' (they empty theirs)
 SITE_ID = "govshare-differential"
@@ -235,15 +235,6 @@ def _site(site_id: str) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------- the catalog
-def _resource(res: dict[str, Any], site_url: str) -> dict[str, Any]:
-    if res.get("file"):
-        url = f"{site_url}/download/{PurePosixPath(res['file']).name}"
-    else:
-        url = loader.resource_url(res["url"], site_url)
-    return {"name": res["name"], "description": (res.get("description") or "").strip(),
-            "format": res["format"], "url": url}
-
-
 def _build_catalog() -> dict[str, str]:
     """The demo's organizations, groups and datasets, the generated datasets,
     their dates and downloads; the users. Returns user kind -> user name."""
@@ -260,7 +251,7 @@ def _build_catalog() -> dict[str, str]:
                                       loader.group_dict(item))
     for ds in CATALOG["datasets"]:
         data = loader.dataset_dict(ds)
-        data["resources"] = [_resource(res, site_url) for res in ds["resources"]]
+        data["resources"] = [demo_resource(res, site_url) for res in ds["resources"]]
         tk.get_action("package_create")({"user": site_user, "return_id_only": True}, data)
     dates = diff.demo_dates([ds["name"] for ds in CATALOG["datasets"]])
     for item in diff.datasets(CATALOG["organizations"]):

@@ -53,11 +53,13 @@ def _load_demo_metadata() -> None:
             {"user": user, "dataset_counts": no_counts}, loader.group_dict(item))
     for ds in CATALOG["datasets"]:
         data = loader.dataset_dict(ds)
-        data["resources"] = [_resource(res, site_url) for res in ds["resources"]]
+        data["resources"] = [demo_resource(res, site_url) for res in ds["resources"]]
         tk.get_action("package_create")({"user": user, "return_id_only": True}, data)
 
 
-def _resource(res: dict, site_url: str) -> dict:
+def demo_resource(res: dict, site_url: str) -> dict:
+    """A demo catalog resource as a link (the index reads its URL, not its
+    bytes), for ``package_create``."""
     if res.get("file"):
         # an uploaded file's URL ends with its name, as here
         url = f"{site_url}/download/{PurePosixPath(res['file']).name}"

@@ -200,8 +200,10 @@ def test_a_data_request_opens_a_closed_dataset_to_its_requester_alone(
     assert page.locator("#govshare-notice h2").inner_text().strip() == subject
     body = page.locator(".govshare-notice-body").inner_text()
     assert "继承公证已办结，不再具备利害关系" in body and entry["title"] not in body
+    button = page.locator("#govshare-notice a.btn-primary")
+    assert button.inner_text().strip() == in_language(lang, "Open the data request")
     with visitor.navigation():
-        page.locator("#govshare-notice a.btn-primary").click()
+        button.click()
     assert page.url.endswith(request_page)
     # nobody else was told
     for other in (world["admin"], world["supporter"]):

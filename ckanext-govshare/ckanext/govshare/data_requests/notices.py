@@ -72,6 +72,17 @@ def url(request_id: str) -> str:
     return _absolute(READ_ENDPOINT, f"/datarequest/{request_id}", id=request_id)
 
 
+def _dataset_values(package_id: Optional[str]) -> dict[str, Any]:
+    """The title and absolute address of the dataset a notice names (none
+    when it is gone)."""
+    package = model.Package.get(package_id) if package_id else None
+    if package is None:
+        return {}
+    return {"dataset_title": package.title or package.name,
+            "dataset_url": _absolute("dataset.read", f"/dataset/{package.name}",
+                                     id=package.name)}
+
+
 def _party_values(kind: str, request: DataRequest) -> dict[str, Any]:
     """What the requester is told of their access as an interested party:
     its last day; the dataset (title, address) while it is open to them;
@@ -85,11 +96,7 @@ def _party_values(kind: str, request: DataRequest) -> dict[str, Any]:
         if grant.ended_at else None,
     }
     if kind == notices.GRANTED:
-        package = model.Package.get(grant.package_id)
-        if package is not None:
-            values.update(dataset_title=package.title or package.name,
-                          dataset_url=_absolute("dataset.read", f"/dataset/{package.name}",
-                                                id=package.name))
+        values.update(_dataset_values(grant.package_id))
     if kind == notices.REVOKED:
         values["reason"] = grant.end_reason
     return values
@@ -106,11 +113,8 @@ def _answer_values(request: DataRequest) -> dict[str, Any]:
         "basis": request.basis or "",
         "open_by": request.open_by.isoformat() if request.open_by else None,
     }
-    package = model.Package.get(request.package_id) if request.package_id else None
-    if package is not None and request.outcome in (outcomes.AVAILABLE, outcomes.BY_APPLICATION):
-        values.update(dataset_title=package.title or package.name,
-                      dataset_url=_absolute("dataset.read", f"/dataset/{package.name}",
-                                            id=package.name))
+    if request.outcome in (outcomes.AVAILABLE, outcomes.BY_APPLICATION):
+        values.update(_dataset_values(request.package_id))
     return values
 
 

@@ -27,6 +27,7 @@ from ckanext.govshare.applications.logic import tick_action as application_tick_
 from ckanext.govshare.audit.logic import action as audit_action
 from ckanext.govshare.audit.logic import auth as audit_auth
 from ckanext.govshare.catalog import facets as catalog_facets
+from ckanext.govshare.catalog import fast_validation
 from ckanext.govshare.catalog import hooks as catalog_hooks
 from ckanext.govshare.catalog import index as catalog_index
 from ckanext.govshare.catalog import names as catalog_names
@@ -198,6 +199,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         search_backend.install(config)
         user_lookup.install()  # one SELECT per user and transaction
         dcat_entry_points.install()  # RDF profiles found once, not per request
+        fast_validation.install()  # CKAN's schema validation without its repeated work
         search_document.configure(config)
         jurisdiction_profile.check()  # an unreadable profile stops the start
         application_grants.register()

@@ -26,6 +26,7 @@ from ckanext.govshare.data_requests import notices as request_notices, parties
 from ckanext.govshare.notifications.model import UserNotice
 from tests.applications.test_notifications import (
     mails, run_jobs, subject_line, tick, translated, translated_jinja)
+from tests import factories
 from tests.applications.test_pages import auth
 
 from .test_data_requests import answer, ask, ctx
@@ -118,6 +119,40 @@ def test_an_answer_that_opens_nothing_is_told_to_the_requester_alone(
     assert model.Session.query(Grant).count() == 0
     [notice] = told(agency.applicant)
     assert notice.kind == "answered" and notice.link.endswith(f"/datarequest/{made['id']}")
+    for user in everyone_else(agency):
+        assert told(user) == [], user["name"]
+
+
+@pytest.mark.parametrize("outcome, label", [
+    ("available", "Already available"),
+    ("by_application", "Available by application"),
+])
+def test_an_answer_naming_a_dataset_tells_the_requester_its_title_and_address(
+        app, agency, mail_server, outcome, label):
+    """``available`` names an open dataset, ``by_application`` a conditional
+    one (the agency's): the requester's mail and message centre say which,
+    with its address; no access is granted."""
+    named = (factories.Dataset(owner_org=agency.org["id"], open_tier="unconditional",
+                               title="公交线路站点表") if outcome == "available"
+             else agency.dataset)
+    made = ask(agency.applicant, organization=agency.org["id"], title=REQUEST_TITLE)
+    answer(agency.editor, made["id"], outcome, package_id=named["name"])
+    run_jobs()
+    sent = mails(mail_server)
+    assert [(m.kind, m.to) for m in sent] == [("answered", agency.applicant["email"])]
+    [item] = sent
+    assert item.subject == subject_line(ANSWERED, title=REQUEST_TITLE)
+    assert translated(label) in item.body
+    assert translated_jinja("Dataset: %(dataset_title)s",
+                            dataset_title=named["title"]) in item.body
+    with mail.mail_context():  # the address as the mail builds it
+        address = tk.h.url_for("dataset.read", id=named["name"], _external=True)
+    assert translated_jinja("The dataset: %(dataset_url)s", dataset_url=address) in item.body
+    assert f"/datarequest/{made['id']}" in item.body
+    [notice] = told(agency.applicant)
+    assert notice.kind == "answered"
+    assert named["title"] in notice.body and f"/dataset/{named['name']}" in notice.body
+    assert model.Session.query(Grant).count() == 0
     for user in everyone_else(agency):
         assert told(user) == [], user["name"]
 

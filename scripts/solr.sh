@@ -16,6 +16,23 @@
 # tests empty between tests (GOVSHARE_TEST_SOLR_URL). Data: var/solr/home/<core>/data;
 # log: var/solr/solr.log. Environment: SOLR_PORT (8983), SOLR_HEAP (512m),
 # SOLR_START_TIMEOUT (seconds, 120), SOLR_RESOLVE_TIMEOUT (seconds, 600).
+#
+# SolrCloud (make solrcloud / make solrcloud-stop; docs/solr.md "SolrCloud"):
+#
+#   scripts/solr.sh cloud-start   ZooKeeper (127.0.0.1:9985, from the same
+#                                 Maven class path) and two Solr nodes
+#                                 (127.0.0.1:8985 and :8986) joined to it;
+#                                 the configset uploaded as `govshare`;
+#                                 collections `ckan` and `ckan-test`, each
+#                                 2 shards x 2 replicas, one replica of each
+#                                 shard on each node
+#   scripts/solr.sh cloud-stop    stop both nodes and ZooKeeper
+#   scripts/solr.sh node-stop N   stop node N (1 or 2) only: the fault test
+#   scripts/solr.sh node-start N  start it again; it rejoins and recovers
+#   scripts/solr.sh cloud-status  every replica and its state
+#
+# Data and logs under var/solrcloud/. CKAN: solr_url =
+# http://127.0.0.1:8985/solr/ckan (either node answers for the collection).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SOLR_PORT="${SOLR_PORT:-8983}"
@@ -169,10 +186,200 @@ reload() {
     done
 }
 
+# ---- SolrCloud -------------------------------------------------------------
+
+CLOUD_VAR="$ROOT/var/solrcloud"
+CLOUD_ZK_PORT="${SOLRCLOUD_ZK_PORT:-9985}"
+CLOUD_PORTS=(${SOLRCLOUD_PORTS:-8985 8986})
+CLOUD_COLLECTIONS=(ckan ckan-test)
+CLOUD_ZK="127.0.0.1:$CLOUD_ZK_PORT"
+
+node_port() { echo "${CLOUD_PORTS[$(($1 - 1))]}"; }
+node_base() { echo "http://127.0.0.1:$(node_port "$1")/solr"; }
+
+cloud_pid() { # cloud_pid NAME MAIN_CLASS: the pid of that process, if it still runs
+    local file="$CLOUD_VAR/$1.pid" pid
+    [ -f "$file" ] || return 1
+    pid="$(cat "$file")"
+    kill -0 "$pid" 2>/dev/null && grep -q "$2" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+node_live() { # node_live N: ZooKeeper lists the node as live
+    curl -fsS --max-time 5 "$(node_base "$1")/admin/collections?action=CLUSTERSTATUS&wt=json" 2>/dev/null \
+        | grep -q "\"127.0.0.1:$(node_port "$1")_solr\""
+}
+
+zk_start() {
+    if cloud_pid zk ZooKeeperServerMain >/dev/null; then return 0; fi
+    mkdir -p "$CLOUD_VAR/zk"
+    step "starting ZooKeeper on $CLOUD_ZK (log var/solrcloud/zk.log)"
+    # ZooKeeper's own server main, from the class path Solr's test framework
+    # brings; its admin web server (port 8080, make prod's nginx) stays off
+    setsid nohup java -Xms32m -Xmx128m -XX:+UseSerialGC -Dzookeeper.admin.enableServer=false \
+        -Dzookeeper.4lw.commands.whitelist=ruok,srvr \
+        -cp "$(cat "$SOLR_CLASSPATH")" org.apache.zookeeper.server.ZooKeeperServerMain \
+        "$CLOUD_ZK_PORT" "$CLOUD_VAR/zk" >"$CLOUD_VAR/zk.log" 2>&1 </dev/null &
+    echo $! >"$CLOUD_VAR/zk.pid"
+    wait_for 30 "ZooKeeper on $CLOUD_ZK (var/solrcloud/zk.log)" tcp_open 127.0.0.1 "$CLOUD_ZK_PORT"
+}
+
+node_start() { # node_start N
+    local n="$1" port home
+    port="$(node_port "$n")"
+    home="$CLOUD_VAR/node$n"
+    if cloud_pid "node$n" SolrLauncher >/dev/null; then
+        info "node $n already running: $(node_base "$n")"
+        return 0
+    fi
+    if curl -s --max-time 3 -o /dev/null "http://127.0.0.1:$port/"; then
+        die "port $port is taken (SOLRCLOUD_PORTS=... to use others)"
+    fi
+    mkdir -p "$home"
+    cp "$ROOT/solr/solrcloud.xml" "$home/solr.xml"
+    step "starting SolrCloud node $n on $(node_base "$n") (log var/solrcloud/node$n.log)"
+    setsid nohup java -Xms128m -Xmx"$SOLR_HEAP" -XX:+UseSerialGC \
+        -Dlog4j2.configurationFile="$ROOT/solr/log4j2.xml" \
+        -Dsolr.log.dir="$CLOUD_VAR" -Dsolr.install.dir="$CLOUD_VAR" \
+        -DzkHost="$CLOUD_ZK" -DhostPort="$port" \
+        -cp "$SOLR_CLASSES:$(cat "$SOLR_CLASSPATH")" \
+        SolrLauncher "$home" "$port" >"$CLOUD_VAR/node$n.log" 2>&1 </dev/null &
+    echo $! >"$CLOUD_VAR/node$n.pid"
+    local deadline=$((SECONDS + ${SOLR_START_TIMEOUT:-120}))
+    until node_live "$n"; do
+        if ! kill -0 "$(cat "$CLOUD_VAR/node$n.pid")" 2>/dev/null; then
+            tail -n 30 "$CLOUD_VAR/node$n.log" >&2
+            die "node $n stopped while starting (var/solrcloud/node$n.log)"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] || die "node $n did not join within ${SOLR_START_TIMEOUT:-120}s"
+        sleep 0.5
+    done
+}
+
+stop_pid() { # stop_pid NAME PID
+    kill -TERM "$2" 2>/dev/null || true
+    local i
+    for i in $(seq 60); do
+        kill -0 "$2" 2>/dev/null || { rm -f "$CLOUD_VAR/$1.pid"; return 0; }
+        sleep 0.5
+    done
+    warn "$1 did not stop within 30 s: killing pid $2"
+    kill -KILL "$2" 2>/dev/null || true
+    rm -f "$CLOUD_VAR/$1.pid"
+}
+
+node_stop() { # node_stop N
+    local pid
+    if pid="$(cloud_pid "node$1" SolrLauncher)"; then
+        step "stopping SolrCloud node $1 (pid $pid)"
+        stop_pid "node$1" "$pid"
+    fi
+}
+
+# every replica of the collection active, on live nodes
+replicas_active() { # replicas_active COLLECTION
+    curl -fsS --max-time 10 "$(node_base 1)/admin/collections?action=CLUSTERSTATUS&collection=$1&wt=json" \
+        2>/dev/null | python3 -c '
+import json, sys
+status = json.load(sys.stdin)["cluster"]
+live = set(status["live_nodes"])
+shards = status["collections"][sys.argv[1]]["shards"].values()
+replicas = [r for s in shards for r in s["replicas"].values()]
+sys.exit(0 if len(replicas) == 4 and all(
+    r["state"] == "active" and r["node_name"] in live for r in replicas) else 1)' "$1"
+}
+
+wait_active() { # wait_active SECONDS
+    local deadline=$((SECONDS + $1)) collection
+    for collection in "${CLOUD_COLLECTIONS[@]}"; do
+        until replicas_active "$collection"; do
+            [ "$SECONDS" -lt "$deadline" ] || die "collection $collection: not every replica active within $1 s (scripts/solr.sh cloud-status)"
+            sleep 1
+        done
+    done
+}
+
+upload_configset() {
+    local zip="$CLOUD_VAR/govshare-configset.zip"
+    # the configset with its links followed (synonyms and stop words live in config/search)
+    python3 - "$ROOT/config/solr/govshare/conf" "$zip" <<'PY'
+import os, sys, zipfile
+conf, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+    for folder, _dirs, files in os.walk(conf, followlinks=True):
+        for name in files:
+            path = os.path.join(folder, name)
+            archive.write(os.path.realpath(path), os.path.relpath(path, conf))
+PY
+    curl -fsS --max-time 60 -X POST --header "Content-Type: application/octet-stream" \
+        --data-binary @"$zip" "$(node_base 1)/admin/configs?action=UPLOAD&name=govshare&overwrite=true&cleanup=true&wt=json" >/dev/null \
+        || die "uploading the configset failed (var/solrcloud/node1.log)"
+}
+
+create_collections() {
+    local collection
+    for collection in "${CLOUD_COLLECTIONS[@]}"; do
+        if curl -fsS --max-time 10 "$(node_base 1)/admin/collections?action=LIST&wt=json" \
+            | grep -q "\"$collection\""; then
+            # the configset was uploaded again: the collection reads it anew
+            curl -fsS --max-time 120 "$(node_base 1)/admin/collections?action=RELOAD&name=$collection&wt=json" >/dev/null \
+                || die "reloading collection $collection failed (var/solrcloud/node1.log)"
+            continue
+        fi
+        step "creating collection $collection (2 shards x 2 replicas, configset govshare)"
+        curl -fsS --max-time 120 "$(node_base 1)/admin/collections?action=CREATE&name=$collection&numShards=2&replicationFactor=2&maxShardsPerNode=2&collection.configName=govshare&waitForFinalState=true&wt=json" >/dev/null \
+            || die "creating collection $collection failed (var/solrcloud/node1.log)"
+    done
+}
+
+cloud_start() {
+    command -v java >/dev/null 2>&1 || die "java not found: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"
+    resolve
+    compile
+    local started=$SECONDS
+    zk_start
+    node_start 1
+    node_start 2
+    upload_configset
+    create_collections
+    wait_active "${SOLR_START_TIMEOUT:-120}"
+    ok "SolrCloud is up in $((SECONDS - started))s: $(node_base 1)/ckan and $(node_base 2)/ckan (make run: CKAN_SOLR_URL=$(node_base 1)/ckan), tests: $(node_base 1)/ckan-test"
+}
+
+cloud_stop() {
+    node_stop 2
+    node_stop 1
+    local pid
+    if pid="$(cloud_pid zk ZooKeeperServerMain)"; then
+        step "stopping ZooKeeper (pid $pid)"
+        stop_pid zk "$pid"
+    fi
+    ok "SolrCloud stopped"
+}
+
+cloud_status() {
+    { curl -fsS --max-time 10 "$(node_base 1)/admin/collections?action=CLUSTERSTATUS&wt=json" 2>/dev/null \
+        || curl -fsS --max-time 10 "$(node_base 2)/admin/collections?action=CLUSTERSTATUS&wt=json" 2>/dev/null; } \
+        | python3 -c '
+import json, sys
+status = json.load(sys.stdin)["cluster"]
+print("live nodes:", " ".join(sorted(status["live_nodes"])))
+for name, collection in sorted(status.get("collections", {}).items()):
+    for shard_name, shard in sorted(collection["shards"].items()):
+        for replica in shard["replicas"].values():
+            leader = " leader" if replica.get("leader") == "true" else ""
+            print(name, shard_name, replica["node_name"], replica["state"] + leader)' \
+        || { info "SolrCloud is not running"; return 1; }
+}
+
 case "${1:-start}" in
     start) start ;;
     stop) stop ;;
     status) if our_pid >/dev/null || core_answers ckan; then ok "Solr answers: $SOLR_BASE/ckan"; else info "Solr is not running"; exit 1; fi ;;
     reload) reload ;;
-    *) die "usage: scripts/solr.sh start|stop|status|reload" ;;
+    cloud-start) cloud_start ;;
+    cloud-stop) cloud_stop ;;
+    cloud-status) cloud_status ;;
+    node-stop) node_stop "${2:?node number}" ;;
+    node-start) node_start "${2:?node number}" ;;
+    *) die "usage: scripts/solr.sh start|stop|status|reload|cloud-start|cloud-stop|cloud-status|node-stop N|node-start N" ;;
 esac

@@ -31,18 +31,36 @@ def _worker_start() -> None:
     meta.engine.dispose(close=False)
 
 
-def _index_chunk(package_ids: list[str]) -> int:
+#: seconds between a chunk's attempts when the search engine refuses it;
+#: together (about a minute) longer than a SolrCloud node's ZooKeeper session
+#: (30 s) and a new leader's election, so a node that stops or dies during
+#: a rebuild costs time, not the rebuild
+RETRY_WAITS = (1, 2, 4, 8, 15, 30)
+
+
+def _index_chunk(package_ids: list[str], retry_waits: tuple[int, ...] = RETRY_WAITS) -> int:
     import ckan.lib.search as ckan_search
     import ckan.model as model
 
     from ckanext.govshare.search import bulk
 
-    try:
-        bulk.index_chunk(package_ids)
-        ckan_search.commit()
-    finally:
-        model.Session.remove()
-    return len(package_ids)
+    waits = list(retry_waits)
+    while True:
+        try:
+            bulk.index_chunk(package_ids)
+            ckan_search.commit()
+            return len(package_ids)
+        except ckan_search.SearchIndexError as error:
+            if not waits:
+                raise
+            wait = waits.pop(0)
+            # the same chunk again: indexing a dataset twice writes the same document
+            click.echo(tk._("The search engine refused {count} datasets ({error});"
+                            " trying again in {seconds} s").format(
+                count=len(package_ids), error=str(error)[:200], seconds=wait), err=True)
+            time.sleep(wait)
+        finally:
+            model.Session.remove()
 
 
 def _dataset_ids() -> list[str]:

@@ -321,6 +321,70 @@ class TestFiguresEqualTheTables:
             stats_cache.forget()
 
 
+# ------------------------------------------------------- counted cheaply
+@pytest.mark.usefixtures("with_plugins")
+class TestCountedCheaply:
+    def test_update_statuses_as_one_search_per_status_counts_them(self, world, freezer):
+        """On time is the agency's entries less the overdue and those without
+        data (stats/catalog.py): the same as a search for each status, for
+        the public's figure and the scorecard's."""
+        from ckan.lib import search
+        from ckanext.govshare.stats import catalog
+
+        freezer.move_to("2026-11-02 02:00:00")
+        late = factories.Dataset(owner_org=world.bureau.org["id"], update_frequency="daily",
+                                 resources=[{"url": "http://example.com/daily.csv"}])
+        freezer.move_to(REPORT_DAY)
+        search.rebuild(late["id"])  # as the tick does once it is overdue
+        search.commit()
+        empty = factories.Dataset(owner_org=world.bureau.org["id"])
+        try:
+            searched = helpers.call_action("govshare_catalog_update_counts",
+                                           context={"user": world.sysadmin["name"]})
+            assert catalog.update_counts() == searched
+            bureau = next(r for r in searched["organizations"]
+                          if r["organization_id"] == world.bureau.org["id"])
+            assert bureau["overdue"] >= 1 and bureau["not_attached"] >= 1
+            assert bureau["on_time"] >= 1
+            assert figures.catalog_timeliness() == figures._timeliness_searched()
+            public = {r["organization_name"]: r for r in figures.catalog_timeliness()}
+            assert public[world.bureau.org["name"]]["overdue"] >= 1
+        finally:
+            for made in (late, empty):
+                helpers.call_action("dataset_purge", context={"user": world.sysadmin["name"]},
+                                    id=made["id"])
+
+    def test_a_re_index_that_changes_no_count_keeps_the_catalog_s_shape(self, world):
+        """The counts of the whole catalog are keyed by what they read of the
+        documents, not by every write to the index."""
+        from ckan.lib import search
+
+        def state() -> tuple[str, str]:
+            return (stats_cache.version((stats_cache.CATALOG,)),
+                    stats_cache.version((stats_cache.CATALOG_SHAPE,)))
+
+        before = state()
+        search.rebuild(world.bus["id"])
+        search.commit()
+        after = state()
+        assert after[0] != before[0] and after[1] == before[1]
+        helpers.call_action("package_patch", context={"user": world.sysadmin["name"]},
+                            id=world.yearbook["id"], owner_org=world.agency.org["id"])
+        try:
+            assert state()[1] != after[1]
+        finally:
+            helpers.call_action("package_patch", context={"user": world.sysadmin["name"]},
+                                id=world.yearbook["id"], owner_org=world.bureau.org["id"])
+        assert state()[1] == after[1]
+        helpers.call_action("organization_patch", context={"user": world.sysadmin["name"]},
+                            id=world.bureau.org["id"], title="市统计局（新）")
+        try:
+            assert state()[1] != after[1]
+        finally:
+            helpers.call_action("organization_patch", context={"user": world.sysadmin["name"]},
+                                id=world.bureau.org["id"], title=world.bureau.org["title"])
+
+
 # -------------------------------------------------------------- dashboard
 @pytest.mark.usefixtures("with_plugins")
 class TestDashboard:

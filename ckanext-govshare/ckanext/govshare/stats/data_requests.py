@@ -24,7 +24,7 @@ def report() -> dict[str, Any]:
     read it)."""
     today = workdays.local_today()
     return cache.cached("answers_by_kind_data_request", {"today": today.isoformat()},
-                        lambda: count(today), (cache.CASES,))
+                        lambda: count(today), (cache.DATA_REQUESTS,))
 
 
 def count(today: dt.date) -> dict[str, Any]:
@@ -80,4 +80,4 @@ def overdue(today: dt.date) -> list[dict[str, Any]]:
 
 figures.register_procedure(figures.Procedure(
     name="data_request", title=N_("Data requests"), report=report, public=True,
-    median=False, overdue=overdue))
+    median=False, overdue=overdue, depends=(cache.DATA_REQUESTS,)))

@@ -40,7 +40,7 @@ from ckanext.govshare.catalog_review import updates
 from ckanext.govshare.jurisdiction import profile
 from ckanext.govshare.labelling import popular
 from ckanext.govshare.publication import state as publication_state
-from ckanext.govshare.stats import cache
+from ckanext.govshare.stats import cache, catalog
 from ckanext.govshare.tiers import policy
 
 PUBLIC = "public"
@@ -148,13 +148,15 @@ CATALOG_FACETS = (policy.TIER_FIELD, "organization", "groups")
 
 
 def _catalog_search() -> dict[str, Any]:
-    """The public catalog's count and :data:`CATALOG_FACETS`, kept as a
-    figure of the catalog is (counted again when the catalog changes)."""
+    """The public catalog's count and :data:`CATALOG_FACETS`, counted again
+    when the catalog's shape changes (:data:`.cache.CATALOG_SHAPE`: a
+    document added, removed, or changed in what these counts read), not on
+    every re-index."""
     def count() -> dict[str, Any]:
         result = _public_search(fq=CATALOG, **{"facet.field": list(CATALOG_FACETS),
                                                "facet.limit": -1})
         return {"count": result["count"], "search_facets": result["search_facets"]}
-    return cache.cached("catalog_facets", {}, count, (cache.CATALOG,))
+    return cache.cached("catalog_facets", {}, count, (cache.CATALOG_SHAPE,))
 
 
 def _facet_items(result: dict[str, Any], field: str) -> list[dict[str, Any]]:
@@ -204,7 +206,26 @@ def datasets_by_topic() -> list[dict[str, Any]]:
 
 
 def catalog_timeliness() -> list[dict[str, Any]]:
-    """Per agency, its public entries updated on time, overdue, without data."""
+    """Per agency, its public entries updated on time, overdue, without data:
+    the overdue and those without data searched, on time the rest of the
+    agency's entries (:mod:`.catalog`)."""
+    if "dataset" not in catalog.review_types():
+        return _timeliness_searched()  # the public entries carry no status
+    agencies = _facet_items(_catalog_search(), "organization")
+    names = {item["name"]: item.get("display_name") or item["name"] for item in agencies}
+
+    def count(status: str) -> dict[str, int]:
+        result = _public_search(fq=f'{CATALOG} +update_status:"{status}"',
+                                **{"facet.field": ["organization"], "facet.limit": -1})
+        return {i["name"]: i["count"] for i in _facet_items(result, "organization")}
+
+    per_org = catalog.by_status({item["name"]: item["count"] for item in agencies}, count)
+    return _timeliness_rows({name: {"organization": names[name], "organization_name": name,
+                                    **counted} for name, counted in per_org.items()})
+
+
+def _timeliness_searched() -> list[dict[str, Any]]:
+    """:func:`catalog_timeliness`, one search per status."""
     per_org: dict[str, dict[str, Any]] = {}
     for status in updates.STATUSES:
         result = _public_search(fq=f'{CATALOG} +update_status:"{status}"',
@@ -214,6 +235,10 @@ def catalog_timeliness() -> list[dict[str, Any]]:
                 "organization": item.get("display_name") or item["name"],
                 "organization_name": item["name"], **dict.fromkeys(updates.STATUSES, 0)})
             row[status] = item["count"]
+    return _timeliness_rows(per_org)
+
+
+def _timeliness_rows(per_org: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     rows_ = sorted(per_org.values(), key=lambda r: (r["organization"], r["organization_name"]))
     for row in rows_:
         row["on_time_percent"] = on_time_percent(row[updates.ON_TIME], row[updates.OVERDUE])
@@ -355,6 +380,9 @@ class Procedure:
     median: bool = True      # the median working days to answer is known
     #: cases waiting for an answer past their due date (the dashboard's list)
     overdue: Optional[Callable[[dt.date], list[dict[str, Any]]]] = None
+    #: what its answers are counted again after (:data:`cache.STATE`): an
+    #: error report answered does not count the data requests again
+    depends: tuple[str, ...] = (cache.APPLICATIONS,)
 
 
 _procedures: list[Procedure] = []
@@ -367,7 +395,7 @@ def kind_report(kind: str) -> dict[str, Any]:
     same counts, once per change."""
     today = workdays.local_today()
     counted = cache.cached("answers_by_kind", {"today": today.isoformat()},
-                           lambda: answers.reports_by_kind(today), (cache.CASES,))
+                           lambda: answers.reports_by_kind(today), (cache.APPLICATIONS,))
     return counted.get(kind) or answers.empty_report(today)
 
 
@@ -405,7 +433,7 @@ def answer_figures() -> list[Figure]:
         columns=_answer_columns(procedure),
         count=lambda procedure=procedure: answers_by_agency(procedure), chart="hbar",
         category="organization", series=("on_time_percent",),
-        audience=PUBLIC if procedure.public else SUPERVISORS, depends=(cache.CASES,),
+        audience=PUBLIC if procedure.public else SUPERVISORS, depends=procedure.depends,
         note=N_("Cases received, by agency. On time: answered within the period the "
                 "rules give, counted in working days; the rate is of the cases answered."),
     ) for procedure in procedures()]
@@ -415,19 +443,19 @@ register(Figure(
     name="datasets_by_tier", title=N_("Datasets by openness tier"),
     columns=(Column("tier", N_("Openness tier"), "tier"), Column("datasets", N_("Datasets"))),
     count=datasets_by_tier, chart="pie", category="tier", series=("datasets",),
-    depends=(cache.CATALOG,),
+    depends=(cache.CATALOG_SHAPE,),
     note=N_("Closed entries are counted, never listed.")))
 register(Figure(
     name="datasets_by_agency", title=N_("Datasets by agency"),
     columns=(Column("organization", N_("Agency"), "text"), Column("datasets", N_("Datasets"))),
     count=datasets_by_agency, chart="hbar", category="organization", series=("datasets",),
-    depends=(cache.CATALOG,),
+    depends=(cache.CATALOG_SHAPE,),
     note=N_("Open and conditionally open datasets.")))
 register(Figure(
     name="datasets_by_topic", title=N_("Datasets by topic"),
     columns=(Column("topic", N_("Topic"), "text"), Column("datasets", N_("Datasets"))),
     count=datasets_by_topic, chart="hbar", category="topic", series=("datasets",),
-    depends=(cache.CATALOG,),
+    depends=(cache.CATALOG_SHAPE,),
     note=N_("Open and conditionally open datasets.")))
 register(Figure(
     name="downloads_by_month", title=N_("Downloads per month"),

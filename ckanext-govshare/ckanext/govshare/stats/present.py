@@ -46,11 +46,19 @@ def as_dict(figure: Figure) -> dict[str, Any]:
     tiers = catalog_facets.choice_labels(policy.TIER_FIELD)
     rows = figures.rows(figure)
     labelled = []
+    # a coded value is named once per figure (the overdue list repeats a
+    # handful of kinds over hundreds of rows)
+    named: dict[tuple[str, Any], Any] = {}
     for row in rows:
         row = dict(row)
         for column in figure.columns:
-            if column.kind in ("tier", "kind") or (column.id == "organization" and (
-                    row.get("total") or row.get(column.id) is None)):
+            if column.kind in ("tier", "kind"):
+                code = (column.id, row.get(column.id))
+                if code not in named:
+                    named[code] = label(column, row, tiers)
+                row[f"{column.id}_label"] = named[code]
+            elif column.id == "organization" and (
+                    row.get("total") or row.get(column.id) is None):
                 row[f"{column.id}_label"] = label(column, row, tiers)
         labelled.append(row)
     return {

@@ -7,7 +7,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PYTHON ?= python3
 
-.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe prod prod-stop prod-smoke solr solr-stop test-solr
+.PHONY: help run test install services lock worker clean-db render-production-ini i18n axe prod prod-stop prod-smoke solr solr-stop test-solr solrcloud solrcloud-stop test-solrcloud
 
 help:
 	@echo "make run         set up (venv, PostgreSQL, Redis, db, sysadmin, demo) and serve http://127.0.0.1:5000"
@@ -29,6 +29,11 @@ help:
 	@echo "make solr-stop   stop that Solr"
 	@echo "make test-solr   the search tests on both engines: starts make solr's Solr (stopped after),"
 	@echo "                 or skips the Solr variants saying why (TEST_PATHS=tests: the whole suite)"
+	@echo "make solrcloud   SolrCloud: ZooKeeper :9985 and two Solr nodes :8985 :8986, collections ckan and"
+	@echo "                 ckan-test in 2 shards x 2 replicas (CKAN_SOLR_URL=http://127.0.0.1:8985/solr/ckan)"
+	@echo "make solrcloud-stop  stop it"
+	@echo "make test-solrcloud  the search tests on SolrCloud, and the fault test: a node stopped during a"
+	@echo "                 10,000-dataset rebuild (starts make solrcloud's cluster, stopped after)"
 	@echo "make axe         refresh tests/browser/vendor/axe.min.js from npm (AXE_VERSION=4.x.y; not run by the tests)"
 
 run:
@@ -76,5 +81,16 @@ solr:
 solr-stop:
 	@scripts/solr.sh stop
 
+solrcloud:
+	@scripts/solr.sh cloud-start
+
+solrcloud-stop:
+	@scripts/solr.sh cloud-stop
+
+# one worker: every worker would share the one Solr collection, and each
+# test empties it (CKAN clears the index by site_id, the same for all)
+test-solrcloud:
+	@TEST_SOLR=cloud TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_solrcloud_fault.py tests/solr}" scripts/test.sh
+
 test-solr:
-	@TEST_SOLR=1 TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_differential.py tests/solr}" scripts/test.sh
+	@TEST_SOLR=1 TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_differential.py tests/solr}" scripts/test.sh

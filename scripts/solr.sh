@@ -28,6 +28,7 @@
 #                                 shard on each node
 #   scripts/solr.sh cloud-stop    stop both nodes and ZooKeeper
 #   scripts/solr.sh node-stop N   stop node N (1 or 2) only: the fault test
+#   scripts/solr.sh node-kill N   kill node N at once (SIGKILL): a crash
 #   scripts/solr.sh node-start N  start it again; it rejoins and recovers
 #   scripts/solr.sh cloud-status  every replica and its state
 #
@@ -275,6 +276,15 @@ node_stop() { # node_stop N
     fi
 }
 
+node_kill() { # node_kill N: as if the machine had died
+    local pid
+    if pid="$(cloud_pid "node$1" SolrLauncher)"; then
+        step "killing SolrCloud node $1 (pid $pid)"
+        kill -KILL "$pid"
+        rm -f "$CLOUD_VAR/node$1.pid"
+    fi
+}
+
 # every replica of the collection active, on live nodes
 replicas_active() { # replicas_active COLLECTION
     curl -fsS --max-time 10 "$(node_base 1)/admin/collections?action=CLUSTERSTATUS&collection=$1&wt=json" \
@@ -381,5 +391,6 @@ case "${1:-start}" in
     cloud-status) cloud_status ;;
     node-stop) node_stop "${2:?node number}" ;;
     node-start) node_start "${2:?node number}" ;;
-    *) die "usage: scripts/solr.sh start|stop|status|reload|cloud-start|cloud-stop|cloud-status|node-stop N|node-start N" ;;
+    node-kill) node_kill "${2:?node number}" ;;
+    *) die "usage: scripts/solr.sh start|stop|status|reload|cloud-start|cloud-stop|cloud-status|node-stop N|node-kill N|node-start N" ;;
 esac

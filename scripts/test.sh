@@ -4,7 +4,9 @@
 # pytest suite. Extra pytest arguments: PYTEST_ARGS="-k tiers -x".
 # TEST_SOLR=1 (make test-solr) also starts make solr's Solr when java and mvn
 # are present, for the Solr variants of the search tests; TEST_PATHS narrows
-# the run to some test paths (default: tests).
+# the run to some test paths (default: tests). TEST_SOLR=cloud (make
+# test-solrcloud) starts make solrcloud's cluster instead, for the same
+# variants and the fault test (tests/search/test_solrcloud_fault.py).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 INI="config/test.ini"
@@ -23,6 +25,16 @@ ckan_db_upgrade "$INI"
 # network for Maven, a port taken, a slow start) is a warning, not a failure:
 # the suite runs without the Solr variants, which are skipped saying why.
 started_solr=0
+started_cloud=0
+if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-0}" = cloud ]; then
+    command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 \
+        || die "make test-solrcloud needs java and mvn (a JDK 17 and Maven)"
+    "$ROOT/scripts/solr.sh" cloud-status >/dev/null 2>&1 || started_cloud=1
+    SOLR_START_TIMEOUT="${TEST_SOLR_START_TIMEOUT:-180}" "$ROOT/scripts/solr.sh" cloud-start \
+        || die "make solrcloud failed (var/solrcloud/*.log)"
+    export GOVSHARE_TEST_SOLR_URL="http://127.0.0.1:8985/solr/ckan-test"
+    export GOVSHARE_TEST_SOLRCLOUD=1
+fi
 if [ -z "${GOVSHARE_TEST_SOLR_URL:-}" ] && [ "${TEST_SOLR:-0}" = 1 ]; then
     if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
         export GOVSHARE_TEST_SOLR_UNAVAILABLE="java or mvn not found, so make test started no Solr"
@@ -46,6 +58,9 @@ fi
 # stays the last line)
 if [ "$started_solr" = 1 ]; then
     trap '"$ROOT/scripts/solr.sh" stop >/dev/null 2>&1 || true' EXIT
+fi
+if [ "$started_cloud" = 1 ]; then
+    trap '"$ROOT/scripts/solr.sh" cloud-stop >/dev/null 2>&1 || true' EXIT
 fi
 
 step "pytest --ckan-ini=$INI ${TEST_PATHS:-tests} -n ${TEST_WORKERS:-auto} ${PYTEST_ARGS:-}"

@@ -11,6 +11,13 @@
 # CKAN_SOLR_URL (empty: the embedded search engine; a Solr core's URL: Solr),
 # DEMO=0 skips loading the demo catalog.
 #
+# STOCK=1: stock CKAN instead, GovShare's plugins off (CKAN's own view
+# plugins only), on the same database and files, for bench/http.py's
+# comparison in the same topology. It needs Solr (CKAN_SOLR_URL, a core of
+# its own: make solr's ckan-stock), which it indexes itself. PROD_NAME
+# (prod; prod-stock with STOCK=1) names its directory under var/, so both
+# can run at once on different ports.
+#
 # The configuration is config/production.ini.tmpl rendered into
 # var/prod/production.ini (scripts/render-production-ini.sh) with this
 # install's secrets, then the plugins and DataStore of config/development.ini
@@ -18,7 +25,11 @@
 # (X-Accel-Redirect) after the app's tier check. Logs are in var/prod/.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PROD_DIR="$ROOT/var/prod"
+STOCK="${STOCK:-0}"
+PROD_NAME="${PROD_NAME:-$([ "$STOCK" = 1 ] && echo prod-stock || echo prod)}"
+PROD_DIR="$ROOT/var/$PROD_NAME"
+#: stock CKAN 2.11's plugins for the comparison: its own views, nothing of GovShare
+STOCK_PLUGINS="activity image_view text_view datatables_view"
 INI="$PROD_DIR/production.ini"
 DEV_INI="config/development.ini"
 HOST=127.0.0.1
@@ -63,6 +74,9 @@ if [ "${1:-}" = stop ]; then
     exit 0
 fi
 
+[ "$STOCK" != 1 ] || [ -n "${CKAN_SOLR_URL:-}" ] \
+    || die "STOCK=1 needs Solr: CKAN_SOLR_URL=http://127.0.0.1:8983/solr/ckan-stock (make solr)"
+
 "$ROOT/scripts/bootstrap.sh"
 "$ROOT/scripts/services.sh" govshare
 mkdir -p "$PROD_DIR" "$STORAGE" var/log
@@ -90,8 +104,10 @@ CKAN_REDIS_URL="$(ini_value "$DEV_INI" ckan.redis.url)" \
 CKAN_STORAGE_PATH="$STORAGE" CKAN_SOLR_URL="${CKAN_SOLR_URL:-}" \
 CKAN_SMTP_SERVER="$(ini_value "$DEV_INI" smtp.server)" \
     "$ROOT/scripts/render-production-ini.sh" config/production.ini.tmpl "$INI"
+plugins="$(ini_value "$DEV_INI" ckan.plugins)"
+[ "$STOCK" = 1 ] && plugins="$STOCK_PLUGINS"
 "$CKAN" config-tool "$INI" \
-    "ckan.plugins=$(ini_value "$DEV_INI" ckan.plugins)" \
+    "ckan.plugins=$plugins" \
     "ckan.datastore.write_url=$(ini_value "$DEV_INI" ckan.datastore.write_url)" \
     "ckan.datastore.read_url=$(ini_value "$DEV_INI" ckan.datastore.read_url)" \
     "ckanext.xloader.site_url=http://$HOST:$PORT" \
@@ -102,8 +118,15 @@ CKAN_SMTP_SERVER="$(ini_value "$DEV_INI" smtp.server)" \
     || die "could not write $INI"
 ok "written (mode 600)"
 
-ckan_db_upgrade "$INI"
-if [ "$DEMO" = 1 ]; then
+if [ "$STOCK" = 1 ]; then
+    # GovShare's own migrations and demo are make prod's (or make run's) to do
+    step "Indexing the catalog for stock CKAN in $CKAN_SOLR_URL"
+    "$CKAN" -c "$INI" search-index rebuild </dev/null >"$PROD_DIR/reindex.log" 2>&1 \
+        || { tail -n 20 "$PROD_DIR/reindex.log" >&2; die "stock CKAN could not index the catalog"; }
+else
+    ckan_db_upgrade "$INI"
+fi
+if [ "$DEMO" = 1 ] && [ "$STOCK" != 1 ]; then
     step "Loading the demo catalog (skips what is loaded)"
     "$CKAN" -c "$DEV_INI" govshare demo load </dev/null || die "the demo load failed (DEMO=0 skips it)"
 fi
@@ -124,7 +147,10 @@ wait_for 120 "gunicorn on $HOST:$APP_PORT" tcp_open "$HOST" "$APP_PORT"
 
 # --- the jobs worker -----------------------------------------------------------
 step "Starting the background-jobs worker"
-"$CKAN" -c "$INI" jobs worker default govshare </dev/null >>"$PROD_DIR/worker.log" 2>&1 &
+queues="default govshare"
+[ "$STOCK" = 1 ] && queues="default"
+# shellcheck disable=SC2086
+"$CKAN" -c "$INI" jobs worker $queues </dev/null >>"$PROD_DIR/worker.log" 2>&1 &
 echo $! >"$PROD_DIR/worker.pid"
 info "pid $(cat "$PROD_DIR/worker.pid"), log $PROD_DIR/worker.log"
 
@@ -184,11 +210,11 @@ wait_for 120 "the portal through nginx" \
 
 cat <<EOF
 
-${_B}GovShare (production topology) serves http://$HOST:$PORT${_N}
+${_B}$([ "$STOCK" = 1 ] && echo "Stock CKAN (GovShare's plugins off)" || echo GovShare) (production topology) serves http://$HOST:$PORT${_N}
     nginx      $HOST:$PORT -> gunicorn $HOST:$APP_PORT ($WORKERS workers); uploads streamed by nginx
     search     $([ -n "${CKAN_SOLR_URL:-}" ] && echo "Solr at $CKAN_SOLR_URL" || echo "the embedded engine (PostgreSQL)")
-    worker     ckan jobs worker default govshare
+    worker     ckan jobs worker $queues
     config     $INI      logs $PROD_DIR/
-    stop with  make prod-stop
+    stop with  $([ "$STOCK" = 1 ] && echo "STOCK=1 ")make prod-stop
 
 EOF

@@ -11,9 +11,11 @@
 #   scripts/solr.sh reload    copy config/solr/govshare/conf into the cores
 #                             again and reload them (after editing the configset)
 #
-# Two cores from the configset config/solr/govshare: `ckan` for make run
-# (solr_url = http://127.0.0.1:8983/solr/ckan) and `ckan-test`, which the
-# tests empty between tests (GOVSHARE_TEST_SOLR_URL). Data: var/solr/home/<core>/data;
+# Three cores from the configset config/solr/govshare: `ckan` for make run
+# (solr_url = http://127.0.0.1:8983/solr/ckan), `ckan-test`, which the
+# tests empty between tests (GOVSHARE_TEST_SOLR_URL), and `ckan-stock`,
+# stock CKAN's own index of the same catalog (STOCK=1 make prod, for
+# bench/http.py's comparison). Data: var/solr/home/<core>/data;
 # log: var/solr/solr.log. Environment: SOLR_PORT (8983), SOLR_HEAP (512m),
 # SOLR_START_TIMEOUT (seconds, 120), SOLR_RESOLVE_TIMEOUT (seconds, 600).
 #
@@ -45,7 +47,7 @@ SOLR_LOG="$SOLR_VAR/solr.log"
 SOLR_CLASSPATH="$SOLR_VAR/classpath.txt"
 SOLR_CLASSES="$SOLR_VAR/classes"
 MAVEN_REPO="$ROOT/var/maven"
-SOLR_CORES=(ckan ckan-test)
+SOLR_CORES=(ckan ckan-test ckan-stock)
 SOLR_BASE="http://127.0.0.1:$SOLR_PORT/solr"
 
 core_answers() { # core_answers CORE: its ping says OK

@@ -11,10 +11,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-# run as scripts, benchmarks have this folder on sys.path, where http.py
-# (the HTTP benchmark) would stand in for the standard library's ``http``
-sys.path[:] = [entry for entry in sys.path
-               if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 INI = ROOT / "config" / "development.ini"
 VENV_BIN = Path(sys.executable).parent
 

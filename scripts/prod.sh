@@ -12,7 +12,7 @@
 # DEMO=0 skips loading the demo catalog.
 #
 # STOCK=1: stock CKAN instead, GovShare's plugins off (CKAN's own view
-# plugins only), on the same database and files, for bench/http.py's
+# plugins only), on the same database and files, for bench/http_load.py's
 # comparison in the same topology. It needs Solr (CKAN_SOLR_URL, a core of
 # its own: make solr's ckan-stock), which it indexes itself. PROD_NAME
 # (prod; prod-stock with STOCK=1) names its directory under var/, so both

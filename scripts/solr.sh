@@ -15,7 +15,7 @@
 # (solr_url = http://127.0.0.1:8983/solr/ckan), `ckan-test`, which the
 # tests empty between tests (GOVSHARE_TEST_SOLR_URL), and `ckan-stock`,
 # stock CKAN's own index of the same catalog (STOCK=1 make prod, for
-# bench/http.py's comparison). Data: var/solr/home/<core>/data;
+# bench/http_load.py's comparison). Data: var/solr/home/<core>/data;
 # log: var/solr/solr.log. Environment: SOLR_PORT (8983), SOLR_HEAP (512m),
 # SOLR_START_TIMEOUT (seconds, 120), SOLR_RESOLVE_TIMEOUT (seconds, 600).
 #

@@ -1,6 +1,6 @@
 """HTTP benchmark: concurrent clients against running portals, same mix, same run.
 
-    .venv/bin/python bench/http.py [--clients 32] [--seconds 30]
+    .venv/bin/python bench/http_load.py [--clients 32] [--seconds 30]
         [--target prod=http://127.0.0.1:8080] [--target run=http://127.0.0.1:5000]
 
 Each ``--target LABEL=URL`` is a running portal (``make prod``, ``make
@@ -20,22 +20,15 @@ target's throughput as a ratio to the baseline. Not part of the test suite.
 """
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
 import os
-import sys
-
-# run as a script, this file's folder comes first on sys.path, and this
-# file would stand in for the standard library's ``http``
-if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
-    sys.path.pop(0)
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
-from typing import Any, Optional  # noqa: E402
+import threading
+import time
+import urllib.parse
+import urllib.request
+from typing import Any, Optional
 
 #: (kind, path, expected status)
 Request = tuple[str, str, int]

@@ -23,8 +23,9 @@ REQUIRED=(CKAN_SITE_URL CKAN_SECRET_KEY CKAN_JWT_SECRET CKAN_SQLALCHEMY_URL
 : "${CKAN_SMTP_PASSWORD:=}"
 : "${CKAN_SMTP_MAIL_FROM:=noreply@localhost}"
 : "${CKAN_ERROR_EMAIL_TO:=}"
+: "${GOVSHARE_CONFIG_DIR:=$PWD/config}"  # search/*.txt and workdays.yaml
 OPTIONAL=(CKAN_SITE_ID CKAN_SOLR_URL CKAN_SMTP_SERVER CKAN_SMTP_STARTTLS CKAN_SMTP_USER
-          CKAN_SMTP_PASSWORD CKAN_SMTP_MAIL_FROM CKAN_ERROR_EMAIL_TO)
+          CKAN_SMTP_PASSWORD CKAN_SMTP_MAIL_FROM CKAN_ERROR_EMAIL_TO GOVSHARE_CONFIG_DIR)
 
 command -v envsubst >/dev/null 2>&1 \
     || { echo "error: envsubst not found (Debian package gettext-base)" >&2; exit 1; }

@@ -4,7 +4,9 @@ made the production home page answer 500 (its data products link)."""
 from __future__ import annotations
 
 import configparser
+import os
 import pathlib
+import subprocess
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -21,3 +23,25 @@ def test_the_production_template_loads_every_schema_of_development():
     schemas = {k: v for k, v in development.items() if k.startswith("scheming.")}
     assert schemas
     assert {k: production.get(k) for k in schemas} == schemas
+
+
+def test_the_operators_files_are_found_from_the_rendered_production_ini(tmp_path):
+    """Relative, they would be read from the rendered ini's own directory
+    (/etc/ckan, var/prod), where they are not: production ran without its
+    synonyms, stop words and working-day overrides."""
+    environment = {"PATH": os.environ["PATH"], "CKAN_SITE_URL": "http://portal.example",
+                   "CKAN_SECRET_KEY": "s" * 32, "CKAN_JWT_SECRET": "j" * 32,
+                   "CKAN_SQLALCHEMY_URL": "postgresql://u:p@db/govshare",
+                   "CKAN_REDIS_URL": "redis://redis:6379/0", "CKAN_STORAGE_PATH": "/var/lib/ckan"}
+    rendered = tmp_path / "production.ini"
+    subprocess.run([str(ROOT / "scripts" / "render-production-ini.sh"),
+                    "config/production.ini.tmpl", str(rendered)],
+                   env=environment, check=True, cwd=tmp_path)
+    production = options(rendered)
+    for option in ("ckanext.govshare.search.synonyms_file",
+                   "ckanext.govshare.search.stopwords_file",
+                   "ckanext.govshare.workdays.override_file"):
+        path = pathlib.Path(production[option])
+        assert path.is_absolute() and path.is_file(), (option, path)
+    assert production["ckanext.govshare.search.synonyms_file"] == str(
+        ROOT / "config" / "search" / "synonyms.txt")

@@ -19,6 +19,7 @@ from ckan.tests import helpers
 from ckanext.govshare import options
 from ckanext.govshare.labelling.model import DownloadCount
 from ckanext.govshare.search import lexicon, popularity
+from ckanext.govshare.search.logic import action as search_action
 from tests import factories
 
 
@@ -93,6 +94,27 @@ class TestWords:
     def test_a_short_name_finds_the_agency_datasets(self, catalog):
         assert set(names(search("卫健委"))) == {"physicians", "clinics", "hospital-directory"}
         assert set(names(search("卫健委 疫苗"))) == {"clinics"}
+
+
+class TestForSolr:
+    """What GovShare sends Solr for a plain search box query: the words the
+    embedded engine requires, so that Solr's dismax requires each of them
+    instead of matching any one bigram of the unspaced string."""
+
+    def test_unspaced_chinese_as_words_without_stop_words(self, catalog):
+        assert lexicon.search_box_words("水质监测") == "水质 监测"
+        assert lexicon.search_box_words("公交站点数据") == "公交站点"  # a word of the catalog
+        assert lexicon.search_box_words("停车场查询") == "停车场"
+
+    def test_stop_words_alone_and_latin_stay_as_typed(self, catalog):
+        assert lexicon.search_box_words("数据") == "数据"
+        assert lexicon.search_box_words("PM2.5 city-bus-routes") == "PM2.5 city-bus-routes"
+
+    @pytest.mark.parametrize("q, plain", [
+        ("公交 数据", True), ("公交 OR 环境", False), ("体育 -停车", False),
+        ("title:公交", False), ('"公交站点"', False), ("公交*", False), ("", False)])
+    def test_only_plain_words_are_rewritten(self, q, plain):
+        assert search_action.plain_words(q) is plain
 
 
 class TestSynonyms:

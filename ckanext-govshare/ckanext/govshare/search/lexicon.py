@@ -144,6 +144,29 @@ def query_words(text: str) -> list[str]:
     return words
 
 
+def is_optional(word: str, lexicon: Lexicon | None = None) -> bool:
+    """Stop words and lone Chinese characters (市, 局, 的): a search box word
+    that is one of them is not required when the query has others."""
+    lexicon = lexicon or current()
+    return key(word) in lexicon.stopwords or (len(word) == 1 and analysis.has_cjk(word))
+
+
+def search_box_words(text: str) -> str:
+    """A plain search box query as words for Solr: runs of Chinese cut into
+    words (``公交数据`` -> ``公交 数据``), stop words and lone characters left
+    out when other words remain (``公交``).
+
+    Solr's dismax counts the words between spaces (``mm``) and matches a word
+    by any one of its bigrams, so ``水质监测`` found whatever says ``监测``;
+    cut, each word is required, as in the embedded engine, and a stop word
+    no longer has to be in the tags or the name (the string fields of
+    ``qf``, which no stop filter reads)."""
+    lexicon = current()
+    words = [word for token in text.split() for word in query_words(token)]
+    required = [word for word in words if not is_optional(word, lexicon)]
+    return " ".join(required or words)
+
+
 def _join_known(words: list[str], known: frozenset[str], span: int = 4) -> list[str]:
     """Adjacent words that together make a word the catalog has, joined
     (the longest first)."""

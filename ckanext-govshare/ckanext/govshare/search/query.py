@@ -274,7 +274,7 @@ class Translator:
                     units.append(joined)
                     index += span
                     break
-        required = [u for u in units if not _optional(u, lex)] or units
+        required = [u for u in units if not lexicon.is_optional(u, lex)] or units
         for unit in units:
             if unit not in required and analysis.query_units(unit):
                 self.rank_terms.append(unit)
@@ -583,11 +583,6 @@ def _join_words(words: list[str]) -> str:
         both_cjk = analysis.has_cjk(text[-1]) and analysis.has_cjk(word[0])
         text += word if both_cjk else " " + word
     return text
-
-
-def _optional(word: str, lex: lexicon.Lexicon) -> bool:
-    """Stop words and lone Chinese characters (市, 局, 的) are not required."""
-    return lexicon.key(word) in lex.stopwords or (len(word) == 1 and analysis.has_cjk(word))
 
 
 def _alternatives(word: str, lex: lexicon.Lexicon) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
 
-from ckanext.govshare.search import vocabulary
+from ckanext.govshare.search import backend, lexicon, vocabulary
 
 #: CKAN's dismax query fields (``name^4 title^4 tags^2 groups^2 text``) with
 #: the agency's name and short names beside the tags, and the description
@@ -35,6 +35,12 @@ def correctable(q: Any) -> bool:
     return isinstance(q, str) and bool(q.strip()) and not (_SYNTAX & set(q))
 
 
+def plain_words(q: Any) -> bool:
+    """Words only: no Lucene syntax, no operator, no word excluded (``-停车``)."""
+    return correctable(q) and not uses_operators(q) and not any(
+        token.startswith("-") for token in q.split())
+
+
 @tk.chained_action
 @tk.side_effect_free
 def package_search(original_action: Action, context: Context,
@@ -56,6 +62,9 @@ def package_search(original_action: Action, context: Context,
         # (parentheses too) and mm 0% requires nothing beyond them.
         data_dict["defType"] = "edismax"
         data_dict["mm"] = "0%"
+    elif plain_words(q) and not backend.is_installed():
+        # Solr: the box's words as the embedded engine reads them
+        data_dict["q"] = lexicon.search_box_words(q) or q
     again = copy.deepcopy(data_dict)
     result = original_action(context, data_dict)
     if result.get("count") or not correctable(q):
@@ -63,7 +72,8 @@ def package_search(original_action: Action, context: Context,
     corrected = vocabulary.correct(q)
     if not corrected or corrected == q:
         return result
-    again["q"] = corrected
+    again["q"] = corrected if backend.is_installed() else (
+        lexicon.search_box_words(corrected) or corrected)
     retried = original_action(context, again)
     if not retried.get("count"):
         return result

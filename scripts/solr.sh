@@ -373,7 +373,10 @@ cloud_status() {
         || curl -fsS --max-time 10 "$(node_base 2)/admin/collections?action=CLUSTERSTATUS&wt=json" 2>/dev/null; } \
         | python3 -c '
 import json, sys
-status = json.load(sys.stdin)["cluster"]
+text = sys.stdin.read()
+if not text:
+    sys.exit(1)  # neither node answered
+status = json.loads(text)["cluster"]
 print("live nodes:", " ".join(sorted(status["live_nodes"])))
 for name, collection in sorted(status.get("collections", {}).items()):
     for shard_name, shard in sorted(collection["shards"].items()):

@@ -8,6 +8,8 @@ import os
 import pathlib
 import subprocess
 
+from ckanext.govshare import options as govshare_options
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
@@ -38,10 +40,9 @@ def test_the_operators_files_are_found_from_the_rendered_production_ini(tmp_path
                     "config/production.ini.tmpl", str(rendered)],
                    env=environment, check=True, cwd=tmp_path)
     production = options(rendered)
-    for option in ("ckanext.govshare.search.synonyms_file",
-                   "ckanext.govshare.search.stopwords_file",
-                   "ckanext.govshare.workdays.override_file"):
+    for option in (govshare_options.SEARCH_SYNONYMS_FILE, govshare_options.SEARCH_STOPWORDS_FILE,
+                   govshare_options.WORKDAYS_OVERRIDE_FILE):
         path = pathlib.Path(production[option])
         assert path.is_absolute() and path.is_file(), (option, path)
-    assert production["ckanext.govshare.search.synonyms_file"] == str(
+    assert production[govshare_options.SEARCH_SYNONYMS_FILE] == str(
         ROOT / "config" / "search" / "synonyms.txt")

@@ -41,6 +41,14 @@ def plain_words(q: Any) -> bool:
         token.startswith("-") for token in q.split())
 
 
+def _as_sent(q: str) -> str:
+    """The query as the engine gets it: Solr gets plain words as the embedded
+    engine reads them (cut, stop words out); anything else goes as typed."""
+    if plain_words(q) and not backend.is_installed():
+        return lexicon.search_box_words(q) or q
+    return q
+
+
 @tk.chained_action
 @tk.side_effect_free
 def package_search(original_action: Action, context: Context,
@@ -62,9 +70,8 @@ def package_search(original_action: Action, context: Context,
         # (parentheses too) and mm 0% requires nothing beyond them.
         data_dict["defType"] = "edismax"
         data_dict["mm"] = "0%"
-    elif plain_words(q) and not backend.is_installed():
-        # Solr: the box's words as the embedded engine reads them
-        data_dict["q"] = lexicon.search_box_words(q) or q
+    elif plain_words(q):
+        data_dict["q"] = _as_sent(q)
     again = copy.deepcopy(data_dict)
     result = original_action(context, data_dict)
     if result.get("count") or not correctable(q):
@@ -72,8 +79,7 @@ def package_search(original_action: Action, context: Context,
     corrected = vocabulary.correct(q)
     if not corrected or corrected == q:
         return result
-    again["q"] = corrected if backend.is_installed() else (
-        lexicon.search_box_words(corrected) or corrected)
+    again["q"] = _as_sent(corrected)
     retried = original_action(context, again)
     if not retried.get("count"):
         return result

@@ -54,12 +54,25 @@ core_answers() { # core_answers CORE: its ping says OK
     curl -fsS --max-time 5 "$SOLR_BASE/$1/admin/ping?wt=json" 2>/dev/null | grep -q '"status":"OK"'
 }
 
-our_pid() { # the pid of the Solr this script started, if it still runs
-    [ -f "$SOLR_PID" ] || return 1
+pid_of() { # pid_of PIDFILE WORD: the pid PIDFILE holds, if that process still runs and is WORD
+    [ -f "$1" ] || return 1
     local pid
-    pid="$(cat "$SOLR_PID")"
-    kill -0 "$pid" 2>/dev/null && grep -q SolrLauncher "/proc/$pid/cmdline" 2>/dev/null \
-        && echo "$pid"
+    pid="$(cat "$1")"
+    kill -0 "$pid" 2>/dev/null && grep -q "$2" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+our_pid() { pid_of "$SOLR_PID" SolrLauncher; } # the Solr this script started
+
+stop_pid() { # stop_pid WHAT PIDFILE PID: SIGTERM, up to 30 s to end, then SIGKILL
+    kill -TERM "$3" 2>/dev/null || true
+    local i
+    for i in $(seq 60); do
+        kill -0 "$3" 2>/dev/null || { rm -f "$2"; return 0; }
+        sleep 0.5
+    done
+    warn "$1 did not stop within 30 s: killing pid $3"
+    kill -KILL "$3" 2>/dev/null || true
+    rm -f "$2"
 }
 
 # The class path is resolved once; again only when solr/pom.xml changes or a
@@ -168,15 +181,8 @@ stop() {
         return 0
     fi
     step "stopping Solr (pid $pid)"
-    kill -TERM "$pid"
-    local i
-    for i in $(seq 60); do
-        kill -0 "$pid" 2>/dev/null || { rm -f "$SOLR_PID"; ok "stopped"; return 0; }
-        sleep 0.5
-    done
-    warn "Solr did not stop within 30 s: killing pid $pid"
-    kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$SOLR_PID"
+    stop_pid Solr "$SOLR_PID" "$pid"
+    ok "stopped"
 }
 
 reload() {
@@ -200,12 +206,7 @@ CLOUD_ZK="127.0.0.1:$CLOUD_ZK_PORT"
 node_port() { echo "${CLOUD_PORTS[$(($1 - 1))]}"; }
 node_base() { echo "http://127.0.0.1:$(node_port "$1")/solr"; }
 
-cloud_pid() { # cloud_pid NAME MAIN_CLASS: the pid of that process, if it still runs
-    local file="$CLOUD_VAR/$1.pid" pid
-    [ -f "$file" ] || return 1
-    pid="$(cat "$file")"
-    kill -0 "$pid" 2>/dev/null && grep -q "$2" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
-}
+cloud_pid() { pid_of "$CLOUD_VAR/$1.pid" "$2"; } # cloud_pid NAME MAIN_CLASS
 
 node_live() { # node_live N: ZooKeeper lists the node as live
     curl -fsS --max-time 5 "$(node_base "$1")/admin/collections?action=CLUSTERSTATUS&wt=json" 2>/dev/null \
@@ -258,23 +259,11 @@ node_start() { # node_start N
     done
 }
 
-stop_pid() { # stop_pid NAME PID
-    kill -TERM "$2" 2>/dev/null || true
-    local i
-    for i in $(seq 60); do
-        kill -0 "$2" 2>/dev/null || { rm -f "$CLOUD_VAR/$1.pid"; return 0; }
-        sleep 0.5
-    done
-    warn "$1 did not stop within 30 s: killing pid $2"
-    kill -KILL "$2" 2>/dev/null || true
-    rm -f "$CLOUD_VAR/$1.pid"
-}
-
 node_stop() { # node_stop N
     local pid
     if pid="$(cloud_pid "node$1" SolrLauncher)"; then
         step "stopping SolrCloud node $1 (pid $pid)"
-        stop_pid "node$1" "$pid"
+        stop_pid "node $1" "$CLOUD_VAR/node$1.pid" "$pid"
     fi
 }
 
@@ -363,7 +352,7 @@ cloud_stop() {
     local pid
     if pid="$(cloud_pid zk ZooKeeperServerMain)"; then
         step "stopping ZooKeeper (pid $pid)"
-        stop_pid zk "$pid"
+        stop_pid ZooKeeper "$CLOUD_VAR/zk.pid" "$pid"
     fi
     ok "SolrCloud stopped"
 }

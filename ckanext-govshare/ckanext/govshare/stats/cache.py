@@ -102,18 +102,11 @@ def shape(epoch: str, generation: str) -> str:
     """The fingerprint of the index's documents (:data:`_SHAPE`) at
     ``generation``, counted once per generation and kept in Redis."""
     cache_key = f"{SHAPE_PREFIX}{epoch}:{generation}"
-    try:
-        known = redis().get(cache_key)
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
-        known = None
-    if known:
+    known = _read(cache_key)
+    if known and known is not UNAVAILABLE:
         return known.decode() if isinstance(known, bytes) else str(known)
     value = str(model.Session.execute(_SHAPE).scalar())
-    try:
-        redis().set(cache_key, value, ex=SHAPE_TTL)
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
+    _write(cache_key, value, SHAPE_TTL)
     return value
 
 
@@ -141,6 +134,27 @@ def redis() -> Any:
     return connect_to_redis()
 
 
+#: what :func:`_read` answers when Redis cannot be asked
+UNAVAILABLE = object()
+
+
+def _read(cache_key: str) -> Any:
+    """The cached value, None, or :data:`UNAVAILABLE` (logged): a Redis
+    outage costs speed, never answers."""
+    try:
+        return redis().get(cache_key)
+    except Exception:
+        log.warning("Statistics cache unavailable", exc_info=True)
+        return UNAVAILABLE
+
+
+def _write(cache_key: str, value: str, ttl: int) -> None:
+    try:
+        redis().set(cache_key, value, ex=int(ttl))
+    except Exception:
+        log.warning("Statistics cache unavailable", exc_info=True)
+
+
 def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
            depends: tuple[str, ...] = (CATALOG, CASES),
            ttl: Optional[int] = None) -> Any:
@@ -152,19 +166,13 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
         return compute()
     ttl = ttl or tk.config.get(options.STATS_CACHE_TTL)
     cache_key = key(name, params, version(depends))
-    try:
-        raw = redis().get(cache_key)
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
+    raw = _read(cache_key)
+    if raw is UNAVAILABLE:
         return compute()
     if raw:
         return json.loads(raw)
     value = compute()
-    try:
-        redis().set(cache_key, json.dumps(value, ensure_ascii=False, default=str),
-                     ex=int(ttl))
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
+    _write(cache_key, json.dumps(value, ensure_ascii=False, default=str), ttl)
     return value
 
 

@@ -36,7 +36,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import kinds, report as answers
-from ckanext.govshare.catalog_review import updates
+from ckanext.govshare.catalog_review import index as catalog_index, updates
 from ckanext.govshare.jurisdiction import profile
 from ckanext.govshare.labelling import popular
 from ckanext.govshare.publication import state as publication_state
@@ -215,7 +215,7 @@ def catalog_timeliness() -> list[dict[str, Any]]:
     names = {item["name"]: item.get("display_name") or item["name"] for item in agencies}
 
     def count(status: str) -> dict[str, int]:
-        result = _public_search(fq=f'{CATALOG} +update_status:"{status}"',
+        result = _public_search(fq=f'{CATALOG} +{catalog_index.STATUS_FIELD}:"{status}"',
                                 **{"facet.field": ["organization"], "facet.limit": -1})
         return {i["name"]: i["count"] for i in _facet_items(result, "organization")}
 
@@ -228,7 +228,7 @@ def _timeliness_searched() -> list[dict[str, Any]]:
     """:func:`catalog_timeliness`, one search per status."""
     per_org: dict[str, dict[str, Any]] = {}
     for status in updates.STATUSES:
-        result = _public_search(fq=f'{CATALOG} +update_status:"{status}"',
+        result = _public_search(fq=f'{CATALOG} +{catalog_index.STATUS_FIELD}:"{status}"',
                                 **{"facet.field": ["organization"], "facet.limit": -1})
         for item in _facet_items(result, "organization"):
             row = per_org.setdefault(item["name"], {

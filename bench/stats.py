@@ -20,12 +20,15 @@ unless the index already holds it.
 
 Measured in-process, one request per call: the baseline, a dataset page
 ``/dataset/<id>`` as an anonymous visitor, in the same process; then
-``/stats`` (anonymous) and ``/supervision/dashboard`` (a sysadmin), cold
+``/stats`` (anonymous) and ``/supervision/dashboard`` (a supervisor), cold
 (the statistics cache emptied before each call: every figure counted),
 warm (what visitors get while the catalog, the applications and the TTL
 stand still) and after a change, made before each call and not timed (a
 dataset re-indexed: the catalog's figures are counted again; an error report
-answered: the figures of the cases), p50/p95 and the ratio to the baseline;
+answered: the figures of the cases; the visit is given the latest counts
+while they are counted again in the background, ``stale_for``, and how long
+until the page is current again is printed too), p50/p95 and the ratio to
+the baseline;
 and each figure counted alone, cold. Target: p95 <= 300 ms. Not part of the
 test suite.
 """
@@ -165,10 +168,18 @@ def main() -> None:
         orgs = apps_bench.ensure_people_and_orgs(tk, admin)
         datasets = apps_bench.ensure_datasets(tk, admin, conn, orgs)
         applicants = apps_bench.ensure_applicants(conn)
-        sysadmin = admin["user"]
+        # the dashboard's reader: a supervisor (not the site user, whose
+        # header would count the 100,000 datasets it created)
+        supervisor = "bench-supervisor"
+        if not model.User.get(supervisor):
+            tk.get_action("user_create")(dict(admin), {
+                "name": supervisor, "email": "supervisor@bench.example.org",
+                "password": "bench-supervisor-1", "fullname": "市数据局监督科"})
+            tk.get_action("govshare_supervisor_grant")(dict(admin), {
+                "user": supervisor, "reason": "市政务服务数据管理局监督科（基准测试）"})
         # pages are asked with an API token, as a browser's session would be
         token = tk.get_action("api_token_create")(dict(admin), {
-            "user": sysadmin, "name": "bench-stats"})["token"]
+            "user": supervisor, "name": "bench-stats"})["token"]
     generate(conn, args.datasets, progress=lambda m: print("  " + m, flush=True))
     members = ensure_topics(conn)
     receipts = ensure_receipts(conn, args.receipts, applicants)
@@ -255,10 +266,10 @@ def main() -> None:
         "/stats warm": run("/stats, warm (anonymous)", [page("/stats") for _ in range(n)]),
         "/stats cold": run("/stats, cold: every figure counted", [
             page("/stats", cold=True) for _ in range(cold_n)]),
-        "dashboard warm": run("/supervision/dashboard, warm (sysadmin)", [
-            page("/supervision/dashboard", sysadmin) for _ in range(n)]),
+        "dashboard warm": run("/supervision/dashboard, warm (supervisor)", [
+            page("/supervision/dashboard", supervisor) for _ in range(n)]),
         "dashboard cold": run("/supervision/dashboard, cold", [
-            page("/supervision/dashboard", sysadmin, cold=True) for _ in range(cold_n)]),
+            page("/supervision/dashboard", supervisor, cold=True) for _ in range(cold_n)]),
         "csv warm": run("/stats/answers_open.csv, warm", [
             page("/stats/answers_open.csv") for _ in range(n)]),
     }
@@ -289,21 +300,27 @@ def main() -> None:
 
     def after(label: str, change, url: str, user: str | None = None) -> list[float]:
         page(url, user)()  # everything cached first
-        values = []
+        cache.wait_for_counts()
+        values, current = [], []
         for _ in range(cold_n):
             change()
             began = time.perf_counter()
             page(url, user)()
             values.append((time.perf_counter() - began) * 1000)
-        print(f"  {label:<46} {_env.summary(values)}  (n={len(values)})", flush=True)
+            # the figures the visit found out of date are counted again in
+            # the background (stale_for): until when the page was behind
+            cache.wait_for_counts()
+            current.append((time.perf_counter() - began) * 1000)
+        print(f"  {label:<46} {_env.summary(values)}  (n={len(values)});"
+              f" current again after {_env.summary(current)}", flush=True)
         return values
 
     results["/stats catalog"] = after("/stats after a catalog change", catalog_change, "/stats")
     results["/stats case"] = after("/stats after an answer", case_change, "/stats")
     results["dashboard catalog"] = after("/supervision/dashboard after a catalog change",
-                                         catalog_change, "/supervision/dashboard", sysadmin)
+                                         catalog_change, "/supervision/dashboard", supervisor)
     results["dashboard case"] = after("/supervision/dashboard after an answer", case_change,
-                                      "/supervision/dashboard", sysadmin)
+                                      "/supervision/dashboard", supervisor)
 
     print("each figure counted alone (cold: the search engine's facet counts too)")
     with flask_app.test_request_context():

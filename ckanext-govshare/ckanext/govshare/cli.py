@@ -43,4 +43,6 @@ def get_commands() -> list[click.Command]:
     from ckanext.govshare.database.cli import db
     govshare.add_command(audit)
     govshare.add_command(db)
+    from ckanext.govshare.stats.cli import stats
+    govshare.add_command(stats)
     return [govshare]

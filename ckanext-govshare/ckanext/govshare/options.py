@@ -56,6 +56,7 @@ PORTAL_HELP_CONTACT = "ckanext.govshare.portal.help_contact"
 
 # stats/
 STATS_CACHE_TTL = "ckanext.govshare.stats.cache_ttl"
+STATS_STALE_FOR = "ckanext.govshare.stats.stale_for"
 
 
 def config_file(value: Any) -> Path | None:

@@ -35,13 +35,27 @@ and counting one per download would make every key short-lived on a busy
 portal. A month that has ended is kept longer (``ttl``): its downloads do
 not change. The figures kept are language-neutral (codes, numbers, the
 organizations' own titles); the page translates labels when it shows them.
+
+Nobody waits for a count after a change (``ckanext.govshare.stats.stale_for``):
+each figure's latest count is also kept under its name and parameters
+alone (not the day), for that many seconds. The first visit that finds
+the figure out of date (its state moved, or its entry expired) is given that
+latest count and starts counting again in a background thread of its
+process once its page is made, one per figure at a time (a Redis lock); the
+visits after it get the new count. A figure never counted (an emptied
+cache) is counted by the visit that asks, as is every figure outside a web
+request (jobs) and in :func:`counting_now` (``ckan govshare stats count``,
+which counts them all ahead of the visits after a deployment).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from typing import Any, Callable, Optional
+import threading
+import time
+from typing import Any, Callable, Iterator, Optional
 
 import sqlalchemy as sa
 
@@ -98,20 +112,25 @@ SHAPE_TTL = 24 * 3600
 SHAPE_PREFIX = "govshare:stats-shape:"
 
 
-def shape(epoch: str, generation: str) -> str:
+def shape(epoch: str, generation: str, count: bool = True) -> Optional[str]:
     """The fingerprint of the index's documents (:data:`_SHAPE`) at
-    ``generation``, counted once per generation and kept in Redis."""
+    ``generation``, counted once per generation and kept in Redis (None
+    when it is not counted yet and ``count`` is false)."""
     cache_key = f"{SHAPE_PREFIX}{epoch}:{generation}"
     known = _read(cache_key)
     if known and known is not UNAVAILABLE:
         return known.decode() if isinstance(known, bytes) else str(known)
+    if not count:
+        return None
     value = str(model.Session.execute(_SHAPE).scalar())
     _write(cache_key, value, SHAPE_TTL)
     return value
 
 
-def version(depends: tuple[str, ...] = (CATALOG, CASES)) -> str:
-    """The state the figures are counted from (see the module docstring)."""
+def version(depends: tuple[str, ...] = (CATALOG, CASES), count: bool = True) -> Optional[str]:
+    """The state the figures are counted from (see the module docstring);
+    None when it needs the catalog's fingerprint of a generation not
+    fingerprinted yet and ``count`` is false."""
     parts = ["epoch", *(d for d in depends if d in STATE and d != "epoch")]
     row = model.Session.execute(sa.text(
         "SELECT " + ", ".join(f"({STATE[p]})::text" for p in parts))).one()
@@ -119,7 +138,10 @@ def version(depends: tuple[str, ...] = (CATALOG, CASES)) -> str:
     if CATALOG_SHAPE in parts:
         at = parts.index(CATALOG_SHAPE)
         generation, _, rest = values[at].partition(":")
-        values[at] = f"{shape(values[0], generation)}:{rest}"
+        fingerprint = shape(values[0], generation, count)
+        if fingerprint is None:
+            return None
+        values[at] = f"{fingerprint}:{rest}"
     return ":".join(values)
 
 
@@ -160,20 +182,159 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
            ttl: Optional[int] = None) -> Any:
     """``compute()``, or what it gave for the same name, parameters and
     state (of what it ``depends`` on) within the TTL (the configured one, or
-    ``ttl`` seconds when the cache is on). A Redis outage costs speed, never
-    answers."""
+    ``ttl`` seconds when the cache is on); when that is out of date, in a
+    web request, the latest count while a thread counts again (see the
+    module docstring). A Redis outage costs speed, never answers."""
     if not tk.config.get(options.STATS_CACHE_TTL):
         return compute()
     ttl = ttl or tk.config.get(options.STATS_CACHE_TTL)
-    cache_key = key(name, params, version(depends))
-    raw = _read(cache_key)
-    if raw is UNAVAILABLE:
-        return compute()
-    if raw:
-        return json.loads(raw)
-    value = compute()
-    _write(cache_key, json.dumps(value, ensure_ascii=False, default=str), ttl)
+    stale_for = tk.config.get(options.STATS_STALE_FOR)
+    may_wait = bool(stale_for) and _in_request() and not getattr(_local, "counting", False)
+    # a new generation's fingerprint too is left to the background count
+    state = version(depends, count=not may_wait)
+    if state is not None:
+        raw = _read(key(name, params, state))
+        if raw is UNAVAILABLE:
+            return compute()
+        if raw:
+            return json.loads(raw)
+    # the latest count whatever the day: yesterday's figure is shown for
+    # the moment today's takes to count
+    latest_key = key(name, {k: v for k, v in params.items() if k != "today"}, "latest")
+    if may_wait:
+        latest = _read(latest_key)
+        if latest and latest is not UNAVAILABLE:
+            if _claim(latest_key):
+                _count_after_request(name, params, compute, depends, latest_key, ttl, stale_for)
+            return json.loads(latest)
+        if state is None:
+            state = version(depends)
+    return _count(key(name, params, str(state)), latest_key, compute, ttl, stale_for)
+
+
+def _count(cache_key: str, latest_key: str, compute: Callable[[], Any], ttl: int,
+           stale_for: int) -> Any:
+    # the figures a count reads are counted, never taken out of date: what
+    # is stored for this state is this state's
+    outer = getattr(_local, "counting", False)
+    _local.counting = True
+    try:
+        value = compute()
+    finally:
+        _local.counting = outer
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    _write(cache_key, text, ttl)
+    if stale_for:
+        _write(latest_key, text, stale_for)
     return value
+
+
+#: how long one process's background count of a figure may take before
+#: another may start one (the lock's expiry)
+REFRESH_LOCK_TTL = 120
+_LOCK_SUFFIX = ":counting"
+#: the background counts started by this process and not yet finished
+_counting: list[threading.Thread] = []
+#: ``counting``: this thread is counting a figure
+_local = threading.local()
+
+
+def _in_request() -> bool:
+    from flask import has_request_context
+
+    return has_request_context()
+
+
+def _claim(latest_key: str) -> bool:
+    """Whether this process is to count the figure again (no other is)."""
+    try:
+        return bool(redis().set(latest_key + _LOCK_SUFFIX, "1", nx=True, ex=REFRESH_LOCK_TTL))
+    except Exception:
+        log.warning("Statistics cache unavailable", exc_info=True)
+        return False
+
+
+def _count_after_request(name: str, params: dict[str, Any], compute: Callable[[], Any],
+                         depends: tuple[str, ...], latest_key: str, ttl: int,
+                         stale_for: int) -> None:
+    """Count the figure again once this request's page is made
+    (:func:`start_counts`), so that the count does not slow it."""
+    from flask import g
+
+    def count() -> None:
+        try:
+            state = version(depends)
+            cache_key = key(name, params, str(state))
+            # counted meanwhile, or only re-indexed (the same fingerprint)
+            raw = _read(cache_key)
+            if raw and raw is not UNAVAILABLE:
+                _write(latest_key, raw.decode() if isinstance(raw, bytes) else raw,
+                       stale_for)
+            else:
+                _count(cache_key, latest_key, compute, ttl, stale_for)
+        except Exception:
+            log.exception("Counting a statistics figure again failed; the next"
+                          " visit that finds it out of date tries again")
+            model.Session.rollback()
+        finally:
+            try:
+                redis().delete(latest_key + _LOCK_SUFFIX)
+            except Exception:
+                log.warning("Statistics cache unavailable", exc_info=True)
+
+    g.setdefault("govshare_stats_counts", []).append(count)
+
+
+def start_counts(_error: Optional[BaseException] = None) -> None:
+    """Start the counts this request found due, one after the other in one
+    thread (figures share what they read: the first counts the catalog's
+    fingerprint, the next find it); a ``teardown_request`` function: the
+    page is made by then."""
+    from flask import current_app, g
+
+    pending = g.pop("govshare_stats_counts", [])
+    if not pending:
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            # a request context of its own: the actions the counts call read
+            # the config and the user (none) from it
+            with app.test_request_context():
+                for count in pending:
+                    count()
+        finally:
+            model.Session.remove()  # the thread's own session
+        log.debug("%d statistics figures counted again in %.3f s", len(pending),
+                  time.monotonic() - started)
+
+    _counting[:] = [thread for thread in _counting if thread.is_alive()]
+    thread = threading.Thread(target=run, name="govshare-stats-count", daemon=True)
+    _counting.append(thread)
+    thread.start()
+
+
+@contextlib.contextmanager
+def counting_now() -> Iterator[None]:
+    """Figures asked for within are counted if out of date, not shown as
+    they last were."""
+    outer = getattr(_local, "counting", False)
+    _local.counting = True
+    try:
+        yield
+    finally:
+        _local.counting = outer
+
+
+def wait_for_counts(timeout: float = 60) -> None:
+    """Wait until the background counts this process started have ended
+    (for tests and benchmarks)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_counting):
+        thread.join(max(deadline - time.monotonic(), 0))
+    _counting[:] = [thread for thread in _counting if thread.is_alive()]
 
 
 def forget() -> int:

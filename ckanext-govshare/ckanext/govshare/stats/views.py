@@ -20,7 +20,7 @@ from flask import Blueprint, Response
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import views_common
-from ckanext.govshare.stats import figures, present
+from ckanext.govshare.stats import cache, figures, present
 
 stats = Blueprint("govshare_stats", __name__)
 
@@ -107,6 +107,9 @@ stats.add_url_rule("/stats", view_func=index)
 stats.add_url_rule("/stats/<name>.csv", view_func=figure_csv)
 stats.add_url_rule("/stats/<name>.json", view_func=figure_json)
 stats.add_url_rule("/supervision/dashboard", view_func=dashboard)
+# figures found out of date are counted again once the page is made, on any
+# route that shows one (the API's govshare_stats_show too)
+stats.teardown_app_request(cache.start_counts)
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -1,0 +1,189 @@
+"""Nobody waits for a count after a change (``ckanext.govshare.stats.stale_for``).
+
+The first visit that finds a figure out of date is given its latest count
+and starts one count in the background; the visits after it get the new
+count. Counts outside a web request, figures never counted and figures a
+count reads are counted at once; a Redis outage costs speed, never answers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import pytest
+import redis as redis_lib
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import options
+from ckanext.govshare.stats import cache as stats_cache
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+FIGURE = "/stats/datasets_by_tier.json"
+
+
+def unconditional(app) -> int:
+    rows = json.loads(app.get(FIGURE).get_data(as_text=True))["rows"]
+    return next(row["datasets"] for row in rows if row["tier"] == "unconditional")
+
+
+@pytest.fixture
+def catalog():
+    stats_cache.forget()
+    org = factories.Organization()
+    factories.Dataset(owner_org=org["id"])
+    yield org
+    stats_cache.wait_for_counts()
+
+
+class Recorded(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.text = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.text += record.getMessage() + "\n"
+
+
+@pytest.fixture
+def cache_log():
+    """What the cache logs (ckanext's loggers do not propagate to the root)."""
+    logger = logging.getLogger(stats_cache.__name__)
+    handler, disabled, level = Recorded(), logger.disabled, logger.level
+    # fileConfig disables the loggers that exist before it runs
+    logger.disabled = False
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+    logger.disabled, logger.level = disabled, level
+
+
+def test_the_visit_after_a_change_gets_the_latest_count_and_the_next_the_new_one(app, catalog):
+    assert unconditional(app) == 1  # never counted: counted by the visit
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 1  # out of date: the latest count, a count started
+    stats_cache.wait_for_counts()
+    assert unconditional(app) == 2
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 2
+    stats_cache.wait_for_counts()
+    assert unconditional(app) == 3
+
+
+def test_one_count_at_a_time(app, catalog):
+    unconditional(app)
+    factories.Dataset(owner_org=catalog["id"])
+    latest = stats_cache.key("datasets_by_tier", {}, "latest")
+    # another process is counting it: this one shows the latest, counts nothing
+    stats_cache.redis().set(latest + ":counting", "1", ex=60)
+    assert unconditional(app) == 1
+    assert not [t for t in stats_cache._counting if t.is_alive()]
+    stats_cache.wait_for_counts()
+    assert unconditional(app) == 1
+    stats_cache.redis().delete(latest + ":counting")
+    assert unconditional(app) == 1
+    stats_cache.wait_for_counts()
+    assert unconditional(app) == 2
+
+
+@pytest.mark.ckan_config(options.STATS_STALE_FOR, 0)
+def test_without_stale_for_the_visit_counts(app, catalog):
+    assert unconditional(app) == 1
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 2
+    assert not stats_cache._counting
+
+
+def test_outside_a_request_the_count_is_current(app, catalog):
+    from ckanext.govshare.stats import figures
+
+    assert unconditional(app) == 1
+    factories.Dataset(owner_org=catalog["id"])
+    rows = figures.rows(figures.get("datasets_by_tier"))
+    assert rows[0] == {"tier": "unconditional", "datasets": 2}
+
+
+def test_a_count_that_fails_is_tried_again_by_a_later_visit(app, catalog, cache_log):
+    state = {"fail": True, "value": 1}
+
+    def compute():
+        if state["fail"]:
+            raise RuntimeError("the database went away")
+        return state["value"]
+
+    def visit():
+        with app.flask_app.test_request_context():
+            return stats_cache.cached("a_figure", {}, compute, (stats_cache.CATALOG,))
+
+    state["fail"] = False
+    assert visit() == 1
+    factories.Dataset(owner_org=catalog["id"])
+    state.update(fail=True, value=2)
+    assert visit() == 1
+    stats_cache.wait_for_counts()
+    assert "Counting a statistics figure again failed" in cache_log.text
+    state["fail"] = False
+    assert visit() == 1  # the lock was let go: this visit starts a count
+    stats_cache.wait_for_counts()
+    assert visit() == 2
+
+
+def test_what_a_count_reads_is_counted_not_taken_out_of_date(app, catalog):
+    """The background count of a figure that reads another figure stores
+    this state's count, not the other figure's latest."""
+    inner_counts = []
+
+    def inner():
+        inner_counts.append(1)
+        return tk.get_action("package_search")({"ignore_auth": True}, {"rows": 0})["count"]
+
+    def visit():
+        with app.flask_app.test_request_context():
+            return stats_cache.cached("outer", {}, lambda: stats_cache.cached(
+                "inner", {}, inner, (stats_cache.CATALOG,)), (stats_cache.CATALOG,))
+
+    assert visit() == 1
+    factories.Dataset(owner_org=catalog["id"])
+    assert visit() == 1
+    stats_cache.wait_for_counts()
+    assert visit() == 2
+    assert len(inner_counts) == 2
+
+
+def test_a_redis_outage_costs_speed_never_answers(app, catalog, monkeypatch, cache_log):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(stats_cache, "redis", lambda: redis_lib.Redis(
+        host="127.0.0.1", port=port, socket_connect_timeout=1))
+    assert unconditional(app) == 1
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 2
+    assert not stats_cache._counting
+    assert "Statistics cache unavailable" in cache_log.text
+    res = app.get("/stats")
+    assert res.status_code == 200
+
+
+def test_the_count_command_counts_every_figure_ahead_of_the_visits(app, catalog, cli):
+    from ckan.cli.cli import ckan
+
+    from ckanext.govshare.stats import figures
+
+    names = list(figures.all_figures())
+    result = cli.invoke(ckan, ["govshare", "stats", "count"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(names)}" in result.output
+    store = stats_cache.redis()
+    assert all(store.get(stats_cache.key(name, {}, "latest")) for name in names)
+    # a change: the command counts again, it does not keep the latest
+    factories.Dataset(owner_org=catalog["id"])
+    result = cli.invoke(ckan, ["govshare", "stats", "count"])
+    assert result.exit_code == 0, result.output
+    assert not stats_cache._counting
+    assert unconditional(app) == 2
+    assert not stats_cache._counting  # the visit found it current

@@ -126,8 +126,11 @@ class TestChangeCreate:
         assert field in error.value.error_dict
         assert model.Session.query(CatalogChange).count() == 0
 
-    @pytest.mark.ckan_config(options.CATALOG_REVIEW_DATASET_TYPES, "catalog-entry")
-    def test_only_catalog_entries(self, agency):
+    @pytest.mark.parametrize("entry_types", ["catalog-entry", ""], ids=["other-type", "none"])
+    def test_only_catalog_entries(self, agency, entry_types, monkeypatch):
+        # set empty, no dataset is a catalog entry (every reader of the option agrees)
+        monkeypatch.setitem(tk.config, options.CATALOG_REVIEW_DATASET_TYPES,
+                            entry_types.split())
         dataset = factories.Dataset(owner_org=agency.org["id"])   # of type "dataset"
         with pytest.raises(tk.ValidationError) as error:
             call("govshare_catalog_change_create", agency.editor, package_id=dataset["id"],
@@ -137,6 +140,8 @@ class TestChangeCreate:
             call("govshare_catalog_review_mark", agency.editor, id=dataset["id"])
         assert "id" in error.value.error_dict
         assert review_list(agency)["checked"] == 0
+        counted = call("govshare_catalog_update_counts", agency.sysadmin)["organizations"]
+        assert not any(row["organization_id"] == agency.org["id"] for row in counted)
 
     def test_unknown_dataset(self, agency):
         with pytest.raises(tk.ObjectNotFound):

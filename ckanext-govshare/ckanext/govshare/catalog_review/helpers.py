@@ -5,15 +5,15 @@ from typing import Any, Optional
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import options, views_common
+from ckanext.govshare import views_common
+from ckanext.govshare.catalog_review import types as entry_types
 
 
 def govshare_update_state(pkg_dict: dict[str, Any]) -> Optional[dict[str, Any]]:
     """The entry's update deadline for the dataset page, when the user is a
     member of its organization (or a sysadmin) and it is a catalog entry;
     None otherwise."""
-    if pkg_dict.get("type") not in (tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES)
-                                    or []):
+    if not entry_types.is_catalog_entry(pkg_dict.get("type")):
         return None
     try:
         return tk.get_action("govshare_catalog_update_show")(

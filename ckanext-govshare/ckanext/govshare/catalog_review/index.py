@@ -18,8 +18,7 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import options
-from ckanext.govshare.catalog_review import updates
+from ckanext.govshare.catalog_review import types as entry_types, updates
 
 _PAGE = 1000
 
@@ -33,7 +32,7 @@ def solr_date(day: Any) -> str:
 
 
 def before_dataset_index(pkg_dict: dict[str, Any]) -> dict[str, Any]:
-    if pkg_dict.get("type") not in (tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or []):
+    if not entry_types.is_catalog_entry(pkg_dict.get("type")):
         return pkg_dict
     try:
         data = json.loads(pkg_dict.get("data_dict") or "{}")

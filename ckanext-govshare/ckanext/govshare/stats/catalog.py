@@ -22,17 +22,12 @@ from typing import Any, Callable
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.govshare import options
 from ckanext.govshare.catalog_review import index as catalog_index, updates
+from ckanext.govshare.catalog_review import types as entry_types
 from ckanext.govshare.stats import cache
 
 #: the statuses searched; on time is what remains of the entries
 SEARCHED = (updates.OVERDUE, updates.NOT_ATTACHED)
-
-
-def review_types() -> list[str]:
-    """The dataset types whose entries carry an update status."""
-    return list(tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or ["dataset"])
 
 
 def by_status(totals: dict[str, int],
@@ -52,10 +47,6 @@ def _site_context() -> dict[str, Any]:
             "ignore_auth": True}
 
 
-def _type_fq() -> str:
-    return "+dataset_type:({})".format(" OR ".join(f'"{t}"' for t in review_types()))
-
-
 def _owner_counts(fq: str) -> dict[str, int]:
     result = tk.get_action("package_search")(_site_context(), {
         "fq": fq, "rows": 0, "include_private": True, "facet.field": ["owner_org"],
@@ -69,11 +60,14 @@ def update_counts() -> dict[str, Any]:
     counted as :func:`by_status` says: the entries per organization are a
     figure of the catalog's shape (:data:`.cache.CATALOG_SHAPE`), the
     overdue and those without data are searched."""
-    type_fq = _type_fq()
-    totals = cache.cached("catalog_entries_by_owner", {"types": review_types()},
-                          lambda: _owner_counts(type_fq), (cache.CATALOG_SHAPE,))
-    per_org = by_status(totals, lambda status: _owner_counts(
-        f'{type_fq} +{catalog_index.STATUS_FIELD}:"{status}"'))
+    type_fq = entry_types.dataset_type_fq()
+    if type_fq is None:  # no dataset is a catalog entry
+        totals, per_org = {}, {}
+    else:
+        totals = cache.cached("catalog_entries_by_owner", {"types": entry_types.review_types()},
+                              lambda: _owner_counts(type_fq), (cache.CATALOG_SHAPE,))
+        per_org = by_status(totals, lambda status: _owner_counts(
+            f'{type_fq} +{catalog_index.STATUS_FIELD}:"{status}"'))
     groups = {g.id: g for g in model.Session.query(model.Group).filter(
         model.Group.id.in_(list(per_org)))} if per_org else {}
     rows = []

@@ -37,6 +37,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.govshare import workdays
 from ckanext.govshare.applications import kinds, report as answers
 from ckanext.govshare.catalog_review import index as catalog_index, updates
+from ckanext.govshare.catalog_review import types as entry_types
 from ckanext.govshare.jurisdiction import profile
 from ckanext.govshare.labelling import popular
 from ckanext.govshare.publication import state as publication_state
@@ -209,7 +210,7 @@ def catalog_timeliness() -> list[dict[str, Any]]:
     """Per agency, its public entries updated on time, overdue, without data:
     the overdue and those without data searched, on time the rest of the
     agency's entries (:mod:`.catalog`)."""
-    if "dataset" not in catalog.review_types():
+    if not entry_types.is_catalog_entry("dataset"):
         return _timeliness_searched()  # the public entries carry no status
     agencies = _facet_items(_catalog_search(), "organization")
     names = {item["name"]: item.get("display_name") or item["name"] for item in agencies}

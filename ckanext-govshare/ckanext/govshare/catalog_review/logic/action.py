@@ -15,9 +15,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.govshare import options, workdays
+from ckanext.govshare import workdays
 from ckanext.govshare.logic import validate as _validate
 from ckanext.govshare.catalog_review import review, updates
+from ckanext.govshare.catalog_review import types as entry_types
 from ckanext.govshare.catalog_review import tick as catalog_tick
 from ckanext.govshare.catalog_review.logic import schema
 from ckanext.govshare.catalog_review.model import CatalogChange
@@ -30,7 +31,7 @@ def _catalog_entry(package_id: str, field: str) -> model.Package:
     ``ckanext.govshare.catalog_review.dataset_types``)."""
     package = model.Package.get(package_id)
     assert package is not None
-    if package.type not in (tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or []):
+    if not entry_types.is_catalog_entry(package.type):
         raise tk.ValidationError({field: [tk._("Not a catalog entry: only datasets of "
                                                "the catalog are reviewed")]})
     return package
@@ -170,9 +171,10 @@ def govshare_catalog_review_mark(context: Context, data_dict: DataDict) -> dict[
 
 
 def _organization_datasets(context: Context, org_id: str) -> list[dict[str, Any]]:
-    types = tk.config.get(options.CATALOG_REVIEW_DATASET_TYPES) or ["dataset"]
-    fq = '+owner_org:"{}" +dataset_type:({})'.format(
-        org_id, " OR ".join(f'"{t}"' for t in types))
+    type_fq = entry_types.dataset_type_fq()
+    if type_fq is None:
+        return []
+    fq = f'+owner_org:"{org_id}" {type_fq}'
     datasets: list[dict[str, Any]] = []
     start = 0
     while True:

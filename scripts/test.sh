@@ -67,11 +67,15 @@ step "pytest --ckan-ini=$INI ${TEST_PATHS:-tests} -n ${TEST_WORKERS:-auto} ${PYT
 set +e
 # One worker per core (pytest-xdist), each with its own copy of the test
 # database, Redis database and storage directory (tests/harness.py); a test
-# file stays on one worker, so module-scoped data is built once.
-# A run that hangs is stopped after 40 minutes (the suite takes about 5).
+# file stays on one worker, so module-scoped data is built once. Files are
+# handed out in the order collected (--no-loadscope-reorder: xdist would put
+# the files with most tests first, and the few-but-long ones last), which is
+# the longest first (tests/conftest.py LONGEST_FIRST), the rest at random.
+# A run that hangs is stopped after 40 minutes (the suite takes 10-14).
 # shellcheck disable=SC2086
 timeout --signal=INT --kill-after=60 "${TEST_TIMEOUT:-2400}" \
     "$VENV/bin/pytest" --ckan-ini="$INI" ${TEST_PATHS:-tests} -n "${TEST_WORKERS:-auto}" --dist loadfile \
+    --no-loadscope-reorder \
     ${PYTEST_ARGS:-} </dev/null
 rc=$?
 set -e

@@ -445,7 +445,15 @@ def test_relevance_order_overlaps(run):
 
 
 def test_every_deliberate_difference_is_still_needed(run):
-    used = {entry.name for d in _all_differences(run) if (entry := _deliberate(d))}
+    differences = _all_differences(run)
+    used = {entry.name for d in differences if (entry := _deliberate(d))}
+    # the figures of docs/solr.md's table of deliberate differences
+    for entry in DELIBERATE:
+        covered = sum(entry.applies(query) for query in run.queries)
+        explained = [d.aspect for d in differences if _deliberate(d) is entry]
+        aspects = ", ".join(f"{a} {explained.count(a)}" for a in sorted(set(explained)))
+        print(f"\n{entry.name}: {covered} queries, {len(explained)} differences ({aspects})")
+    print(f"\n{len(differences)} differences in {len(run.queries)} queries")
     assert used == {entry.name for entry in DELIBERATE}
 
 

@@ -69,6 +69,9 @@ init() {
         log "ckan search-index rebuild --only-missing"
         ckan search-index rebuild --only-missing --quiet </dev/null
     fi
+    # so that the first visitors of /stats and the dashboard wait for no count
+    log "ckan govshare stats count"
+    ckan govshare stats count </dev/null
     log "init done"
 }
 

@@ -7,22 +7,34 @@ count reads are counted at once; a Redis outage costs speed, never answers.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import socket
+import time
 
 import pytest
 import redis as redis_lib
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.tests import helpers
 
 from ckanext.govshare import options
+from ckanext.govshare.labelling.model import DownloadReceipt
 from ckanext.govshare.stats import cache as stats_cache
 from tests import cli_runner, factories
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 FIGURE = "/stats/datasets_by_tier.json"
+
+
+def today() -> dict[str, str]:
+    """A figure's parameters: the day (figures.rows)."""
+    from ckanext.govshare import workdays
+
+    return {"today": workdays.local_today().isoformat()}
 
 
 def unconditional(app) -> int:
@@ -80,7 +92,7 @@ def test_the_visit_after_a_change_gets_the_latest_count_and_the_next_the_new_one
 def test_one_count_at_a_time(app, catalog):
     unconditional(app)
     factories.Dataset(owner_org=catalog["id"])
-    latest = stats_cache.key("datasets_by_tier", {}, "latest")
+    latest = stats_cache.key("datasets_by_tier", today(), "latest")
     # another process is counting it: this one shows the latest, counts nothing
     stats_cache.redis().set(latest + ":counting", "1", ex=60)
     assert unconditional(app) == 1
@@ -181,7 +193,7 @@ def test_the_count_command_counts_every_figure_ahead_of_the_visits(app, catalog)
     assert result.exit_code == 0, result.output
     assert f"{len(names)}" in result.output
     store = stats_cache.redis()
-    assert all(store.get(stats_cache.key(name, {}, "latest")) for name in names)
+    assert all(store.get(stats_cache.key(name, today(), "latest")) for name in names)
     # a change: the command counts again, it does not keep the latest
     factories.Dataset(owner_org=catalog["id"])
     result = cli_runner.invoke("govshare", "stats", "count")
@@ -189,3 +201,67 @@ def test_the_count_command_counts_every_figure_ahead_of_the_visits(app, catalog)
     assert not stats_cache._counting
     assert unconditional(app) == 2
     assert not stats_cache._counting  # the visit found it current
+
+
+def test_the_update_counts_are_one_count(app, catalog):
+    """Its entries per agency and its searched statuses are of the same
+    count: a later read of one than of the other gave negative counts."""
+    sysadmin = factories.Sysadmin()
+
+    def counted():
+        with app.flask_app.test_request_context():
+            result = tk.get_action("govshare_catalog_update_counts")(
+                {"user": sysadmin["name"], "ignore_auth": False}, {})
+        return {row["organization_id"]: row for row in result["organizations"]}
+
+    assert counted()[catalog["id"]]["total"] == 1
+    stats_cache.wait_for_counts()
+    factories.Dataset(owner_org=catalog["id"])
+    factories.Dataset(owner_org=catalog["id"])
+    other = factories.Organization()
+    factories.Dataset(owner_org=other["id"])
+    shown = counted()  # the latest count, whole
+    assert shown[catalog["id"]]["total"] == 1 and other["id"] not in shown
+    assert all(value >= 0 for row in shown.values() for value in row.values()
+               if isinstance(value, int))
+    stats_cache.wait_for_counts()
+    shown = counted()
+    assert shown[catalog["id"]]["total"] == 3 and shown[other["id"]]["total"] == 1
+
+
+def test_a_dataset_closed_since_the_last_count_is_never_named(app, catalog):
+    reader, sysadmin = factories.User(), factories.Sysadmin()
+    dataset = factories.Dataset(owner_org=catalog["id"], name="soon-closed",
+                                resources=[{"url": "http://example.com/c.csv"}])
+    model.Session.add(DownloadReceipt(
+        user_id=reader["id"], package_id=dataset["id"], resource_id=dataset["resources"][0]["id"],
+        channel="web", obtained_at=dt.datetime.utcnow()))
+    model.Session.commit()
+
+    def named():
+        rows = json.loads(app.get("/stats/most_downloaded.json").get_data(as_text=True))["rows"]
+        return [row["dataset_name"] for row in rows]
+
+    assert named() == ["soon-closed"]
+    stats_cache.wait_for_counts()
+    helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=dataset["id"],
+                        open_tier="closed", open_tier_reason="涉及国家安全，依法不予开放",
+                        open_tier_basis="《公共数据开放条例》第十四条")
+    assert named() == []
+    assert "soon-closed" not in app.get("/stats").get_data(as_text=True)
+
+
+def test_no_count_of_another_day_nor_older_than_stale_for(app, catalog, freezer, monkeypatch):
+    assert unconditional(app) == 1
+    freezer.move_to(dt.datetime.now() + dt.timedelta(days=1))
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 2  # a new day: counted, not yesterday's
+    stats_cache.wait_for_counts()
+    monkeypatch.setitem(tk.config, options.STATS_STALE_FOR, 1)
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 2  # counted under a second ago: shown
+    stats_cache.wait_for_counts()
+    assert unconditional(app) == 3
+    time.sleep(1.2)  # Redis lets the latest count go after stale_for
+    factories.Dataset(owner_org=catalog["id"])
+    assert unconditional(app) == 4

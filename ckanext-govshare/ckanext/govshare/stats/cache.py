@@ -38,14 +38,15 @@ organizations' own titles); the page translates labels when it shows them.
 
 Nobody waits for a count after a change (``ckanext.govshare.stats.stale_for``):
 each figure's latest count is also kept under its name and parameters
-alone (not the day), for that many seconds. The first visit that finds
+alone (the day among them), for that many seconds. The first visit that finds
 the figure out of date (its state moved, or its entry expired) is given that
 latest count and starts counting again in a background thread of its
 process once its page is made, one per figure at a time (a Redis lock); the
-visits after it get the new count. A figure never counted (an emptied
-cache) is counted by the visit that asks, as is every figure outside a web
-request (jobs) and in :func:`counting_now` (``ckan govshare stats count``,
-which counts them all ahead of the visits after a deployment).
+visits after it get the new count. A figure never counted, or last counted
+longer ago than that, is counted by the visit that asks, as is a figure that
+names datasets (``Figure.stale``), every figure outside a web request
+(jobs), and in :func:`counting_now` (``ckan govshare stats count``, for cron:
+it counts what is out of date ahead of the visits).
 """
 from __future__ import annotations
 
@@ -179,17 +180,19 @@ def _write(cache_key: str, value: str, ttl: int) -> None:
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
            depends: tuple[str, ...] = (CATALOG, CASES),
-           ttl: Optional[int] = None) -> Any:
+           ttl: Optional[int] = None, stale: bool = True) -> Any:
     """``compute()``, or what it gave for the same name, parameters and
     state (of what it ``depends`` on) within the TTL (the configured one, or
     ``ttl`` seconds when the cache is on); when that is out of date, in a
-    web request, the latest count while a thread counts again (see the
-    module docstring). A Redis outage costs speed, never answers."""
+    web request and unless ``stale`` is false, the latest count of the same
+    parameters (the same day) while a thread counts again (see the module
+    docstring). A Redis outage costs speed, never answers."""
     if not tk.config.get(options.STATS_CACHE_TTL):
         return compute()
     ttl = ttl or tk.config.get(options.STATS_CACHE_TTL)
     stale_for = tk.config.get(options.STATS_STALE_FOR)
-    may_wait = bool(stale_for) and _in_request() and not getattr(_local, "counting", False)
+    may_wait = (stale and bool(stale_for) and _in_request()
+                and not getattr(_local, "counting", False))
     # a new generation's fingerprint too is left to the background count
     state = version(depends, count=not may_wait)
     if state is not None:
@@ -198,9 +201,8 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
             return compute()
         if raw:
             return json.loads(raw)
-    # the latest count whatever the day: yesterday's figure is shown for
-    # the moment today's takes to count
-    latest_key = key(name, {k: v for k, v in params.items() if k != "today"}, "latest")
+    # of the same day: what is overdue, and the months shown, change with it
+    latest_key = key(name, params, "latest")
     if may_wait:
         latest = _read(latest_key)
         if latest and latest is not UNAVAILABLE:
@@ -275,7 +277,10 @@ def _count_after_request(name: str, params: dict[str, Any], compute: Callable[[]
         except Exception:
             log.exception("Counting a statistics figure again failed; the next"
                           " visit that finds it out of date tries again")
-            model.Session.rollback()
+            try:
+                model.Session.rollback()
+            except Exception:
+                model.Session.remove()
         finally:
             try:
                 redis().delete(latest_key + _LOCK_SUFFIX)

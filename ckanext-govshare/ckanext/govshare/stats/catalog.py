@@ -55,6 +55,15 @@ def _owner_counts(fq: str) -> dict[str, int]:
 
 
 def update_counts() -> dict[str, Any]:
+    """``govshare_catalog_update_counts``'s result, cached as one figure of
+    the catalog: its entries per agency and its searched statuses are
+    counted together (one read later than the other would give negative
+    counts on time)."""
+    return cache.cached("catalog_update_counts", {"types": entry_types.review_types()},
+                        _update_counts, (cache.CATALOG,))
+
+
+def _update_counts() -> dict[str, Any]:
     """``govshare_catalog_update_counts``'s result (every entry of the
     reviewed types, private and closed ones too, per owning organization),
     counted as :func:`by_status` says: the entries per organization are a

@@ -1,8 +1,10 @@
 """``ckan govshare stats count``: every figure of ``/stats`` and of the
-supervisor's dashboard counted ahead of the visits (after a deployment, or
-once Redis was emptied), so that no visitor waits for a count::
+supervisor's dashboard that is out of date counted ahead of the visits, so
+that no visitor waits for a count nor gets an old one; for cron::
 
-    ckan -c /etc/ckan/production.ini govshare stats count
+    # every five minutes, and just after midnight in China (a new day's figures)
+    */5 * * * *  ckan -c /etc/ckan/production.ini govshare stats count
+    1 16 * * *   ckan -c /etc/ckan/production.ini govshare stats count
 """
 from __future__ import annotations
 

@@ -89,6 +89,10 @@ class Figure:
     note: str = ""  # a msgid: what is counted, said under the table
     #: what the cached rows are counted again after (:data:`cache.STATE`)
     depends: tuple[str, ...] = (cache.CATALOG, cache.CASES)
+    #: whether its latest count may be shown while it is counted again
+    #: (``stale_for``): not for a figure that names datasets, one of which
+    #: may have been closed, made private or deleted since
+    stale: bool = True
 
 
 _registry: dict[str, Figure] = {}
@@ -125,7 +129,7 @@ def rows(figure: Figure) -> list[dict[str, Any]]:
     the day: what is overdue, and the months shown, change with it)."""
     today = workdays.local_today().isoformat()
     return cache.cached(figure.name, {"today": today}, lambda: json.loads(json.dumps(
-        figure.count(), ensure_ascii=False, default=str)), figure.depends)
+        figure.count(), ensure_ascii=False, default=str)), figure.depends, stale=figure.stale)
 
 
 def on_time_percent(on_time: int, late: int) -> Optional[float]:
@@ -470,7 +474,7 @@ register(Figure(
              Column("organization", N_("Agency"), "text"),
              Column("downloads", N_("Downloads"))),
     count=most_downloaded, chart="hbar", category="dataset", series=("downloads",),
-    depends=(cache.CATALOG,)))
+    depends=(cache.CATALOG,), stale=False))
 register_provider(answer_figures)
 register(Figure(
     name="catalog_timeliness", title=N_("Catalog timeliness"),

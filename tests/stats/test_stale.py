@@ -83,6 +83,7 @@ def test_the_visit_after_a_change_gets_the_latest_count_and_the_next_the_new_one
     assert unconditional(app) == 1  # out of date: the latest count, a count started
     stats_cache.wait_for_counts()
     assert unconditional(app) == 2
+    assert "govshare-stats-behind" not in app.get("/stats").get_data(as_text=True)
     factories.Dataset(owner_org=catalog["id"])
     assert unconditional(app) == 2
     stats_cache.wait_for_counts()
@@ -265,3 +266,19 @@ def test_no_count_of_another_day_nor_older_than_stale_for(app, catalog, freezer,
     time.sleep(1.2)  # Redis lets the latest count go after stale_for
     factories.Dataset(owner_org=catalog["id"])
     assert unconditional(app) == 4
+
+
+def test_the_page_says_when_it_shows_figures_as_last_counted(app, catalog, freezer):
+    freezer.move_to("2026-12-03 06:20:00")  # 14:20 in China
+    app.get("/stats")
+    stats_cache.wait_for_counts()
+    freezer.move_to("2026-12-03 06:35:00")
+    factories.Dataset(owner_org=catalog["id"])
+    page = app.get("/stats", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "govshare-stats-behind" in page
+    assert "以下部分统计数字为 14:20 的统计结果" in page
+    stats_cache.wait_for_counts()
+    page = app.get("/stats").get_data(as_text=True)
+    assert "govshare-stats-behind" not in page
+    en = app.get("/en/stats").get_data(as_text=True)
+    assert "govshare-stats-behind" not in en

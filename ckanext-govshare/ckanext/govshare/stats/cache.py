@@ -51,6 +51,7 @@ it counts what is out of date ahead of the visits).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -205,10 +206,12 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
     latest_key = key(name, params, "latest")
     if may_wait:
         latest = _read(latest_key)
-        if latest and latest is not UNAVAILABLE:
+        kept = json.loads(latest) if latest and latest is not UNAVAILABLE else None
+        if isinstance(kept, dict) and "counted_at" in kept:
             if _claim(latest_key):
                 _count_after_request(name, params, compute, depends, latest_key, ttl, stale_for)
-            return json.loads(latest)
+            _shown_as_counted_at(kept["counted_at"])
+            return kept["value"]
         if state is None:
             state = version(depends)
     return _count(key(name, params, str(state)), latest_key, compute, ttl, stale_for)
@@ -227,8 +230,32 @@ def _count(cache_key: str, latest_key: str, compute: Callable[[], Any], ttl: int
     text = json.dumps(value, ensure_ascii=False, default=str)
     _write(cache_key, text, ttl)
     if stale_for:
-        _write(latest_key, text, stale_for)
+        _keep_latest(latest_key, text, stale_for)
     return value
+
+
+def _keep_latest(latest_key: str, text: str, stale_for: int) -> None:
+    """Keep a count (JSON) as the figure's latest, with when it was current."""
+    counted_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    _write(latest_key, '{"counted_at": "%s", "value": %s}' % (counted_at, text), stale_for)
+
+
+def _shown_as_counted_at(counted_at: str) -> None:
+    """Note that this request shows a figure as counted at ``counted_at``
+    (:func:`shown_behind`)."""
+    from flask import g
+
+    earliest = g.get("govshare_stats_counted_at")
+    g.govshare_stats_counted_at = min(earliest, counted_at) if earliest else counted_at
+
+
+def shown_behind() -> Optional[dt.datetime]:
+    """When the oldest figure this request shows as last counted was counted
+    (UTC), or None when every figure it shows is current."""
+    from flask import g, has_request_context
+
+    counted_at = g.get("govshare_stats_counted_at") if has_request_context() else None
+    return dt.datetime.fromisoformat(counted_at) if counted_at else None
 
 
 #: how long one process's background count of a figure may take before
@@ -270,8 +297,8 @@ def _count_after_request(name: str, params: dict[str, Any], compute: Callable[[]
             # counted meanwhile, or only re-indexed (the same fingerprint)
             raw = _read(cache_key)
             if raw and raw is not UNAVAILABLE:
-                _write(latest_key, raw.decode() if isinstance(raw, bytes) else raw,
-                       stale_for)
+                _keep_latest(latest_key, raw.decode() if isinstance(raw, bytes) else raw,
+                             stale_for)
             else:
                 _count(cache_key, latest_key, compute, ttl, stale_for)
         except Exception:

@@ -1,7 +1,8 @@
-"""Template helpers of the statistics: a dataset's download count."""
+"""Template helpers of the statistics: a dataset's download count, who may
+supervise, and whether a page shows figures as last counted."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ckanext.govshare.stats import figures
 
@@ -24,6 +25,18 @@ def govshare_may_supervise() -> bool:
     return True
 
 
+def govshare_stats_behind() -> Optional[str]:
+    """The local time (``HH:MM``) the oldest figure of this page shown as
+    last counted was counted at, while it is counted again; None when every
+    figure shown is current."""
+    from ckanext.govshare import workdays
+    from ckanext.govshare.stats import cache
+
+    counted_at = cache.shown_behind()
+    return counted_at.astimezone(workdays.timezone()).strftime("%H:%M") if counted_at else None
+
+
 def get_helpers() -> dict[str, Any]:
     return {"govshare_download_total": govshare_download_total,
-            "govshare_may_supervise": govshare_may_supervise}
+            "govshare_may_supervise": govshare_may_supervise,
+            "govshare_stats_behind": govshare_stats_behind}

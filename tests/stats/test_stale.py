@@ -171,7 +171,11 @@ def test_what_a_count_reads_is_counted_not_taken_out_of_date(app, catalog):
 
 
 def test_a_redis_outage_costs_speed_never_answers(app, catalog, monkeypatch, cache_log):
-    with socket.socket() as probe:  # a port nothing listens on
+    # A real Redis client, aimed at a port nothing listens on: the outage.
+    # The shared Redis cannot be stopped (the other worker's tests and the
+    # jobs queue use it), and CKAN's connection pool is made once per process
+    # from the config, so the cache's connection is the one thing replaced.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setattr(stats_cache, "redis", lambda: redis_lib.Redis(

@@ -162,21 +162,24 @@ def redis() -> Any:
 UNAVAILABLE = object()
 
 
-def _read(cache_key: str) -> Any:
-    """The cached value, None, or :data:`UNAVAILABLE` (logged): a Redis
-    outage costs speed, never answers."""
+def _ask(method: str, *args: Any, failed: Any = None, **kwargs: Any) -> Any:
+    """Redis's answer to ``method(*args, **kwargs)``, or ``failed`` when
+    Redis cannot be asked (logged): a Redis outage costs speed, never
+    answers."""
     try:
-        return redis().get(cache_key)
+        return getattr(redis(), method)(*args, **kwargs)
     except Exception:
         log.warning("Statistics cache unavailable", exc_info=True)
-        return UNAVAILABLE
+        return failed
+
+
+def _read(cache_key: str) -> Any:
+    """The cached value, None, or :data:`UNAVAILABLE`."""
+    return _ask("get", cache_key, failed=UNAVAILABLE)
 
 
 def _write(cache_key: str, value: str, ttl: int) -> None:
-    try:
-        redis().set(cache_key, value, ex=int(ttl))
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
+    _ask("set", cache_key, value, ex=int(ttl))
 
 
 def cached(name: str, params: dict[str, Any], compute: Callable[[], Any],
@@ -221,12 +224,8 @@ def _count(cache_key: str, latest_key: str, compute: Callable[[], Any], ttl: int
            stale_for: int) -> Any:
     # the figures a count reads are counted, never taken out of date: what
     # is stored for this state is this state's
-    outer = getattr(_local, "counting", False)
-    _local.counting = True
-    try:
+    with counting_now():
         value = compute()
-    finally:
-        _local.counting = outer
     text = json.dumps(value, ensure_ascii=False, default=str)
     _write(cache_key, text, ttl)
     if stale_for:
@@ -252,9 +251,9 @@ def _shown_as_counted_at(counted_at: str) -> None:
 def shown_behind() -> Optional[dt.datetime]:
     """When the oldest figure this request shows as last counted was counted
     (UTC), or None when every figure it shows is current."""
-    from flask import g, has_request_context
+    from flask import g
 
-    counted_at = g.get("govshare_stats_counted_at") if has_request_context() else None
+    counted_at = g.get("govshare_stats_counted_at") if _in_request() else None
     return dt.datetime.fromisoformat(counted_at) if counted_at else None
 
 
@@ -276,11 +275,8 @@ def _in_request() -> bool:
 
 def _claim(latest_key: str) -> bool:
     """Whether this process is to count the figure again (no other is)."""
-    try:
-        return bool(redis().set(latest_key + _LOCK_SUFFIX, "1", nx=True, ex=REFRESH_LOCK_TTL))
-    except Exception:
-        log.warning("Statistics cache unavailable", exc_info=True)
-        return False
+    return bool(_ask("set", latest_key + _LOCK_SUFFIX, "1", nx=True, ex=REFRESH_LOCK_TTL,
+                     failed=False))
 
 
 def _count_after_request(name: str, params: dict[str, Any], compute: Callable[[], Any],
@@ -309,10 +305,7 @@ def _count_after_request(name: str, params: dict[str, Any], compute: Callable[[]
             except Exception:
                 model.Session.remove()
         finally:
-            try:
-                redis().delete(latest_key + _LOCK_SUFFIX)
-            except Exception:
-                log.warning("Statistics cache unavailable", exc_info=True)
+            _ask("delete", latest_key + _LOCK_SUFFIX)
 
     g.setdefault("govshare_stats_counts", []).append(count)
 

@@ -135,3 +135,37 @@ def test_without_scripts_the_tables_remain(browser, live_server, world):
         assert all(not box.is_visible() for box in page.locator(".govshare-chart").all())
     finally:
         context.close()
+
+
+def test_figures_being_counted_again_say_so_until_reloaded(open_visitor, world, monkeypatch):
+    """After a change, the first visitor sees the figures as last counted and
+    a notice saying when they were counted; reloading, as it asks, shows the
+    new count and no notice, the charts drawn both times."""
+    from ckan.common import config
+
+    from ckanext.govshare import options
+
+    monkeypatch.setitem(config, options.STATS_STALE_FOR, 3600)  # production's default
+    stats_cache.forget()  # counted by this visit, its latest counts kept (test.ini keeps none)
+    visitor = open_visitor(lang="zh_Hans_CN").go("/stats")
+    page = visitor.page
+    stats_cache.wait_for_counts()
+    agency = page.locator("#figure-datasets_by_agency table")
+    assert "市交通运输局" in agency.inner_text()
+    factories.Dataset(owner_org="stats-journey-transport", name="stats-journey-metro",
+                      title="地铁线路")
+
+    visitor.go("/stats")
+    notice = page.get_by_role("status").filter(has_text="正在重新统计")
+    assert notice.is_visible()
+    assert "以下部分统计数字为" in notice.inner_text()
+    charts_drawn(visitor)
+    visitor.check_accessibility()
+
+    stats_cache.wait_for_counts()
+    with visitor.navigation():
+        page.reload()
+    assert page.locator(".govshare-stats-behind").count() == 0
+    transport = page.locator("#figure-datasets_by_agency tr", has_text="市交通运输局")
+    assert "2" in transport.inner_text()
+    charts_drawn(visitor)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--datasets 100000] [--queries 1000]
                                      [--skip-rebuild] [--workers 2] [--fresh 3]
+                                     [--database NAME] [--compare-solr [URL]]
 
 Uses its own database (govshare_bench) and Redis db 5; generates the synthetic
 catalog once (bench/generate.py), re-indexes it with
@@ -11,8 +12,11 @@ script does, then runs one Chinese search box query with the facets of the
 dataset page: the app's start and that query, separately), then runs the
 query mix in-process as an anonymous user and, as the baseline in the same
 run, the same number of ``package_show`` calls. Facet counts of sample
-queries are checked against counts computed from CKAN's own tables. Not part
-of the test suite.
+queries are checked against counts computed from CKAN's own tables. With
+``--compare-solr`` the same run follows against Solr (``make solr``'s core
+``ckan-bench``: the same catalog re-indexed into it by the same command, the
+same mix, the same checks) and the two engines' figures are printed side by
+side. Not part of the test suite.
 """
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ from bench.generate import DISTRICTS, EN_WORDS, FORMATS, TOPICS  # noqa: E402
 
 DATABASE = "govshare_bench"
 FACETS = '["organization", "tags", "res_format"]'
+#: make solr's core for this benchmark (scripts/solr.sh)
+SOLR_CORE_URL = "http://127.0.0.1:8983/solr/ckan-bench"
 #: the first search of a fresh process: what a visitor types on the home page
 FIRST_QUERY = {"q": "公交站点", "facet.field": FACETS}
 
@@ -127,11 +133,12 @@ def fresh_process() -> None:
                       "second_ms": second * 1000, "count": result["count"]}))
 
 
-def fresh_processes(n: int, redis_db: int) -> tuple[str, dict]:
+def fresh_processes(n: int, redis_db: int, database: str) -> tuple[str, dict]:
     runs = []
     for _ in range(n):
         out = subprocess.run(
-            [sys.executable, __file__, "--fresh-process", "--redis-db", str(redis_db)],
+            [sys.executable, __file__, "--fresh-process", "--redis-db", str(redis_db),
+             "--database", database],
             check=True, capture_output=True, text=True).stdout
         runs.append(json.loads(out.strip().splitlines()[-1]))
         print(f"  fresh process: app {runs[-1]['app_s']:.2f} s, first search"
@@ -151,19 +158,31 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument("--database", default=DATABASE,
+                        help="its own database, so that a 1,000,000 catalog keeps the"
+                             " smaller one")
     parser.add_argument("--fresh", type=int, default=3,
                         help="fresh processes whose first search is timed")
+    parser.add_argument("--solr", metavar="URL",
+                        help="the whole run against this Solr core instead of the embedded"
+                             " engine (make solr's " + SOLR_CORE_URL + "), re-indexed into it")
+    parser.add_argument("--compare-solr", metavar="URL", nargs="?", const=SOLR_CORE_URL,
+                        help="after the embedded engine's run, the same run against Solr"
+                             " (default " + SOLR_CORE_URL + ") and both side by side")
     parser.add_argument("--fresh-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    _env.use_database(DATABASE, redis_db=args.redis_db)
+    if args.solr:
+        # before use_database, which only sets the embedded engine by default
+        os.environ["CKAN_SOLR_URL"] = args.solr
+    _env.use_database(args.database, redis_db=args.redis_db)
     if args.fresh_process:
         fresh_process()
         return
-    _env.ensure_database(DATABASE)
+    _env.ensure_database(args.database)
     import psycopg2
 
-    conn = psycopg2.connect(_env.database_url(DATABASE))
+    conn = psycopg2.connect(_env.database_url(args.database))
     from bench.generate import generate
 
     started = time.perf_counter()
@@ -182,6 +201,7 @@ def main() -> None:
     conn.close()
 
     rebuild_line = "rebuild skipped"
+    rebuild_figures: dict = {}
     if not args.skip_rebuild:
         load = os.getloadavg()[0]
         print(f"re-indexing {total} datasets with {args.workers} workers (load average"
@@ -199,8 +219,9 @@ def main() -> None:
                         f" of one indexing process {_env.peak_rss_mb(children=True):.0f} MB,"
                         f" load average {load:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(rebuild_line, flush=True)
+        rebuild_figures = {"rebuild_per_s": round(total / seconds)}
 
-    fresh_line, fresh_figures = fresh_processes(args.fresh, args.redis_db) \
+    fresh_line, fresh_figures = fresh_processes(args.fresh, args.redis_db, args.database) \
         if args.fresh else ("fresh processes skipped", {})
 
     app = _env.load_ckan()
@@ -208,6 +229,7 @@ def main() -> None:
     import ckan.plugins.toolkit as tk
 
     flask_app = app._wsgi_app
+    engine = "Solr" if args.solr else "embedded"
     rng = random.Random(7)
     mix = query_mix(rng, args.queries, org_names, tags)
 
@@ -254,9 +276,42 @@ def main() -> None:
           f" p95 <= 100 ms {'met' if p95 <= 100 else 'MISSED'}"
           + ("" if first_ms is None else
              f", first search <= 200 ms {'met' if first_ms <= 200 else 'MISSED'}"))
-    print(json.dumps({"search_p50_ms": round(p50, 1), "search_p95_ms": round(p95, 1),
-                      "show_p50_ms": round(show_p50, 1), "facets_exact": mismatches == 0,
-                      **fresh_figures, "load_average": round(load, 2)}))
+    figures = {"engine": engine, "search_p50_ms": round(p50, 1),
+               "search_p95_ms": round(p95, 1), "show_p50_ms": round(show_p50, 1),
+               "facets_exact": mismatches == 0, **fresh_figures,
+               "kinds_p95_ms": {kind: round(_env.percentile(values, 95), 1)
+                                for kind, values in sorted(by_kind.items())},
+               **rebuild_figures, "load_average": round(load, 2)}
+    print(json.dumps(figures, ensure_ascii=False), flush=True)
+    if args.compare_solr:
+        compare_with_solr(args, figures)
+
+
+def compare_with_solr(args: argparse.Namespace, embedded: dict) -> None:
+    """The same run against Solr in a child process, then both side by side."""
+    print(f"\nthe same run against Solr ({args.compare_solr}) ...", flush=True)
+    command = [sys.executable, __file__, "--solr", args.compare_solr,
+               "--datasets", str(args.datasets), "--queries", str(args.queries),
+               "--workers", str(args.workers), "--redis-db", str(args.redis_db),
+               "--database", args.database, "--fresh", str(args.fresh)]
+    lines = subprocess.run(command, check=True, capture_output=True,
+                           text=True).stdout.strip().splitlines()
+    solr = json.loads(lines[-1])
+    print("\n".join("  " + line for line in lines[:-1] if not line.startswith("  ")))
+    print("\n                         embedded     Solr    embedded/Solr")
+    rows = [("package_search p50 ms", "search_p50_ms"), ("package_search p95 ms", "search_p95_ms"),
+            ("first search ms", "first_query_ms"), ("re-index datasets/s", "rebuild_per_s")]
+    rows += [(f"  {kind} p95 ms", ("kinds_p95_ms", kind)) for kind in embedded["kinds_p95_ms"]]
+    for label, key in rows:
+        def value(figures: dict, key=key):
+            return figures[key[0]].get(key[1]) if isinstance(key, tuple) else figures.get(key)
+        mine, theirs = value(embedded), value(solr)
+        if mine is None or theirs is None:
+            continue
+        print(f"{label:<24} {mine:>9} {theirs:>8}    {mine / theirs:.2f}x" if theirs else
+              f"{label:<24} {mine:>9} {theirs:>8}")
+    print(f"facet counts exact: embedded {'yes' if embedded['facets_exact'] else 'NO'},"
+          f" Solr {'yes' if solr['facets_exact'] else 'NO'}")
 
 
 if __name__ == "__main__":

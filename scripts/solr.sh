@@ -11,11 +11,12 @@
 #   scripts/solr.sh reload    copy config/solr/govshare/conf into the cores
 #                             again and reload them (after editing the configset)
 #
-# Three cores from the configset config/solr/govshare: `ckan` for make run
+# Four cores from the configset config/solr/govshare: `ckan` for make run
 # (solr_url = http://127.0.0.1:8983/solr/ckan), `ckan-test`, which the
-# tests empty between tests (GOVSHARE_TEST_SOLR_URL), and `ckan-stock`,
+# tests empty between tests (GOVSHARE_TEST_SOLR_URL), `ckan-stock`,
 # stock CKAN's own index of the same catalog (STOCK=1 make prod, for
-# bench/http_load.py's comparison). Data: var/solr/home/<core>/data;
+# bench/http_load.py's comparison), and `ckan-bench`, bench/search.py's
+# catalog (--compare-solr). Data: var/solr/home/<core>/data;
 # log: var/solr/solr.log. Environment: SOLR_PORT (8983), SOLR_HEAP (512m),
 # SOLR_START_TIMEOUT (seconds, 120), SOLR_RESOLVE_TIMEOUT (seconds, 600).
 #
@@ -47,7 +48,7 @@ SOLR_LOG="$SOLR_VAR/solr.log"
 SOLR_CLASSPATH="$SOLR_VAR/classpath.txt"
 SOLR_CLASSES="$SOLR_VAR/classes"
 MAVEN_REPO="$ROOT/var/maven"
-SOLR_CORES=(ckan ckan-test ckan-stock)
+SOLR_CORES=(ckan ckan-test ckan-stock ckan-bench)
 SOLR_BASE="http://127.0.0.1:$SOLR_PORT/solr"
 
 core_answers() { # core_answers CORE: its ping says OK

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+import time
+from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 import click
+
+#: seconds between two progress lines where there is no terminal for a bar
+PROGRESS_EVERY = 30.0
 
 
 @click.group(short_help="GovShare portal commands")
@@ -25,6 +29,71 @@ def site_context() -> dict[str, Any]:
 
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     return {"user": site_user["name"]}
+
+
+@contextlib.contextmanager
+def progressbar(iterable: Optional[Iterable[Any]] = None, *, label: str,
+                length: Optional[int] = None, file: Optional[IO[str]] = None,
+                item_show_func: Optional[Callable[[Any], Optional[str]]] = None,
+                every: float = PROGRESS_EVERY) -> Iterator[Any]:
+    """click's progress bar on a terminal. Elsewhere (cron's mail, a
+    container's log, ``make prod``'s output) click's bar prints its label
+    and nothing more until the work ends, an hour later for a large
+    re-index: there a line says how far it is every ``every`` seconds and
+    once more at the end."""
+    stream = file if file is not None else click.get_text_stream("stdout")
+    if stream.isatty():
+        with click.progressbar(iterable, length=length, label=label, show_pos=True,
+                               show_eta=True, file=file,
+                               item_show_func=item_show_func) as bar:
+            yield bar
+        return
+    progress = LoggedProgress(iterable, label=label, length=length, file=stream, every=every)
+    yield progress
+    progress.finish()
+
+
+class LoggedProgress:
+    """What :func:`progressbar` gives where there is no terminal: the same
+    ``update`` and iteration as click's bar, reported as lines."""
+
+    def __init__(self, iterable: Optional[Iterable[Any]], *, label: str,
+                 length: Optional[int], file: IO[str], every: float) -> None:
+        if length is None:
+            iterable = list(iterable or ())
+            length = len(iterable)
+        self.iterable, self.label, self.length = iterable, label, length
+        self.file, self.every = file, every
+        self.done = 0
+        self.started = self.reported = time.monotonic()
+        click.echo(label, file=file)
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.iterable or ():
+            yield item
+            self.update(1)
+
+    def update(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self.reported >= self.every and self.done < self.length:
+            self.reported = now
+            self._line(now)
+
+    def finish(self) -> None:
+        self._line(time.monotonic())
+
+    def _line(self, now: float) -> None:
+        import ckan.plugins.toolkit as tk
+
+        seconds = max(now - self.started, 1e-9)
+        rate = self.done / seconds
+        left = (self.length - self.done) / rate if rate else 0.0
+        click.echo(tk._("{label}: {done} of {total} ({percent}%), {rate} a second,"
+                        " {left} to go").format(
+            label=self.label, done=f"{self.done:,}", total=f"{self.length:,}",
+            percent=self.done * 100 // max(self.length, 1), rate=f"{rate:,.0f}",
+            left=time.strftime("%H:%M:%S", time.gmtime(left))), file=self.file)
 
 
 def get_commands() -> list[click.Command]:

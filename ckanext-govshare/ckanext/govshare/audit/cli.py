@@ -23,7 +23,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.govshare.audit import chain
 from ckanext.govshare.audit.logic.schema import DEFAULT_CHAINS
-from ckanext.govshare.cli import request_context, site_context
+from ckanext.govshare.cli import progressbar, request_context, site_context
 
 
 def _trail_label(trail: str) -> str:
@@ -79,9 +79,8 @@ def verify(ctx: click.Context, heads_file: Optional[TextIO], batch: int) -> None
         findings = [w["message"] for page in first.values() for w in page["weaknesses"]]
         broken: list[dict[str, Any]] = []
         summaries = []
-        with click.progressbar(length=sum(page["total"] for page in first.values()),
-                               label=tk._("Checking the audit trail"),
-                               show_pos=True, file=sys.stderr) as bar:
+        with progressbar(length=sum(page["total"] for page in first.values()),
+                         label=tk._("Checking the audit trail"), file=sys.stderr) as bar:
             for trail, page in first.items():
                 found, chains, events = list(page["broken"]), page["chains"], page["events"]
                 bar.update(page["chains"])

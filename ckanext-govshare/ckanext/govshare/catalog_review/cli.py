@@ -15,6 +15,8 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.cli import progressbar
+
 
 @click.group(short_help="Catalog maintenance")
 def catalog() -> None:
@@ -74,8 +76,7 @@ def _collect(org_name: Optional[str], include_pending: bool) -> list[dict[str, A
         names = tk.get_action("organization_list")(dict(context), {"all_fields": False,
                                                                    "limit": 1000000})
     listings = []
-    with click.progressbar(names, label=tk._("Checking organizations"), show_pos=True,
-                           file=sys.stderr) as bar:
+    with progressbar(names, label=tk._("Checking organizations"), file=sys.stderr) as bar:
         for name in bar:
             listings.append(tk.get_action("govshare_catalog_review_list")(
                 dict(context), {"id": name, "include_pending": include_pending}))

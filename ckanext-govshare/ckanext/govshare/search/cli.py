@@ -18,6 +18,8 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.cli import progressbar
+
 
 @click.group(short_help="Embedded search engine")
 def search() -> None:
@@ -105,8 +107,7 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
     analysis.segmenter()
     gc.freeze()
     label = tk._("Indexing datasets")
-    with click.progressbar(length=len(ids), label=label, show_pos=True,
-                           show_eta=True) as bar:
+    with progressbar(length=len(ids), label=label) as bar:
         if workers == 1 or len(chunks) <= 1:
             for chunk in chunks:
                 bar.update(_index_chunk(chunk))

@@ -14,6 +14,8 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.govshare.cli import progressbar
+
 
 @click.group(short_help="Public statistics and the supervisor's dashboard")
 def stats() -> None:
@@ -32,8 +34,8 @@ def count(ctx: click.Context) -> None:
         show = tk.get_action("govshare_stats_show")
         names = show(site_context(), {})["figures"]
         started = time.monotonic()
-        with click.progressbar(names, label=tk._("Counting figures"), show_pos=True,
-                               item_show_func=lambda name: name or "") as bar:
+        with progressbar(names, label=tk._("Counting figures"),
+                         item_show_func=lambda name: name or "") as bar:
             for name in bar:
                 show(site_context(), {"figure": name})
         click.echo(tk._("Counted {count} figures in {seconds:.1f} s").format(

@@ -5,6 +5,10 @@ CKAN sends, against the real PostgreSQL tables.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+from typing import Iterator
+
 import pysolr
 import pytest
 
@@ -57,6 +61,27 @@ def engine(clean_db):
 
 def ids(results) -> list[str]:
     return [d["id"] for d in results.docs]
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL the engine runs meanwhile, as it logs it at DEBUG level."""
+    logger = logging.getLogger("ckanext.govshare.search.client")
+    run: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: run.append(record.getMessage())  # type: ignore[method-assign]
+    # the ini's logging configuration may have disabled the loggers that
+    # existed when it was read
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.DEBUG)
+    logger.disabled = False
+    logger.addHandler(handler)
+    try:
+        yield run
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.disabled = disabled
 
 
 def find(client, q="*:*", **params):
@@ -232,6 +257,54 @@ class TestWrites:
         assert result.hits == 5
         assert result.facets["facet_fields"]["organization"][:2] == ["huanjing", 2] or (
             "huanjing" in result.facets["facet_fields"]["organization"])
+
+
+    def test_a_querys_first_results_are_kept_until_the_index_changes(self, engine):
+        """The first pages are slices of one ranked window (Solr's
+        queryResultCache): the second search and the next page do not rank
+        again, a write does, and what is kept is per order and per caller."""
+        many = [doc(f"w{i:03d}", title=f"公交站点 {i}", metadata_modified=f"2026-05-{i % 28 + 1:02d}"
+                    "T10:00:00Z") for i in range(120)]
+        engine.add(many)
+        newest = {"sort": "metadata_modified desc", "fl": "id"}
+
+        def ranked(**params):
+            with statements() as run:
+                found = ids(engine.search("公交站点", **params))
+            return found, len([sql for sql in run if "ORDER BY" in sql])
+
+        first, ranked_once = ranked(rows=20, **newest)
+        assert ranked_once == 1
+        assert ranked(rows=20, **newest) == (first, 0)
+        # the next page, and a page across the window's end, which is ranked
+        # as it is asked (LIMIT/OFFSET), as every page past it
+        second, _ = ranked(rows=20, start=20, **newest)
+        assert second[0] not in first and ranked(rows=20, start=20, **newest)[1] == 0
+        across, ranked_again = ranked(rows=20, start=90, **newest)
+        assert ranked_again == 1 and len(across) == 20
+        tail = [d for d in ranked(rows=200, start=0, **newest)[0]]
+        assert first + second == tail[:40] and across == tail[90:110]
+        # another order, another window
+        oldest, ranked_once = ranked(rows=20, sort="metadata_modified asc", fl="id")
+        assert ranked_once == 1 and oldest != first
+        # a write: ranked again, the new dataset first
+        engine.add([doc("w-new", title="公交站点 新", metadata_modified="2026-12-01T10:00:00Z")])
+        after, ranked_once = ranked(rows=20, **newest)
+        assert ranked_once == 1 and after[0] == "w-new" and after[1:] == first[:19]
+        # the caller's permission labels are part of the filter, and so of the key
+        private = engine.search("空气质量", rows=20, fl="id",
+                                fq='+permission_labels:("public")')
+        assert ids(private) == []
+        assert ids(engine.search("空气质量", rows=20, fl="id",
+                                 fq='+permission_labels:("member-org-huanjing")')) == ["c"]
+
+    @pytest.mark.ckan_config(options.SEARCH_FACET_CACHE_TTL, 0)
+    def test_no_window_kept_when_the_cache_is_off(self, engine):
+        with statements() as run:
+            for _ in range(2):
+                assert ids(engine.search("公交", rows=1, sort="name asc", fl="id")) == ["a"]
+        limits = [sql for sql in run if "ORDER BY" in sql]
+        assert len(limits) == 2 and all("LIMIT 1 OFFSET 0" in m for m in limits)
 
 
 class TestAnalysis:

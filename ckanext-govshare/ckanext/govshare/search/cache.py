@@ -1,11 +1,12 @@
-"""Facet and hit counts cached in Redis.
+"""Facet and hit counts, and the first results of a query, cached in Redis.
 
 Counting facets over many documents is the engine's costliest work, and
-CKAN's ``/dataset`` page asks for the same five facets on every visit. A key
-is the SQL of the whole filter (query, ``fq``, and so the caller's permission
-labels) plus the index's epoch and generation, which every write bumps in the
-same transaction: a change to the index makes every older entry unreachable
-at once; the TTL only reclaims memory.
+CKAN's ``/dataset`` page asks for the same five facets on every visit;
+ranking every match of a common word comes next. A key is the SQL of the
+whole filter (query, ``fq``, and so the caller's permission labels; for
+results also the order) plus the index's epoch and generation, which every
+write bumps in the same transaction: a change to the index makes every older
+entry unreachable at once; the TTL only reclaims memory.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from ckanext.govshare import options
 
 log = logging.getLogger(__name__)
 PREFIX = "govshare:search:counts:"
+#: how many of a query's first results are kept (Solr's queryResultWindowSize):
+#: the first pages of 20 (CKAN's page) up to 100
+RESULT_WINDOW = 100
 
 
 def _redis():
@@ -34,8 +38,12 @@ def key(epoch: str, generation: int, where: str, params: tuple[Any, ...],
     return PREFIX + hashlib.sha1(payload.encode()).hexdigest()
 
 
+def enabled() -> bool:
+    return bool(tk.config.get(options.SEARCH_FACET_CACHE_TTL))
+
+
 def get(cache_key: str) -> dict[str, Any] | None:
-    if not tk.config.get(options.SEARCH_FACET_CACHE_TTL):
+    if not enabled():
         return None
     try:
         raw = _redis().get(cache_key)

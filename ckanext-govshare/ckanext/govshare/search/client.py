@@ -555,8 +555,11 @@ class PostgresSearchClient:
             with _Transaction() as cursor:
                 cursor.execute(_READ_PLANNING + (_TEXT_PLANNING if "t" in request.where.tables
                                                  else ""))
-                hits, counts = self._counts(cursor, request, facet_names)
-                docs = self._rows(cursor, request, rows, start, fl) if rows else []
+                cursor.execute("SELECT epoch, generation FROM govshare_search_meta")
+                index_state = cursor.fetchone()
+                hits, counts = self._counts(cursor, request, facet_names, index_state)
+                docs = self._rows(cursor, request, rows, start, fl, index_state) \
+                    if rows and hits > start else []
         except query.QuerySyntaxError as error:
             raise pysolr.SolrError(f"org.apache.solr.search.SyntaxError: {error}") from error
         except ValueError as error:
@@ -568,14 +571,13 @@ class PostgresSearchClient:
                 for name in facet_names}
         return Results(docs, hits, facet_fields)
 
-    def _counts(self, cursor, request: SearchRequest,
-                facet_names: list[str]) -> tuple[int, dict[str, dict[str, int]]]:
+    def _counts(self, cursor, request: SearchRequest, facet_names: list[str],
+                index_state: tuple[Any, int]) -> tuple[int, dict[str, dict[str, int]]]:
         """Hit count and facet counts for the filter, through the cache."""
         where = request.where
         encoded = [n for n in facet_names if n in request.encoded]
         generic = [n for n in facet_names if n not in request.encoded]
-        cursor.execute("SELECT epoch, generation FROM govshare_search_meta")
-        epoch, generation = cursor.fetchone()
+        epoch, generation = index_state
         key = cache.key(str(epoch), generation, where.text, where.params, sorted(facet_names))
         cached = cache.get(key)
         if cached is not None:
@@ -610,7 +612,7 @@ class PostgresSearchClient:
         return hits, facets
 
     def _rows(self, cursor, request: SearchRequest, rows: int, start: int,
-              fl: set[str]) -> list[dict[str, Any]]:
+              fl: set[str], index_state: tuple[Any, int]) -> list[dict[str, Any]]:
         where = request.where
         score = request.score_sql()
         want_score = "score" in fl
@@ -628,8 +630,22 @@ class PostgresSearchClient:
         score_select = score.text if want_score else "NULL::float4"
         sql = (f"SELECT d.doc_id, {score_select} FROM {_from_clause(tables)}"
                f" WHERE {where.text} ORDER BY {', '.join(order_sql)} LIMIT %s OFFSET %s")
-        _execute(cursor, sql, select_params + list(where.params) + params + [rows, start])
-        ranked = cursor.fetchall()
+        sql_params = select_params + list(where.params) + params
+        if start + rows <= cache.RESULT_WINDOW and cache.enabled():
+            # the first pages of a query: its first RESULT_WINDOW ids, in
+            # order, are kept as Solr's queryResultCache keeps them, and the
+            # page is a slice of them (ranking every match is the costly part)
+            epoch, generation = index_state
+            key = cache.key(str(epoch), generation, sql, tuple(sql_params), ["rows"])
+            window = cache.get(key)
+            if window is None:
+                _execute(cursor, sql, sql_params + [cache.RESULT_WINDOW, 0])
+                window = {"ranked": cursor.fetchall()}
+                cache.put(key, window)
+            ranked = [tuple(row) for row in window["ranked"][start:start + rows]]
+        else:
+            _execute(cursor, sql, sql_params + [rows, start])
+            ranked = cursor.fetchall()
         if not ranked:
             return []
         ids = [r[0] for r in ranked]

@@ -263,8 +263,8 @@ class TestWrites:
         """The first pages are slices of one ranked window (Solr's
         queryResultCache): the second search and the next page do not rank
         again, a write does, and what is kept is per order and per caller."""
-        many = [doc(f"w{i:03d}", title=f"公交站点 {i}", metadata_modified=f"2026-05-{i % 28 + 1:02d}"
-                    "T10:00:00Z") for i in range(120)]
+        many = [doc(f"w{i:03d}", title=f"公交站点 {i}",
+                    metadata_modified=f"2026-05-{i % 28 + 1:02d}T10:00:00Z") for i in range(120)]
         engine.add(many)
         newest = {"sort": "metadata_modified desc", "fl": "id"}
 

@@ -14,6 +14,7 @@ import pytest
 
 from ckanext.govshare import options
 from ckanext.govshare.search import analysis, backend, query
+from ckanext.govshare.search import client as search_client
 from ckanext.govshare.search.client import PostgresSearchClient, make_connection
 
 SITE = "govshare"
@@ -66,7 +67,7 @@ def ids(results) -> list[str]:
 @contextlib.contextmanager
 def statements() -> Iterator[list[str]]:
     """The SQL the engine runs meanwhile, as it logs it at DEBUG level."""
-    logger = logging.getLogger("ckanext.govshare.search.client")
+    logger = logging.getLogger(search_client.__name__)
     run: list[str] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = lambda record: run.append(record.getMessage())  # type: ignore[method-assign]

@@ -553,9 +553,11 @@ class PostgresSearchClient:
             facet_names, limit, mincount, order = _facet_options(params)
             fl = _field_list(params.get("fl"))
             with _Transaction() as cursor:
-                cursor.execute(_READ_PLANNING + (_TEXT_PLANNING if "t" in request.where.tables
-                                                 else ""))
-                cursor.execute("SELECT epoch, generation FROM govshare_search_meta")
+                # the settings and the index's state in one round trip (the
+                # cursor holds the last statement's rows)
+                cursor.execute(_READ_PLANNING
+                               + (_TEXT_PLANNING if "t" in request.where.tables else "")
+                               + " SELECT epoch, generation FROM govshare_search_meta")
                 index_state = cursor.fetchone()
                 hits, counts = self._counts(cursor, request, facet_names, index_state)
                 docs = self._rows(cursor, request, rows, start, fl, index_state) \

@@ -286,3 +286,18 @@ def test_the_page_says_when_it_shows_figures_as_last_counted(app, catalog, freez
     assert "govshare-stats-behind" not in page
     en = app.get("/en/stats").get_data(as_text=True)
     assert "govshare-stats-behind" not in en
+
+
+def test_the_dashboard_says_so_too(app, catalog, freezer):
+    """The supervisor's dashboard shows the same notice (one snippet)."""
+    as_sysadmin = {"REMOTE_USER": factories.Sysadmin()["name"]}
+    freezer.move_to("2026-12-03 06:20:00")  # 14:20 in China
+    app.get("/supervision/dashboard", extra_environ=as_sysadmin)
+    stats_cache.wait_for_counts()
+    freezer.move_to("2026-12-03 06:35:00")
+    factories.Dataset(owner_org=catalog["id"])
+    page = app.get("/supervision/dashboard", extra_environ=as_sysadmin).get_data(as_text=True)
+    assert "以下部分统计数字为 14:20 的统计结果" in page
+    stats_cache.wait_for_counts()
+    page = app.get("/supervision/dashboard", extra_environ=as_sysadmin).get_data(as_text=True)
+    assert "govshare-stats-behind" not in page

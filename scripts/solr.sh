@@ -10,6 +10,10 @@
 #   scripts/solr.sh status    running or not (exit code 0 / 1)
 #   scripts/solr.sh reload    copy config/solr/govshare/conf into the cores
 #                             again and reload them (after editing the configset)
+#   scripts/solr.sh test-cores N   make sure cores ckan-test-gw0 … gw(N-1)
+#                             answer (one per pytest-xdist worker of make
+#                             test: each test empties its core); created in
+#                             the running Solr if missing
 #
 # Four cores from the configset config/solr/govshare: `ckan` for make run
 # (solr_url = http://127.0.0.1:8983/solr/ckan), `ckan-test`, which the
@@ -118,10 +122,32 @@ layout() {
     mkdir -p "$SOLR_HOME"
     [ -f "$SOLR_HOME/solr.xml" ] || printf '<?xml version="1.0" encoding="UTF-8" ?>\n<solr/>\n' >"$SOLR_HOME/solr.xml"
     local core
-    for core in "${SOLR_CORES[@]}"; do
+    for core in "${SOLR_CORES[@]}" $(test_core_names); do
         mkdir -p "$SOLR_HOME/$core"
         printf 'name=%s\n' "$core" >"$SOLR_HOME/$core/core.properties"
         copy_conf "$core"
+    done
+}
+
+# The test workers' cores, ckan-test-gw0 … (SOLR_TEST_CORES of them, none by
+# default), laid out with the others at start.
+test_core_names() {
+    local n
+    for ((n = 0; n < ${SOLR_TEST_CORES:-0}; n++)); do echo "ckan-test-gw$n"; done
+}
+
+test_cores() { # test_cores N: ckan-test-gw0 … gw(N-1) answer, created if missing
+    local core
+    for core in $(SOLR_TEST_CORES="$1" test_core_names); do
+        core_answers "$core" && continue
+        # a core Solr has not loaded: its folder without core.properties,
+        # which CoreAdmin's CREATE writes
+        mkdir -p "$SOLR_HOME/$core"
+        rm -f "$SOLR_HOME/$core/core.properties"
+        copy_conf "$core"
+        curl -fsS --max-time 60 "$SOLR_BASE/admin/cores?action=CREATE&name=$core&instanceDir=$SOLR_HOME/$core&wt=json" >/dev/null \
+            || die "Solr could not create core $core (var/solr/solr.log)"
+        core_answers "$core" || die "core $core does not answer (var/solr/solr.log)"
     done
 }
 
@@ -151,7 +177,7 @@ start() {
         SolrLauncher "$SOLR_HOME" "$SOLR_PORT" >"$SOLR_LOG" 2>&1 </dev/null &
     echo $! >"$SOLR_PID"
     local deadline=$((SECONDS + ${SOLR_START_TIMEOUT:-120})) core
-    for core in "${SOLR_CORES[@]}"; do
+    for core in "${SOLR_CORES[@]}" $(test_core_names); do
         until core_answers "$core"; do
             if curl -fsS --max-time 5 "$SOLR_BASE/admin/cores?action=STATUS&wt=json&indent=false" 2>/dev/null \
                 | grep -q "\"initFailures\":{\"$core\""; then
@@ -188,7 +214,8 @@ stop() {
 
 reload() {
     local core
-    for core in "${SOLR_CORES[@]}"; do
+    # the test workers' cores too, those that were made
+    for core in "${SOLR_CORES[@]}" $(cd "$SOLR_HOME" && ls -d ckan-test-gw* 2>/dev/null); do
         copy_conf "$core"
         curl -fsS --max-time 60 "$SOLR_BASE/admin/cores?action=RELOAD&core=$core&wt=json" >/dev/null \
             || die "reload of core $core failed (var/solr/solr.log)"
@@ -381,11 +408,12 @@ case "${1:-start}" in
     stop) stop ;;
     status) if our_pid >/dev/null || core_answers ckan; then ok "Solr answers: $SOLR_BASE/ckan"; else info "Solr is not running"; exit 1; fi ;;
     reload) reload ;;
+    test-cores) test_cores "${2:?number of cores}" ;;
     cloud-start) cloud_start ;;
     cloud-stop) cloud_stop ;;
     cloud-status) cloud_status ;;
     node-stop) node_stop "${2:?node number}" ;;
     node-start) node_start "${2:?node number}" ;;
     node-kill) node_kill "${2:?node number}" ;;
-    *) die "usage: scripts/solr.sh start|stop|status|reload|cloud-start|cloud-stop|cloud-status|node-stop N|node-kill N|node-start N" ;;
+    *) die "usage: scripts/solr.sh start|stop|status|reload|test-cores N|cloud-start|cloud-stop|cloud-status|node-stop N|node-kill N|node-start N" ;;
 esac

@@ -80,6 +80,17 @@ def isolate_worker(ini_path: str) -> None:
     storage = os.path.abspath(f"{conf['ckan.storage_path']}-{wid}")
     os.makedirs(storage, exist_ok=True)
     os.environ["CKAN_STORAGE_PATH"] = storage
+    # each test empties the Solr core the Solr variants use: a core per worker
+    # where the Solr has them (make test's: scripts/solr.sh test-cores)
+    solr_url = os.environ.get(SOLR_URL_VARIABLE)
+    if solr_url and os.environ.get(SOLR_WORKER_CORES_VARIABLE):
+        os.environ[SOLR_URL_VARIABLE] = f"{solr_url.rstrip('/')}-{wid}"
+
+
+#: the Solr core of the tests' Solr variants (tests/search/conftest.py)
+SOLR_URL_VARIABLE = "GOVSHARE_TEST_SOLR_URL"
+#: set when that Solr has a core per xdist worker: the core's URL plus ``-gw0`` …
+SOLR_WORKER_CORES_VARIABLE = "GOVSHARE_TEST_SOLR_WORKER_CORES"
 
 
 #: the DataStore's URLs and CKAN's environment overrides of them: a worker

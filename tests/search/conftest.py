@@ -1,22 +1,26 @@
 """Search tests run on the embedded engine and, where one is given, on Solr."""
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Iterator
 
 import pytest
+
+import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
 from ckanext.govshare.search import backend
 from ckanext.govshare.search.backend import EMBEDDED_URL
+from tests.harness import SOLR_URL_VARIABLE
 
-SOLR_URL_VARIABLE = "GOVSHARE_TEST_SOLR_URL"
 #: set by scripts/test.sh when it tried to start Solr and could not: the
 #: reason the Solr variants are skipped
 SOLR_UNAVAILABLE_VARIABLE = "GOVSHARE_TEST_SOLR_UNAVAILABLE"
 
 
 @pytest.fixture(params=["postgres", "solr"])
-def search_backend(request, ckan_config, monkeypatch, _environment):
+def search_backend(request, _environment):
     """Puts the engine of the test's parameter in place.
 
     The engine is chosen when the plugin loads (``search.backend.install``
@@ -25,28 +29,41 @@ def search_backend(request, ckan_config, monkeypatch, _environment):
     engine costs seconds a test, so the choice is made again here the way
     the plugin makes it, and undone after the test.
     """
+    solr_url = solr_url_or_skip() if request.param == "solr" else ""
+    with engine(request.param, solr_url):
+        yield request.param
+
+
+@contextlib.contextmanager
+def engine(name: str, solr_url: str = "") -> Iterator[None]:
+    """The engine ``name`` (``postgres`` or ``solr``, at ``solr_url``)
+    answers CKAN until the block ends, then the loaded environment's again;
+    for fixtures of any scope."""
+    config = tk.config
     keys = ("solr_url", options.SEARCH_BACKEND)
-    loaded = {key: ckan_config.get(key) for key in keys}
-    if request.param == "solr":
-        ckan_config["solr_url"] = solr_url_or_skip()
-        ckan_config[options.SEARCH_BACKEND] = "solr"
-    else:
-        # solr_url is required by CKAN even while the embedded engine answers
-        ckan_config["solr_url"] = EMBEDDED_URL
-        ckan_config[options.SEARCH_BACKEND] = "postgres"
-    monkeypatch.setenv("CKAN_SOLR_URL", ckan_config["solr_url"])
-    _choose_engine(ckan_config)
+    saved = {key: config.get(key) for key in keys}
+    saved_env = os.environ.get("CKAN_SOLR_URL")
+    # solr_url is required by CKAN even while the embedded engine answers
+    config["solr_url"] = solr_url if name == "solr" else EMBEDDED_URL
+    config[options.SEARCH_BACKEND] = name
+    os.environ["CKAN_SOLR_URL"] = config["solr_url"]
+    _choose_engine(config)
     # the engine that answers is the one the test is named after (the Solr
     # variants once ran on the embedded engine, unnoticed)
-    assert backend.is_installed() == (request.param == "postgres")
-    yield request.param
-    # the loaded environment's engine again, for the tests that follow
-    for key, value in loaded.items():
-        if value is None:
-            ckan_config.pop(key, None)
+    assert backend.is_installed() == (name == "postgres")
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        if saved_env is None:
+            os.environ.pop("CKAN_SOLR_URL", None)
         else:
-            ckan_config[key] = value
-    _choose_engine(ckan_config)
+            os.environ["CKAN_SOLR_URL"] = saved_env
+        _choose_engine(config)
 
 
 def _choose_engine(config) -> None:

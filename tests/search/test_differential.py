@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import os
 import re
 import time
 from typing import Callable, Iterator
@@ -45,16 +44,15 @@ import sqlalchemy as sa
 
 import ckan.lib.search as ckan_search
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
-from ckanext.govshare import options
 from ckanext.govshare.demo import loader
-from ckanext.govshare.search import analysis, backend, bulk, lexicon
-from ckanext.govshare.search.backend import EMBEDDED_URL
+from ckanext.govshare.search import analysis, bulk, lexicon
 from tests import factories
 from tests.search import differential as diff
-from tests.search.conftest import _choose_engine, solr_url_or_skip
+from tests.search.conftest import engine, solr_url_or_skip
 from tests.search.test_relevance import demo_resource
 
 #: the index documents' site: not the other search tests' (they empty theirs)
@@ -197,31 +195,16 @@ class Run:
 
 # ---------------------------------------------------------------- engines
 @contextlib.contextmanager
-def _engine(name: str, solr_url: str) -> Iterator[None]:
-    """The engine ``name`` answers CKAN, as the ``search_backend`` fixture
-    chooses it, for a module-scoped fixture."""
-    config = tk.config
-    keys = ("solr_url", options.SEARCH_BACKEND)
-    saved = {key: config.get(key) for key in keys}
-    saved_env = os.environ.get("CKAN_SOLR_URL")
-    config["solr_url"] = solr_url if name == "solr" else EMBEDDED_URL
-    config[options.SEARCH_BACKEND] = name
-    os.environ["CKAN_SOLR_URL"] = config["solr_url"]
-    _choose_engine(config)
-    assert backend.is_installed() == (name == "postgres")
+def _without_automatic_indexing() -> Iterator[None]:
+    """CKAN's indexing on every commit (its ``synchronous_search`` system
+    plugin) off: the catalog is indexed after, by each engine in turn, and
+    indexing a dataset as it is made (twice when it has resources) would be
+    a third of the catalog's making."""
+    p.unload("synchronous_search")
     try:
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                config.pop(key, None)
-            else:
-                config[key] = value
-        if saved_env is None:
-            os.environ.pop("CKAN_SOLR_URL", None)
-        else:
-            os.environ["CKAN_SOLR_URL"] = saved_env
-        _choose_engine(config)
+        p.load("synchronous_search")
 
 
 @contextlib.contextmanager
@@ -341,14 +324,14 @@ def run(request) -> Run:
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with _site(SITE_ID):
-        with _engine("postgres", solr_url):
+        with engine("postgres", solr_url), _without_automatic_indexing():
             users = _build_catalog()
         seconds["catalog"] = time.perf_counter() - started
         queries = diff.queries(CATALOG)
         answers: dict[str, list[diff.Answer]] = {}
         totals = {}
         for name in ("postgres", "solr"):
-            with _engine(name, solr_url):
+            with engine(name, solr_url):
                 begun = time.perf_counter()
                 count = _index_everything()
                 seconds[f"index {name}"] = time.perf_counter() - begun
@@ -356,7 +339,7 @@ def run(request) -> Run:
                 begun = time.perf_counter()
                 answers[name] = [_ask(query, users) for query in queries]
                 seconds[f"queries {name}"] = time.perf_counter() - begun
-        with _engine("solr", solr_url):
+        with engine("solr", solr_url):
             ckan_search.clear_all()  # leave the core as found
     seconds["total"] = time.perf_counter() - started
     return Run(queries, answers["postgres"], answers["solr"], count, totals,

@@ -42,7 +42,7 @@ LONGEST_FIRST = (
     "tests/demo/test_loader.py",
     "tests/browser/test_accessibility.py",
     "tests/browser/test_data_request_journey.py",
-    "tests/search/test_package_search.py",
+    "tests/search/test_differential.py",
     "tests/tiers/test_surface_matrix.py",
     "tests/products/test_products.py",
     "tests/test_fuzz.py",

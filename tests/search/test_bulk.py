@@ -6,6 +6,7 @@ import copy
 import datetime
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 import ckan.lib.search as ckan_search
@@ -14,6 +15,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.search import bulk, client
 from tests import factories
+from tests.search.conftest import engine, solr_url_or_skip
 
 
 @pytest.fixture()
@@ -106,3 +108,36 @@ class TestBulkIndexing:
         assert result.exit_code == 0, result.output
         found = helpers.call_action("package_search", q="公交")
         assert [r["id"] for r in found["results"]] == [catalog[0]]
+
+
+def _solr_update_requests(core_url: str) -> int:
+    """How many update requests the core has answered (Solr's metrics)."""
+    base, core = core_url.rstrip("/").rsplit("/", 1)
+    response = requests.get(f"{base}/admin/metrics", timeout=30, params={
+        "group": "core", "prefix": "UPDATE./update.requests", "wt": "json"})
+    response.raise_for_status()
+    return response.json()["metrics"][f"solr.core.{core}"]["UPDATE./update.requests"]
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db", "with_request_context")
+class TestBulkIndexingIntoSolr:
+    def test_a_chunk_is_one_request(self, catalog):
+        solr_url = solr_url_or_skip()
+        with engine("solr", solr_url):
+            ckan_search.clear_all()
+            before = _solr_update_requests(solr_url)
+            bulk.index_chunk(catalog)
+            # CKAN's index_package sends each dataset in a request of its own
+            assert _solr_update_requests(solr_url) - before == 1
+            ckan_search.commit()
+            found = helpers.call_action("package_search", q="*:*", rows=100,
+                                        include_private=True,
+                                        context={"ignore_auth": True})
+            assert sorted(r["id"] for r in found["results"]) == sorted(catalog)
+            ckan_search.clear_all()
+
+    def test_a_refused_chunk_is_a_search_index_error(self, catalog):
+        missing_core = solr_url_or_skip().rstrip("/") + "-no-such-core"
+        with engine("solr", missing_core):
+            with pytest.raises(ckan_search.SearchIndexError, match="Solr returned an error"):
+                bulk.index_chunk(catalog)

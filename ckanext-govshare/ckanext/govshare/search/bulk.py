@@ -13,6 +13,12 @@ functions from the chunk's rows (:func:`package_dicts`), and CKAN's
 ``index_package`` builds the document with every ``before_dataset_index``
 hook. ``tests/search/test_bulk.py`` checks that the documents are the ones
 CKAN's own ``rebuild`` writes.
+
+With Solr, CKAN's ``index_package`` sends each document in a request of its
+own, on a new connection (``make_connection`` makes a new ``pysolr.Solr``,
+with a new HTTP session, every time); :func:`index_chunk` sends the chunk's
+documents in one request instead (the embedded engine batches its writes
+itself).
 """
 from __future__ import annotations
 
@@ -49,10 +55,57 @@ def index_chunk(package_ids: list[str]) -> None:
     context: Context = {"ignore_auth": True, "validate": False, "use_cache": False}
     package_index = ckan_search.index_for(model.Package)
     show = tk.get_action("package_show")
-    with _dictized(dicts), document.prefetched(packages):
+    with _dictized(dicts), document.prefetched(packages), _solr_adds_batched():
         for package_id in package_ids:
             package_index.update_dict(show(context, {"id": package_id}), True)
     model.Session.commit()
+
+
+class _CollectedAdds:
+    """What ``index_package`` takes for a Solr connection: keeps the
+    documents it is given (not committed: ``index_chunk`` defers the commit)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.docs: list[dict[str, Any]] = []
+
+    def add(self, docs: Iterable[dict[str, Any]], commit: bool = False, **kwargs: Any) -> str:
+        self.docs.extend(docs)
+        return ""
+
+
+@contextlib.contextmanager
+def _solr_adds_batched() -> Iterator[None]:
+    """With Solr, the documents ``index_package`` sends in the block go in
+    one request when it ends; an error of Solr's is CKAN's ``SearchIndexError``
+    as ``index_package`` raises it, and the block's documents are then not
+    indexed (the rebuild tries the chunk again)."""
+    import pysolr
+
+    import ckan.lib.search.index as ckan_index
+    from ckanext.govshare.search import backend
+
+    if backend.is_installed():
+        yield
+        return
+    make_connection = ckan_index.make_connection
+    collected = _CollectedAdds(ckan_search.SolrSettings.get()[0] or "")
+    ckan_index.make_connection = lambda *args, **kwargs: collected
+    try:
+        yield
+    finally:
+        ckan_index.make_connection = make_connection
+    if not collected.docs:
+        return
+    connection = make_connection()
+    try:
+        connection.add(docs=collected.docs, commit=False)
+    except pysolr.SolrError as error:
+        raise ckan_search.SearchIndexError(
+            f"Solr returned an error: {error.args[0][:1000]}") from error
+    except OSError as error:  # socket.error, as index_package catches it
+        raise ckan_search.SearchIndexError(
+            f"Could not connect to Solr using {connection.url}: {error}") from error
 
 
 @contextlib.contextmanager

@@ -91,7 +91,7 @@ solrcloud-stop:
 # one worker: every worker would share the one Solr collection, and each
 # test empties it (CKAN clears the index by site_id, the same for all)
 test-solrcloud:
-	@TEST_SOLR=cloud TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_solrcloud_fault.py tests/solr}" scripts/test.sh
+	@TEST_SOLR=cloud TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_package_search_writes.py tests/search/test_bulk.py tests/search/test_solrcloud_fault.py tests/solr}" scripts/test.sh
 
 test-solr:
-	@TEST_SOLR=1 TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_differential.py tests/solr}" scripts/test.sh
+	@TEST_SOLR=1 TEST_WORKERS="$${TEST_WORKERS:-1}" TEST_PATHS="$${TEST_PATHS:-tests/search/test_package_search.py tests/search/test_package_search_writes.py tests/search/test_bulk.py tests/search/test_differential.py tests/solr}" scripts/test.sh

@@ -86,6 +86,7 @@ from ckanext.govshare.publication import views as publication_views
 from ckanext.govshare.publication.logic import action as publication_action
 from ckanext.govshare.publication.logic import auth as publication_auth
 from ckanext.govshare.search import backend as search_backend
+from ckanext.govshare.search import index_once as search_index_once
 from ckanext.govshare.search import document as search_document
 from ckanext.govshare.search import helpers as search_helpers
 from ckanext.govshare.search import popularity as search_popularity
@@ -198,6 +199,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         # engine is in place before the first search call.
         search_backend.install(config)
         user_lookup.install()  # one SELECT per user and transaction
+        search_index_once.install()  # a dataset indexed once per commit, not twice
         dcat_entry_points.install()  # RDF profiles found once, not per request
         fast_validation.install()  # CKAN's schema validation without its repeated work
         search_document.configure(config)

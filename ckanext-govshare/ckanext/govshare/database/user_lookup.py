@@ -14,8 +14,9 @@ that is not found is looked up again, and an object the session no longer
 holds is never handed out.
 
 It replaces ``User.get`` on CKAN's model class (monkeypatching, like
-:mod:`ckanext.govshare.search.backend` and
-:mod:`ckanext.govshare.dcat.entry_points`: the three places that do), once,
+:mod:`ckanext.govshare.search.backend`, :mod:`ckanext.govshare.search.index_once`,
+:mod:`ckanext.govshare.catalog.fast_validation` and
+:mod:`ckanext.govshare.dcat.entry_points`: the places that do), once,
 from ``IConfigurer.update_config``; ``uninstall`` gives CKAN its own back.
 """
 from __future__ import annotations

@@ -6,11 +6,15 @@ import os
 from typing import Iterator
 
 import pytest
+import requests
+import sqlalchemy as sa
 
+import ckan.lib.search as ckan_search
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
-from ckanext.govshare.search import backend
+from ckanext.govshare.search import backend, bulk
 from ckanext.govshare.search.backend import EMBEDDED_URL
 from tests.harness import SOLR_URL_VARIABLE
 
@@ -86,3 +90,28 @@ def solr_url_or_skip() -> str:
         reason = os.environ.get(SOLR_UNAVAILABLE_VARIABLE) or "no Solr to run this test against"
         pytest.skip(f"{SOLR_URL_VARIABLE} is not set: {reason}")
     return url
+
+
+def index_everything() -> int:
+    """Every active dataset into the engine in place, as a bulk re-index
+    does (the index emptied first); the number indexed."""
+    model.Session.expire_all()  # as stored, whatever the session read before
+    ids = [row[0] for row in model.Session.execute(sa.text(
+        "SELECT id FROM package WHERE type = 'dataset' AND state = 'active' ORDER BY name"))]
+    ckan_search.clear_all()
+    for start in range(0, len(ids), 100):
+        bulk.index_chunk(ids[start:start + 100])
+    ckan_search.commit()
+    return len(ids)
+
+
+def solr_update_requests(core_url: str) -> int | None:
+    """How many update requests the core has answered (Solr's metrics);
+    ``None`` for a SolrCloud collection, whose replicas also count the
+    updates forwarded among them (``make test``'s standalone core counts)."""
+    base, core = core_url.rstrip("/").rsplit("/", 1)
+    response = requests.get(f"{base}/admin/metrics", timeout=30, params={
+        "group": "core", "prefix": "UPDATE./update.requests", "wt": "json"})
+    response.raise_for_status()
+    metrics = response.json()["metrics"].get(f"solr.core.{core}")
+    return None if metrics is None else metrics["UPDATE./update.requests"]

@@ -6,7 +6,6 @@ import copy
 import datetime
 
 import pytest
-import requests
 import sqlalchemy as sa
 
 import ckan.lib.search as ckan_search
@@ -15,7 +14,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.search import bulk, client
 from tests import factories
-from tests.search.conftest import engine, solr_url_or_skip
+from tests.search.conftest import engine, solr_update_requests, solr_url_or_skip
 
 
 @pytest.fixture()
@@ -110,30 +109,17 @@ class TestBulkIndexing:
         assert [r["id"] for r in found["results"]] == [catalog[0]]
 
 
-def _solr_update_requests(core_url: str) -> int | None:
-    """How many update requests the core has answered (Solr's metrics);
-    ``None`` for a SolrCloud collection, whose replicas also count the
-    updates forwarded among them (``make test-solrcloud``: there the test
-    checks what is indexed; ``make test``'s standalone core checks the count)."""
-    base, core = core_url.rstrip("/").rsplit("/", 1)
-    response = requests.get(f"{base}/admin/metrics", timeout=30, params={
-        "group": "core", "prefix": "UPDATE./update.requests", "wt": "json"})
-    response.raise_for_status()
-    metrics = response.json()["metrics"].get(f"solr.core.{core}")
-    return None if metrics is None else metrics["UPDATE./update.requests"]
-
-
 @pytest.mark.usefixtures("with_plugins", "clean_db", "with_request_context")
 class TestBulkIndexingIntoSolr:
     def test_a_chunk_is_one_request(self, catalog):
         solr_url = solr_url_or_skip()
         with engine("solr", solr_url):
             ckan_search.clear_all()
-            before = _solr_update_requests(solr_url)
+            before = solr_update_requests(solr_url)
             bulk.index_chunk(catalog)
             if before is not None:
                 # CKAN's index_package sends each dataset in a request of its own
-                assert _solr_update_requests(solr_url) - before == 1
+                assert solr_update_requests(solr_url) - before == 1
             ckan_search.commit()
             found = helpers.call_action("package_search", q="*:*", rows=100,
                                         include_private=True,

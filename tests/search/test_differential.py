@@ -49,10 +49,10 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import helpers
 
 from ckanext.govshare.demo import loader
-from ckanext.govshare.search import analysis, bulk, lexicon
+from ckanext.govshare.search import analysis, lexicon
 from tests import factories
 from tests.search import differential as diff
-from tests.search.conftest import engine, solr_url_or_skip
+from tests.search.conftest import engine, index_everything, solr_url_or_skip
 from tests.search.test_relevance import demo_resource
 
 #: the index documents' site: not the other search tests' (they empty theirs)
@@ -290,18 +290,6 @@ def _set_dates_and_downloads(dates: dict[str, tuple[int, int, int]]) -> None:
     model.Session.remove()
 
 
-def _index_everything() -> int:
-    """Every dataset into the engine in place, as a bulk re-index does."""
-    model.Session.expire_all()  # as stored, whatever the session read before
-    ids = [row[0] for row in model.Session.execute(sa.text(
-        "SELECT id FROM package WHERE type = 'dataset' AND state = 'active' ORDER BY name"))]
-    ckan_search.clear_all()
-    for start in range(0, len(ids), 100):
-        bulk.index_chunk(ids[start:start + 100])
-    ckan_search.commit()
-    return len(ids)
-
-
 # ---------------------------------------------------------------- asking
 def _ask(query: diff.Query, users: dict[str, str]) -> diff.Answer:
     context = {"user": users[query.user], "ignore_auth": False}
@@ -333,7 +321,7 @@ def run(request) -> Run:
         for name in ("postgres", "solr"):
             with engine(name, solr_url):
                 begun = time.perf_counter()
-                count = _index_everything()
+                count = index_everything()
                 seconds[f"index {name}"] = time.perf_counter() - begun
                 totals[name] = _total(users)
                 begun = time.perf_counter()

@@ -10,8 +10,7 @@ from ckan.tests import helpers
 
 from ckanext.govshare.search import index_once
 from tests import factories
-from tests.search.conftest import solr_url_or_skip
-from tests.search.test_bulk import _solr_update_requests
+from tests.search.conftest import solr_update_requests, solr_url_or_skip
 
 
 def index_writes(engine: str) -> int:
@@ -22,7 +21,7 @@ def index_writes(engine: str) -> int:
             "SELECT generation FROM govshare_search_meta")).scalar()
         model.Session.remove()
         return generation
-    count = _solr_update_requests(solr_url_or_skip())
+    count = solr_update_requests(solr_url_or_skip())
     if count is None:
         pytest.skip("a SolrCloud collection counts forwarded updates too (make test checks this"
                     " on a standalone core)")

@@ -7,15 +7,13 @@ import os
 import pytest
 
 import ckan.lib.search as ckan_search
-import ckan.model as model
 from ckan.lib.search import SearchError
 from ckan.lib.helpers import url_for
 from ckan.tests import helpers
 
-from ckanext.govshare.search import bulk
 from tests import factories
 from tests.harness import SOLR_URL_VARIABLE
-from tests.search.conftest import engine
+from tests.search.conftest import engine, index_everything
 
 
 def names(result: dict) -> list[str]:
@@ -50,18 +48,11 @@ def catalog(request):
     solr_url = os.environ.get(SOLR_URL_VARIABLE)
     if solr_url:
         with engine("solr", solr_url):
-            ckan_search.clear_all()
-            bulk.index_chunk(_dataset_ids())
-            ckan_search.commit()
+            index_everything()
     yield made
     if solr_url:
         with engine("solr", solr_url):
             ckan_search.clear_all()  # leave the core as found
-
-
-def _dataset_ids() -> list[str]:
-    return [row[0] for row in model.Session.query(model.Package.id).filter(
-        model.Package.state == "active")]
 
 
 def build_catalog() -> dict:

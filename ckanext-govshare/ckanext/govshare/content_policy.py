@@ -54,7 +54,7 @@ DIRECTIVES: dict[str, tuple[str, ...]] = {
     "frame-ancestors": ("'self'",),
 }
 
-_G_KEY = "govshare_csp_nonce"
+NONCE_G_KEY = "govshare_csp_nonce"
 
 
 def get_helpers() -> dict[str, Callable[..., Any]]:
@@ -72,13 +72,13 @@ def policy(nonce: Optional[str] = None) -> str:
 def govshare_csp_nonce() -> str:
     """This response's nonce, for an inline ``<script>`` or ``<style>``
     (made on first use; the response's policy then allows it)."""
-    nonce = flask.g.get(_G_KEY)
+    nonce = flask.g.get(NONCE_G_KEY)
     if nonce is None:
         nonce = secrets.token_urlsafe(18)
-        setattr(flask.g, _G_KEY, nonce)
+        setattr(flask.g, NONCE_G_KEY, nonce)
     return nonce
 
 
 def response_policy() -> str:
     """The policy of the current response: with its nonce if a template used one."""
-    return policy(flask.g.get(_G_KEY) if flask.has_app_context() else None)
+    return policy(flask.g.get(NONCE_G_KEY) if flask.has_app_context() else None)

@@ -19,6 +19,9 @@ SEARCH_SYNONYMS_FILE = "ckanext.govshare.search.synonyms_file"
 SEARCH_STOPWORDS_FILE = "ckanext.govshare.search.stopwords_file"
 SEARCH_WARM_UP = "ckanext.govshare.search.warm_up"
 
+# page_cache/
+PAGE_CACHE_TTL = "ckanext.govshare.page_cache.ttl"
+
 # jurisdiction/
 JURISDICTION_PROFILE = "ckanext.govshare.jurisdiction.profile"
 JURISDICTION_PROFILES_DIR = "ckanext.govshare.jurisdiction.profiles_dir"

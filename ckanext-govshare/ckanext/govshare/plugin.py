@@ -73,6 +73,8 @@ from ckanext.govshare.products import views as product_views
 from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
+from ckanext.govshare.page_cache import pages as page_cache_pages
+from ckanext.govshare.page_cache import writes as page_cache_writes
 from ckanext.govshare.personal_data import helpers as personal_data_helpers
 from ckanext.govshare.personal_data import jobs as personal_data_jobs
 from ckanext.govshare.personal_data.logic import action as personal_data_action
@@ -200,6 +202,7 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
         search_backend.install(config)
         user_lookup.install()  # one SELECT per user and transaction
         search_index_once.install()  # a dataset indexed once per commit, not twice
+        page_cache_writes.install()  # every committed write moves the kept pages' version
         dcat_entry_points.install()  # RDF profiles found once, not per request
         fast_validation.install()  # CKAN's schema validation without its repeated work
         search_document.configure(config)
@@ -290,11 +293,12 @@ class GovSharePlugin(p.SingletonPlugin, DefaultTranslation):
     # without access; no API
     # request CKAN would answer with a 500 gets that far; no page lets a
     # logic error become a 500 (the dataset form's last step shows the rule
-    # at its field); CKAN's scripts get their translations
+    # at its field); CKAN's scripts get their translations; anonymous
+    # visitors' public pages are kept (production)
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return js_translations.install(page_errors.install(catalog_resource_form.install(
-            request_guard.install(preview_views.install(
-            tier_views.make_middleware(app, config))))))
+        return page_cache_pages.install(js_translations.install(page_errors.install(
+            catalog_resource_form.install(request_guard.install(preview_views.install(
+                tier_views.make_middleware(app, config)))))))
 
     # ISignal: a calendar update recomputes provisional due dates
     def get_signal_subscriptions(self) -> Any:

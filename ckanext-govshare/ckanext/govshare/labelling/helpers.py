@@ -8,6 +8,8 @@ import itertools
 import logging
 from typing import Any, Callable, Optional
 
+import flask
+
 import ckan.plugins.toolkit as tk
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ def fact_names() -> tuple[tuple[str, str], ...]:
     )
 
 
-_ids = itertools.count(1)
+_IDS_G_KEY = "govshare_label_ids"
 
 
 def _is_resource(obj: dict[str, Any]) -> bool:
@@ -80,8 +82,15 @@ def decorate(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def govshare_label_uid(prefix: str = "govshare-label") -> str:
-    """An id unique in the page, for a label's text and its copy button."""
-    return f"{prefix}-{next(_ids)}"
+    """An id unique in the page, for a label's text and its copy button:
+    counted per response, so the same page is the same text (a kept page,
+    ``page_cache``, is compared with the view's)."""
+    ids = flask.g.get(_IDS_G_KEY) if flask.has_app_context() else None
+    if ids is None:
+        ids = itertools.count(1)
+        if flask.has_app_context():
+            setattr(flask.g, _IDS_G_KEY, ids)
+    return f"{prefix}-{next(ids)}"
 
 
 def get_helpers() -> dict[str, Callable[..., Any]]:

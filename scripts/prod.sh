@@ -9,7 +9,9 @@
 #
 # Environment: PORT (default 8080), APP_PORT (5001), WORKERS (4),
 # CKAN_SOLR_URL (empty: the embedded search engine; a Solr core's URL: Solr),
-# DEMO=0 skips loading the demo catalog.
+# DEMO=0 skips loading the demo catalog, PAGE_CACHE_TTL=0 keeps no page
+# for anonymous visitors (the template's 60 s otherwise; bench/http_load.py
+# measures what the page cache gives).
 #
 # STOCK=1: stock CKAN instead, GovShare's plugins off (CKAN's own view
 # plugins only), on the same database and files, for bench/http_load.py's
@@ -114,7 +116,8 @@ plugins="$(ini_value "$DEV_INI" ckan.plugins)"
     "ckanext.xloader.jobs_db.uri=sqlite:///$ROOT/var/xloader-jobs.db" \
     "ckanext.xloader.formats=$(ini_value "$DEV_INI" ckanext.xloader.formats)" \
     "ckanext.xloader.unidecode_headers=false" \
-    "ckanext.govshare.downloads.accel_redirect=$ACCEL_LOCATION" </dev/null >/dev/null \
+    "ckanext.govshare.downloads.accel_redirect=$ACCEL_LOCATION" \
+    ${PAGE_CACHE_TTL:+"ckanext.govshare.page_cache.ttl=$PAGE_CACHE_TTL"} </dev/null >/dev/null \
     || die "could not write $INI"
 ok "written (mode 600)"
 

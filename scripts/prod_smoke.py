@@ -1,6 +1,7 @@
 """The production topology's smoke test (make prod-smoke, after make prod).
 
-Through nginx: the home page (gzip), the search page, the API, an open
+Through nginx: the home page (gzip), the search page (kept for the next
+anonymous visitors: the page cache is on), the API, an open
 file downloaded (nginx streams it after the app's check: X-Accel-Redirect,
 the label headers kept, a range answered) and a conditional file refused
 with 403 to a browser and to a program. Exit 1 on the first failure.
@@ -57,8 +58,16 @@ def main() -> None:
                                                "Accept-Language": "zh-CN"})
     check(status == 200 and headers.get("Content-Encoding") == "gzip",
           f"home page 200, gzip by nginx ({status}, {headers.get('Content-Encoding')})")
-    status, _h, body = fetch(base + "/dataset/?q=" + urllib.request.quote("公交"))
+    search = base + "/dataset/?q=" + urllib.request.quote("公交")
+    status, _h, body = fetch(search)
     check(status == 200 and b'href="/dataset/' in body, f"search page finds datasets ({status})")
+    # the production template keeps anonymous visitors' pages (page_cache):
+    # kept at the second visit, served whole at the third
+    fetch(search)
+    status, headers, again = fetch(search)
+    check(status == 200 and headers.get("X-GovShare-Page-Cache") == "hit"
+          and again.count(b'href="/dataset/') == body.count(b'href="/dataset/'),
+          f"the third visit gets the kept page ({headers.get('X-GovShare-Page-Cache')})")
     status, _h, body = fetch(base + "/api/3/action/status_show")
     check(status == 200 and json.loads(body)["success"], "the API answers")
 

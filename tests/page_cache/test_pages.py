@@ -21,6 +21,7 @@ from wtforms.validators import ValidationError
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories as ckan_factories
+from ckan.lib import search
 from ckan.tests import helpers
 
 from ckanext.govshare import options
@@ -191,8 +192,9 @@ def test_a_write_makes_every_kept_page_unreachable(app, world):
 
 
 def test_logged_in_callers_are_never_served_nor_kept(app, world):
-    """A member sees the closed dataset; neither they nor an API token get a
-    kept page, and nothing they were shown is kept for anyone."""
+    """A member sees the closed dataset: neither they nor an API token are
+    given the page kept for anonymous visitors, and nothing they were shown
+    is kept for anyone."""
     w: World = world["world"]
     closed = "tiermark-closed"  # in its title
     page = "/dataset/?q=tiermark"
@@ -208,6 +210,75 @@ def test_logged_in_callers_are_never_served_nor_kept(app, world):
     for url in (page, api):
         first, hit = kept(app, url)
         assert closed not in hit.get_data(as_text=True)
+    # the anonymous page is kept now: the member still gets their own
+    for response in (app.get(page, extra_environ=member),
+                     app.get(api, headers=w.headers("member"))):
+        assert pages.HEADER not in response.headers
+        assert closed in response.get_data(as_text=True)
+
+
+def test_a_visitor_with_a_message_waiting_gets_the_view(app, world):
+    """A flash message is shown once, to its visitor: their page is the
+    view's, and it is not kept."""
+    url = "/dataset/?q=tiermark"
+    kept(app, url)
+    flask_app = app.flask_app
+    # the session cookie a view's h.flash_notice would have set
+    cookie = flask_app.session_interface.get_signing_serializer(flask_app).dumps(
+        {"_flashes": [("alert-info", "页面缓存测试消息")]})
+    visitor = app.test_client()
+    visitor.set_cookie(flask_app.config["SESSION_COOKIE_NAME"], cookie,
+                       domain=urlsplit(tk.config["ckan.site_url"]).hostname)
+    response = visitor.get(url)
+    assert pages.HEADER not in response.headers
+    assert "页面缓存测试消息" in response.get_data(as_text=True)
+    assert "页面缓存测试消息" not in visit(app, url).get_data(as_text=True)
+
+
+def test_a_get_with_a_body_is_neither_served_nor_kept(app, world):
+    """CKAN's API reads a GET's JSON body when its URL has no query string:
+    such a request must not choose what the plain URL's visitors get."""
+    url = "/api/3/action/package_search"
+    for _ in range(3):
+        response = visit(app, url, json={"q": "no-such-word-anywhere", "rows": 0})
+        assert pages.HEADER not in response.headers
+        assert response.json["result"]["count"] == 0
+    first, hit = kept(app, url)
+    assert hit.json["result"]["count"] == first.json["result"]["count"] > 0
+    assert pages.HEADER not in visit(app, url, json={"q": "tiermark"}).headers
+
+
+def test_a_write_to_the_search_index_alone_moves_the_version(app, world):
+    """The index is written after the database in places (and alone by a
+    re-index): its writes move the version too."""
+    url = "/dataset/?q=tiermark"
+    first, _ = kept(app, url)
+    assert "tiermark-unconditional" in first.get_data(as_text=True)
+    search.clear_all()  # the index emptied, the database untouched
+    response = visit(app, url)
+    assert pages.HEADER not in response.headers
+    assert "tiermark-unconditional" not in response.get_data(as_text=True)
+    search.rebuild()
+    kept(app, url)
+    search.rebuild(world["world"].datasets[OPEN]["id"])
+    assert pages.HEADER not in visit(app, url).headers
+
+
+def test_without_a_version_nothing_is_served(app, world):
+    """Fail closed: when Redis refuses to move the version, it is dropped,
+    and no page is served until a new one, above every earlier one, is made."""
+    url = "/dataset/?q=tiermark"
+    kept(app, url)
+    redis = pages._redis()
+    before = int(writes.current())
+    redis.set(writes.VERSION_KEY, "not-a-number")  # INCR is refused
+    writes.bump()
+    assert writes.current() is None
+    for _ in range(3):
+        assert pages.HEADER not in visit(app, url).headers
+    writes.start()  # a web process starting, or the next write
+    assert int(writes.current()) > before
+    kept(app, url)
 
 
 def test_each_visitor_has_secrets_of_their_own(app, world):
@@ -284,6 +355,7 @@ def test_the_version_moves_after_a_committed_write_only():
             model.Session.rollback()
         model.Session.remove()  # the connection goes back to the pool
 
+    writes.start()
     start = writes.current()
     statement("SELECT count(*) FROM package", commit=True)
     assert writes.current() == start

@@ -3,8 +3,8 @@
 A public portal's visitors ask for the same few pages: the home page, the
 catalog and its searches, the popular datasets, the API's search. Each
 costs some 30 ms of CPU to render, the same for every anonymous visitor.
-With ``ckanext.govshare.page_cache.ttl`` set (production), the first
-visitor's page is kept and the next ones get it without the view running.
+With ``ckanext.govshare.page_cache.ttl`` set (production), a page asked
+for twice is kept, and the next visitors get it without the view running.
 
 What is kept, and for whom:
 
@@ -16,8 +16,10 @@ What is kept, and for whom:
   :data:`CACHEABLE_ACTIONS` of the API; only 200 answers in HTML or JSON,
   and only a page asked for twice within the TTL (a search nobody repeats
   is not kept).
-* The key: the database's write version (:mod:`.writes`), the language
-  and the full URL. Any write makes every kept page unreachable, so a
+* The key: the write version (:mod:`.writes`), the language and the full
+  URL. A request with a body is not kept nor served (CKAN's API reads a
+  GET's JSON body when its URL has no query string). Any write (to the
+  database or the search index) makes every kept page unreachable, so a
   dataset closed, withdrawn or moved disappears from the kept pages as it
   does from the views; the TTL bounds what no write records: the time of
   day (due dates, "today"), and the download counts.
@@ -124,17 +126,28 @@ def _anonymous() -> bool:
 
 def _key(version: bytes) -> str:
     request = flask.request
+    # not the Accept header: ckanext-dcat's content negotiation, when it is
+    # on, answers RDF from views of its own, which are not kept
     where = f"{request.environ.get('CKAN_LANG', '')}\n{request.url}"
     return PREFIX + version.decode() + ":" + hashlib.sha1(where.encode()).hexdigest()
 
 
+def _cacheable_request() -> bool:
+    request = flask.request
+    return (request.method == "GET" and not request.content_length
+            and "Transfer-Encoding" not in request.headers)
+
+
 def serve() -> Optional[flask.Response]:
     """The kept page, if there is one for this request (``before_request``)."""
-    if flask.request.method != "GET" or not _ttl() or not _cacheable_view() or not _anonymous():
+    if not _ttl() or not _cacheable_request() or not _cacheable_view() or not _anonymous():
         return None
     try:
         redis = _redis()
-        key = _key(writes.current(redis))
+        version = writes.current(redis)
+        if version is None:  # none yet, or dropped when Redis refused to move it
+            return None
+        key = _key(version)
         kept = redis.get(key)
         if kept is None:
             pipe = redis.pipeline()
@@ -187,4 +200,5 @@ def install(app: Any) -> Any:
     if hasattr(app, "before_request"):
         app.before_request(serve)
         app.after_request(keep)
+        writes.start()
     return app

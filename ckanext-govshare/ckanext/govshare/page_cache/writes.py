@@ -1,24 +1,36 @@
-"""The database's write version: bumped after every committed write.
+"""The write version: moved after every committed write and index write.
 
 A page kept for anonymous visitors is keyed by this version (:mod:`.pages`),
 so a write anywhere (a dataset closed or withdrawn, a topic renamed, a
 setting changed by the sysadmin) makes every kept page unreachable, not
-stale. What counts as a write is decided per SQL statement on every
-SQLAlchemy engine of the process (CKAN's, the DataStore's), so the ORM,
-Core SQL and the search index's own statements are all seen, from the web,
-the jobs worker and the CLI alike; anything that is not plainly a read
-counts.
+stale. Two kinds of writes move it:
 
-The version moves *after* the commit: when the connection goes back to
-the pool (CKAN returns it at the end of each request, job and command). A
-page rendered from the old state is therefore only ever kept under the
-old version, which nobody asks for once the new one is there.
+* **The database's**, decided per SQL statement on every SQLAlchemy engine
+  of the process (CKAN's, the DataStore's): the ORM and Core SQL, from the
+  web, the jobs worker and the commands alike; anything that is not plainly
+  a read counts. The version moves *after* the commit, when the connection
+  goes back to the pool (``Session.commit()`` returns it at once).
+* **The search index's**, which pages are also made from: each dataset
+  indexed or deleted with a commit, each index commit and each clearing
+  (CKAN's ``PackageSearchIndex``, for the embedded engine and Solr alike),
+  after it returns. CKAN updates the index after its database commit in
+  places (``bulk_update_private``, ``search-index rebuild``), and an index
+  written alone writes nothing to the database.
+
+So a page rendered from an older state is only ever kept under an older
+version, which nobody asks for once the new one is there.
+
+The version fails closed: if Redis refuses to move it, the key is deleted,
+and no page is served or kept while it is missing. It is made anew (from
+the clock, so above every earlier value) by the next write or web process.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from typing import Any, Optional
+import time
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -74,17 +86,65 @@ def _checkin(_dbapi_connection: Any, record: Any) -> None:
         bump()
 
 
+def _first_version() -> int:
+    """Above any version an earlier key had (they count up from a clock)."""
+    return time.time_ns()
+
+
+def start() -> None:
+    """Make the version if there is none (a new Redis, or one that refused
+    to move it): kept pages are served from then on."""
+    try:
+        _redis().set(VERSION_KEY, _first_version(), nx=True)
+    except Exception:
+        log.warning("Page cache: no write version (pages are not kept)", exc_info=True)
+
+
 def bump() -> None:
     """A new version: every page kept so far becomes unreachable."""
     try:
-        _redis().incr(VERSION_KEY)
-    except Exception:  # pages then live until their TTL, as without the cache
-        log.warning("Page cache: could not move the write version", exc_info=True)
+        pipe = _redis().pipeline()
+        pipe.set(VERSION_KEY, _first_version(), nx=True)
+        pipe.incr(VERSION_KEY)
+        pipe.execute()
+    except Exception:
+        # fail closed: without the version no kept page is served (DEL is
+        # allowed where a full Redis refuses INCR)
+        log.error("Page cache: could not move the write version; dropping it",
+                  exc_info=True)
+        try:
+            _redis().delete(VERSION_KEY)
+        except Exception:  # Redis is gone: nothing is served from it either
+            log.error("Page cache: could not drop the write version", exc_info=True)
 
 
-def current(redis: Optional[Any] = None) -> bytes:
-    """The version now (Redis errors are the caller's)."""
-    return (redis or _redis()).get(VERSION_KEY) or b"0"
+def current(redis: Optional[Any] = None) -> Optional[bytes]:
+    """The version now; None while there is none (Redis errors are the
+    caller's)."""
+    return (redis or _redis()).get(VERSION_KEY)
+
+
+_search_originals: dict[str, Callable[..., Any]] = {}
+
+
+def _bumping(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if name != "index_package" or not (
+                kwargs.get("defer_commit") or (len(args) > 1 and args[1])):
+            bump()
+        return result
+    return wrapper
+
+
+def _watch_the_search_index() -> None:
+    from ckan.lib.search.index import PackageSearchIndex
+
+    for name in ("index_package", "delete_package", "commit", "clear"):
+        original = getattr(PackageSearchIndex, name)
+        _search_originals[name] = original
+        setattr(PackageSearchIndex, name, _bumping(name, original))
 
 
 def install() -> None:
@@ -96,4 +156,5 @@ def install() -> None:
     event.listen(sa.engine.Engine, "commit", _commit)
     event.listen(sa.engine.Engine, "rollback", _rollback)
     event.listen(sa.pool.Pool, "checkin", _checkin)
+    _watch_the_search_index()
     _installed = True

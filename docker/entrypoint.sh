@@ -72,6 +72,10 @@ init() {
     # so that the first visitors of /stats and the dashboard wait for no count
     log "ckan govshare stats count"
     ckan govshare stats count </dev/null
+    # a new version's templates and settings are written nowhere the page
+    # cache's write version sees
+    log "ckan govshare pages forget"
+    ckan govshare pages forget </dev/null
     log "init done"
 }
 

@@ -28,6 +28,7 @@ from ckanext.govshare import options
 from ckanext.govshare.page_cache import pages
 from ckanext.govshare.page_cache import writes
 from ckanext.govshare.tiers import policy
+from tests import cli_runner
 from tests.products.conftest import product_data
 from tests.tiers.conftest import World, build_world
 
@@ -326,6 +327,23 @@ def test_nothing_is_kept_without_a_ttl(app, world, monkeypatch):
     monkeypatch.setitem(tk.config, options.PAGE_CACHE_TTL, 0)  # the default
     for _ in range(3):
         assert pages.HEADER not in visit(app, "/").headers
+
+
+def test_a_sysadmin_drops_every_kept_page(app, world):
+    """After a deployment (templates, the ini), which writes nothing:
+    ``ckan govshare pages forget``; nobody else may."""
+    url = "/dataset/?q=tiermark"
+    kept(app, url)
+    w: World = world["world"]
+    for role in ("anonymous", "stranger", "member"):
+        with pytest.raises(tk.NotAuthorized):
+            helpers.call_action("govshare_page_cache_forget", context=w.context(role))
+    assert visit(app, url).headers.get(pages.HEADER) == "hit"
+    before = int(writes.current())
+    result = cli_runner.invoke("govshare", "pages", "forget")
+    assert result.exit_code == 0, result.output
+    assert str(int(writes.current())) in result.output and int(writes.current()) > before
+    assert pages.HEADER not in visit(app, url).headers
 
 
 @pytest.mark.parametrize("statement, writing", [

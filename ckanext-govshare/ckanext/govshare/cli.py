@@ -114,4 +114,6 @@ def get_commands() -> list[click.Command]:
     govshare.add_command(db)
     from ckanext.govshare.stats.cli import stats
     govshare.add_command(stats)
+    from ckanext.govshare.page_cache.cli import pages
+    govshare.add_command(pages)
     return [govshare]

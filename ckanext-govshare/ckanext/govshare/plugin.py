@@ -74,6 +74,8 @@ from ckanext.govshare.products.logic import action as product_action
 from ckanext.govshare.products.logic import auth as product_auth
 from ckanext.govshare.products.logic import validators as product_validators
 from ckanext.govshare.page_cache import pages as page_cache_pages
+from ckanext.govshare.page_cache.logic import action as page_cache_action
+from ckanext.govshare.page_cache.logic import auth as page_cache_auth
 from ckanext.govshare.page_cache import writes as page_cache_writes
 from ckanext.govshare.personal_data import helpers as personal_data_helpers
 from ckanext.govshare.personal_data import jobs as personal_data_jobs
@@ -144,6 +146,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                    labelling_action.get_actions(),
                                    link_action.get_actions(),
                                    notification_action.get_actions(),
+                                   page_cache_action.get_actions(),
                                    personal_data_action.get_actions(),
                                    preview_action.get_actions(),
                                    product_action.get_actions(),
@@ -159,6 +162,7 @@ from ckanext.govshare.tiers.logic import auth as tier_auth
                                           tier_auth.get_auth_functions(),
                                           labelling_auth.get_auth_functions(),
                                           notification_auth.get_auth_functions(),
+                                          page_cache_auth.get_auth_functions(),
                                           personal_data_auth.get_auth_functions(),
                                           product_auth.get_auth_functions(),
                                           dcat_auth.get_auth_functions(),

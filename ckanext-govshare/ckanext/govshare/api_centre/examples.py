@@ -85,6 +85,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                                   "reason": "编号列为内部代码，非个人信息"},
     "govshare_audit_verify": {"trail": "applications"},
     "govshare_audit_heads": {"trail": "applications"},
+    "govshare_page_cache_forget": {},
     "govshare_supervisor_grant": {"user": "USER_NAME", "reason": "市数据管理局监督检查"},
     "govshare_supervisor_revoke": {"user": "USER_NAME"},
     "govshare_authority_catalog_show": {"format": "ttl"},

@@ -16,8 +16,9 @@ What is kept, and for whom:
   :data:`CACHEABLE_ACTIONS` of the API; only 200 answers in HTML or JSON,
   and only a page asked for twice within the TTL (a search nobody repeats
   is not kept).
-* The key: the write version (:mod:`.writes`), the language and the full
-  URL. A request with a body is not kept nor served (CKAN's API reads a
+* The key: the write version (:mod:`.writes`), the deployment
+  (:func:`deployment`: versions, GovShare's files, the ini), the language
+  and the full URL. A request with a body is not kept nor served (CKAN's API reads a
   GET's JSON body when its URL has no query string). Any write (to the
   database or the search index) makes every kept page unreachable, so a
   dataset closed, withdrawn or moved disappears from the kept pages as it
@@ -31,9 +32,12 @@ A Redis outage costs speed, never answers: the view runs.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import logging
 import zlib
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import flask
@@ -124,12 +128,37 @@ def _anonymous() -> bool:
     return bool(getattr(user, "is_anonymous", True)) and "_flashes" not in flask.session
 
 
+@functools.lru_cache(maxsize=None)
+def deployment() -> str:
+    """What this process renders with: CKAN's and the extensions' versions,
+    GovShare's files (code, templates, translations) and the ini. Part of
+    every key, so that a new version's web processes never serve a page the
+    old one rendered (while a deployment overlaps the two), and the old
+    ones not the new."""
+    digest = hashlib.sha1()
+    for dist in sorted(importlib.metadata.distributions(),
+                       key=lambda d: d.metadata["Name"] or ""):
+        name = dist.metadata["Name"] or ""
+        if name.lower() == "ckan" or name.lower().startswith("ckanext"):
+            digest.update(f"{name}={dist.version}\n".encode())
+    package = Path(__file__).resolve().parents[1]
+    newest = max((path.stat().st_mtime_ns for path in package.rglob("*")
+                  if path.suffix in (".py", ".html", ".mo", ".yaml", ".js", ".css")),
+                 default=0)
+    digest.update(f"{newest}\n".encode())
+    ini = tk.config.get("__file__")
+    if ini and Path(ini).is_file():
+        digest.update(Path(ini).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _key(version: bytes) -> str:
     request = flask.request
     # not the Accept header: ckanext-dcat's content negotiation, when it is
     # on, answers RDF from views of its own, which are not kept
     where = f"{request.environ.get('CKAN_LANG', '')}\n{request.url}"
-    return PREFIX + version.decode() + ":" + hashlib.sha1(where.encode()).hexdigest()
+    return (PREFIX + version.decode() + ":" + deployment() + ":"
+            + hashlib.sha1(where.encode()).hexdigest())
 
 
 def _cacheable_request() -> bool:
@@ -201,4 +230,5 @@ def install(app: Any) -> Any:
         app.before_request(serve)
         app.after_request(keep)
         writes.start()
+        deployment()  # read the files once, as the process starts
     return app

@@ -10,12 +10,16 @@ stale. Two kinds of writes move it:
   web, the jobs worker and the commands alike; anything that is not plainly
   a read counts. The version moves *after* the commit, when the connection
   goes back to the pool (``Session.commit()`` returns it at once).
-* **The search index's**, which pages are also made from: each dataset
-  indexed or deleted with a commit, each index commit and each clearing
-  (CKAN's ``PackageSearchIndex``, for the embedded engine and Solr alike),
-  after it returns. CKAN updates the index after its database commit in
-  places (``bulk_update_private``, ``search-index rebuild``), and an index
-  written alone writes nothing to the database.
+* **The search index's**, which pages are also made from (CKAN updates the
+  index after its database commit in places, ``bulk_update_private``, and
+  alone in a re-index): the embedded engine's after each of its write
+  transactions commits (``search/client.py``: then searches see it); with
+  Solr, after each dataset indexed or deleted with a commit, each index
+  commit and each clearing (CKAN's ``PackageSearchIndex``; also when it
+  fails: Solr may have applied it), and once more
+  :data:`SOLR_VISIBLE_WITHIN` seconds later, when Solr's own soft commit has
+  opened a searcher on it (CKAN's ``commit`` does not wait for one, and
+  with ``ckan.search.solr_commit = false`` it never commits itself).
 
 So a page rendered from an older state is only ever kept under an older
 version, which nobody asks for once the new one is there.
@@ -23,12 +27,15 @@ version, which nobody asks for once the new one is there.
 The version fails closed: if Redis refuses to move it, the key is deleted,
 and no page is served or kept while it is missing. It is made anew (from
 the clock, so above every earlier value) by the next write or web process.
+Should the writing process not reach Redis at all while the web processes
+do, their kept pages live until their TTL.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import re
+import threading
 import time
 from typing import Any, Callable, Optional
 
@@ -124,27 +131,66 @@ def current(redis: Optional[Any] = None) -> Optional[bytes]:
     return (redis or _redis()).get(VERSION_KEY)
 
 
-_search_originals: dict[str, Callable[..., Any]] = {}
+#: seconds after CKAN's call returns by which Solr shows a change to searches:
+#: ``config/solr``'s ``autoSoftCommit`` (1 s), and the new searcher's opening
+SOLR_VISIBLE_WITHIN = 3.0
 
 
-def _bumping(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+_later_lock = threading.Lock()
+#: when the pending later bump is due (monotonic), None when none is
+_later_due: Optional[float] = None
+
+
+def _bump_now_and_when_solr_shows_it() -> None:
+    """Bump now, and once more when Solr shows the change; writes in quick
+    succession share that later bump (each bumps now, which drops what was
+    kept from before the one before it)."""
+    global _later_due
+    bump()
+    with _later_lock:
+        idle = _later_due is None
+        _later_due = time.monotonic() + SOLR_VISIBLE_WITHIN
+    if idle:
+        # not a daemon: a command that ends sooner waits for it
+        threading.Thread(target=_bump_when_due, name="page-cache-later-bump").start()
+
+
+def _bump_when_due() -> None:
+    global _later_due
+    while True:
+        with _later_lock:
+            assert _later_due is not None
+            wait = _later_due - time.monotonic()
+            if wait <= 0:
+                _later_due = None
+                break
+        time.sleep(wait)
+    bump()
+
+
+def _on_solr(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        if name != "index_package" or not (
-                kwargs.get("defer_commit") or (len(args) > 1 and args[1])):
-            bump()
-        return result
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            deferred = name == "index_package" and (
+                kwargs.get("defer_commit") or (len(args) > 1 and args[1]))
+            from ckanext.govshare.search import backend
+
+            if not deferred and not backend.is_installed():  # Solr answers
+                _bump_now_and_when_solr_shows_it()
     return wrapper
 
 
 def _watch_the_search_index() -> None:
     from ckan.lib.search.index import PackageSearchIndex
 
+    from ckanext.govshare.search import client
+
+    client.WRITTEN.append(bump)  # the embedded engine's committed writes
     for name in ("index_package", "delete_package", "commit", "clear"):
-        original = getattr(PackageSearchIndex, name)
-        _search_originals[name] = original
-        setattr(PackageSearchIndex, name, _bumping(name, original))
+        setattr(PackageSearchIndex, name, _on_solr(name, getattr(PackageSearchIndex, name)))
 
 
 def install() -> None:

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import pysolr
 from psycopg2.extras import execute_values
@@ -228,6 +228,16 @@ def _bump_generation(cursor) -> None:
     cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1")
 
 
+#: called after each write to the index has committed, where searches start
+#: to see it (the page cache moves its version: ``page_cache/writes.py``)
+WRITTEN: list[Callable[[], None]] = []
+
+
+def _written() -> None:
+    for callback in WRITTEN:
+        callback()
+
+
 def write_docs(docs: Sequence[dict[str, Any]]) -> None:
     """Insert or replace documents (matched on ``index_id``) in one transaction."""
     encoded = _encoded_fields()
@@ -283,6 +293,7 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
               i.validated_data_dict) for i in items],
             template="(%s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)")
         _bump_generation(cursor)
+    _written()
     _statistics.written(len(items))
 
 
@@ -535,6 +546,7 @@ class PostgresSearchClient:
                 f"DELETE FROM govshare_search_doc WHERE doc_id IN (SELECT d.doc_id FROM"
                 f" {_from_clause(where.tables)} WHERE {where.text})", where.params)
             _bump_generation(cursor)
+        _written()
         return ""
 
     # reads ---------------------------------------------------------------

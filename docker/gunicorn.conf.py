@@ -16,9 +16,13 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 
-# Recycle workers now and then (bounded memory growth), staggered.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Recycle workers now and then (bounded memory growth), staggered widely:
+# nginx spreads requests evenly, so with a small jitter the workers reach
+# their limit together and all reload CKAN at once (seconds of CPU each).
+# At 2,000 (jitter 200) a busy portal (250 requests/s with the page cache)
+# restarted all four every ~30 s and stalled for seconds each time.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "10000"))
 
 # Each worker loads CKAN itself (no preload): loading CKAN already opens
 # database connections (e.g. the site settings kept in system_info), and

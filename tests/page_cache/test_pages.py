@@ -23,6 +23,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories as ckan_factories
 from ckan.lib import search
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import helpers
 
 from ckanext.govshare import options
@@ -293,7 +294,7 @@ def test_without_a_version_nothing_is_served(app, world):
     and no page is served until a new one, above every earlier one, is made."""
     url = "/dataset/?q=tiermark"
     kept(app, url)
-    redis = pages._redis()
+    redis = connect_to_redis()
     before = int(writes.current())
     redis.set(writes.VERSION_KEY, "not-a-number")  # INCR is refused
     writes.bump()
@@ -314,7 +315,7 @@ def test_the_deployment_is_in_every_key(app, world):
     what the old one's rendered, nor the reverse."""
     kept(app, "/")
     prefix = f"{pages.PREFIX}{writes.current().decode()}:"
-    keys = [k.decode() for k in pages._redis().scan_iter(prefix + "*")
+    keys = [k.decode() for k in connect_to_redis().scan_iter(prefix + "*")
             if not k.endswith(b":seen")]
     assert keys and all(k.startswith(prefix + pages.deployment() + ":") for k in keys)
 
@@ -355,7 +356,7 @@ def test_a_page_asked_for_once_is_not_kept(app, world):
     url = "/dataset/?q=tiermark"
     assert pages.HEADER not in visit(app, url).headers
     version = pages.PREFIX + writes.current().decode() + ":"
-    assert not [k for k in pages._redis().scan_iter(version + "*") if not k.endswith(b":seen")]
+    assert not [k for k in connect_to_redis().scan_iter(version + "*") if not k.endswith(b":seen")]
     assert pages.HEADER not in visit(app, url).headers  # kept now
     assert visit(app, url).headers.get(pages.HEADER) == "hit"
 

@@ -85,11 +85,8 @@ def govshare_label_uid(prefix: str = "govshare-label") -> str:
     """An id unique in the page, for a label's text and its copy button:
     counted per response, so the same page is the same text (a kept page,
     ``page_cache``, is compared with the view's)."""
-    ids = flask.g.get(_IDS_G_KEY) if flask.has_app_context() else None
-    if ids is None:
-        ids = itertools.count(1)
-        if flask.has_app_context():
-            setattr(flask.g, _IDS_G_KEY, ids)
+    ids = (flask.g.setdefault(_IDS_G_KEY, itertools.count(1)) if flask.has_app_context()
+           else itertools.count(1))
     return f"{prefix}-{next(ids)}"
 
 

@@ -43,6 +43,7 @@ from typing import Any, Callable, Optional
 import flask
 
 import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
 from ckan.views import api, dataset, group, home, resource
 
 from ckanext.govshare import content_policy
@@ -101,12 +102,6 @@ def _placeholder(name: str) -> bytes:
 
 def _ttl() -> int:
     return int(tk.config.get(options.PAGE_CACHE_TTL) or 0)
-
-
-def _redis() -> Any:
-    from ckan.lib.redis import connect_to_redis
-
-    return connect_to_redis()
 
 
 def _cacheable_view() -> bool:
@@ -172,7 +167,7 @@ def serve() -> Optional[flask.Response]:
     if not _ttl() or not _cacheable_request() or not _cacheable_view() or not _anonymous():
         return None
     try:
-        redis = _redis()
+        redis = connect_to_redis()
         version = writes.current(redis)
         if version is None:  # none yet, or dropped when Redis refused to move it
             return None
@@ -217,7 +212,8 @@ def keep(response: flask.Response) -> flask.Response:
     head = "\t".join([response.content_type, *(
         flag for flag in RENDERING_FLAGS if flask.request.environ.get(flag))])
     try:
-        _redis().set(key, head.encode() + b"\n" + zlib.compress(body, 1), ex=_ttl())
+        connect_to_redis().set(key, head.encode() + b"\n" + zlib.compress(body, 1),
+                               ex=_ttl())
     except Exception:
         log.warning("Page cache unavailable", exc_info=True)
     return response
@@ -230,5 +226,6 @@ def install(app: Any) -> Any:
         app.before_request(serve)
         app.after_request(keep)
         writes.start()
-        deployment()  # read the files once, as the process starts
+        if _ttl():
+            deployment()  # read the files once, as the process starts
     return app

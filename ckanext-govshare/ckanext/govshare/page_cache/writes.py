@@ -42,6 +42,8 @@ from typing import Any, Callable, Optional
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from ckan.lib.redis import connect_to_redis
+
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "govshare:pages:version"
@@ -55,12 +57,6 @@ _WROTE = "govshare_pages_wrote"
 _COMMITTED = "govshare_pages_committed"
 
 _installed = False
-
-
-def _redis() -> Any:
-    from ckan.lib.redis import connect_to_redis
-
-    return connect_to_redis()
 
 
 def writes(statement: str) -> bool:
@@ -102,7 +98,7 @@ def start() -> None:
     """Make the version if there is none (a new Redis, or one that refused
     to move it): kept pages are served from then on."""
     try:
-        _redis().set(VERSION_KEY, _first_version(), nx=True)
+        connect_to_redis().set(VERSION_KEY, _first_version(), nx=True)
     except Exception:
         log.warning("Page cache: no write version (pages are not kept)", exc_info=True)
 
@@ -110,7 +106,7 @@ def start() -> None:
 def bump() -> None:
     """A new version: every page kept so far becomes unreachable."""
     try:
-        pipe = _redis().pipeline()
+        pipe = connect_to_redis().pipeline()
         pipe.set(VERSION_KEY, _first_version(), nx=True)
         pipe.incr(VERSION_KEY)
         pipe.execute()
@@ -120,7 +116,7 @@ def bump() -> None:
         log.error("Page cache: could not move the write version; dropping it",
                   exc_info=True)
         try:
-            _redis().delete(VERSION_KEY)
+            connect_to_redis().delete(VERSION_KEY)
         except Exception:  # Redis is gone: nothing is served from it either
             log.error("Page cache: could not drop the write version", exc_info=True)
 
@@ -128,7 +124,7 @@ def bump() -> None:
 def current(redis: Optional[Any] = None) -> Optional[bytes]:
     """The version now; None while there is none (Redis errors are the
     caller's)."""
-    return (redis or _redis()).get(VERSION_KEY)
+    return (redis or connect_to_redis()).get(VERSION_KEY)
 
 
 #: seconds after CKAN's call returns by which Solr shows a change to searches:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ckan.cli.cli import ckan
 from ckan.tests import helpers
@@ -111,3 +112,77 @@ class TestParallelRebuild:
         assert result.exit_code == 0, result.output
         assert count(q="幽灵") == 0
         assert count(q="清除") == 1
+
+
+def secondary_indexes() -> dict[str, str]:
+    """The embedded engine's secondary indexes, by name, as PostgreSQL defines them."""
+    from ckan import model
+
+    from ckanext.govshare.search import deferred_indexes
+
+    rows = model.Session.execute(
+        sa.text("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
+                " FROM pg_index i WHERE i.indrelid = ANY(CAST(:tables AS regclass[]))"
+                " AND NOT i.indisunique AND NOT i.indisprimary"),
+        {"tables": list(deferred_indexes.TABLES)}).fetchall()
+    model.Session.rollback()
+    return dict(rows)
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestDeferredIndexes:
+    """``rebuild --clear`` builds the secondary indexes once, at its end."""
+
+    @pytest.fixture()
+    def built(self):
+        from ckanext.govshare.search import deferred_indexes
+
+        before = secondary_indexes()
+        yield before
+        deferred_indexes.restore()  # whatever a failed test left dropped
+
+    def test_clear_rebuild_ends_with_every_index_as_defined(self, in_app, built):
+        assert len(built) >= 8  # GIN: vectors, facet values, labels, fields; orders
+        org = factories.Organization()
+        for i in range(3):
+            factories.Dataset(owner_org=org["id"], title=f"轨道交通 {i}")
+        result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "--clear", "-w", "1"])
+        assert result.exit_code == 0, result.output
+        assert "Building the search index" in result.output
+        assert secondary_indexes() == built
+        from ckanext.govshare.search import deferred_indexes
+
+        assert deferred_indexes.pending() == []
+        assert count(q="轨道") == 3
+        assert count(fq=f'organization:"{org["name"]}"') == 3
+
+    def test_a_stopped_rebuild_is_finished_by_the_next(self, in_app, built):
+        from ckanext.govshare.search import deferred_indexes
+
+        org = factories.Organization()
+        factories.Dataset(owner_org=org["id"], title="河道水位")
+        dropped = deferred_indexes.defer()  # as a clear rebuild does, then stopped
+        assert sorted(dropped) == sorted(built)
+        assert secondary_indexes() == {}
+        assert [i["name"] for i in deferred_indexes.pending()] == sorted(built)
+        # searches still answer, from the tables themselves
+        assert count(q="水位") == 1
+        result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "-w", "1"])
+        assert result.exit_code == 0, result.output
+        assert secondary_indexes() == built
+        assert deferred_indexes.pending() == []
+        assert count(q="水位") == 1
+
+    def test_without_the_owner_role_the_indexes_stay(self, in_app, built, monkeypatch):
+        from ckanext.govshare.database import roles
+
+        org = factories.Organization()
+        factories.Dataset(owner_org=org["id"], title="路灯分布")
+        # production gives the owner's URL to the migrating process only
+        with monkeypatch.context() as patched:
+            patched.setenv(roles.OWNER_URL_ENV, "postgresql://nobody:wrong@127.0.0.1:5432/x")
+            result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "--clear", "-w", "1"])
+        assert result.exit_code == 0, result.output
+        assert "Building the search index" not in result.output
+        assert secondary_indexes() == built
+        assert count(q="路灯") == 1

@@ -93,12 +93,45 @@ def rebuild(ctx: click.Context, workers: int | None, chunk_size: int, clear: boo
 def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
     import ckan.lib.search as ckan_search
 
+    from ckanext.govshare.search import backend, deferred_indexes
+
     workers = workers or os.cpu_count() or 1
+    # only the owner role may drop and build indexes (deferred_indexes)
+    embedded = backend.is_installed() and deferred_indexes.owner_reachable()
+    if embedded:
+        # what a re-index stopped half way left to build
+        _build_deferred_indexes()
     if clear:
+        if embedded:
+            deferred_indexes.defer()
         ckan_search.clear_all()
+    started = time.monotonic()
+    try:
+        count = _index_all(workers, chunk_size)
+    finally:
+        if embedded:
+            _build_deferred_indexes()
+    from ckanext.govshare.search.client import analyze
+
+    analyze()
+    click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
+        count=count, seconds=time.monotonic() - started))
+
+
+def _build_deferred_indexes() -> None:
+    from ckanext.govshare.search import deferred_indexes
+
+    count = len(deferred_indexes.pending())
+    if not count:
+        return
+    with progressbar(length=count, label=tk._("Building the search index")) as bar:
+        deferred_indexes.restore(lambda name: bar.update(1))
+
+
+def _index_all(workers: int, chunk_size: int) -> int:
+    """Every dataset, in chunks, by ``workers`` processes; returns how many."""
     ids = _dataset_ids()
     chunks = [ids[i:i + chunk_size] for i in range(0, len(ids), chunk_size)]
-    started = time.monotonic()
     # jieba's dictionary, loaded once here, is shared by the forked workers;
     # what is loaded by now is never garbage, and the collector need not
     # walk it again in every worker (nor write to its pages)
@@ -117,9 +150,4 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
                               maxtasksperchild=100) as pool:
                 for done in pool.imap_unordered(_index_chunk, chunks):
                     bar.update(done)
-    from ckanext.govshare.search.client import analyze
-
-    analyze()
-    elapsed = time.monotonic() - started
-    click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
-        count=len(ids), seconds=elapsed))
+    return len(ids)

@@ -169,6 +169,8 @@ def main() -> None:
     parser.add_argument("--compare-solr", metavar="URL", nargs="?", const=SOLR_CORE_URL,
                         help="after the embedded engine's run, the same run against Solr"
                              " (default " + SOLR_CORE_URL + ") and both side by side")
+    parser.add_argument("--slowest", type=int, default=10,
+                        help="print this many of the slowest calls, with their parameters")
     parser.add_argument("--fresh-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -265,6 +267,9 @@ def main() -> None:
     for kind, values in sorted(by_kind.items()):
         print(f"  {kind:<20}  {_env.summary(values)}  (n={len(values)})")
     print(f"package_show   x{len(show_ms)}:  {_env.summary(show_ms)}   (baseline)")
+    print("the slowest calls:")
+    for ms, params in sorted(zip(search_ms, mix), key=lambda pair: -pair[0])[:args.slowest]:
+        print(f"  {ms:8.1f} ms  {json.dumps(params, ensure_ascii=False)}")
     print(f"ratio search/show:      p50 {p50 / show_p50:.2f}x"
           f"  p95 {p95 / _env.percentile(show_ms, 95):.2f}x")
     print(f"facet counts exact:     {'yes' if mismatches == 0 else f'NO ({mismatches} off)'}")

@@ -58,3 +58,15 @@ def test_the_commands_report_their_progress_in_a_log():
         assert result.exit_code == 0, result.output
         # the last line of the progress: all done, whatever the language
         assert re.search(r"(\d+)\D+\1\D+100%", result.output), (command, result.output)
+
+
+@pytest.mark.usefixtures("with_plugins")
+def test_slow_steps_show_a_rate_under_one(app):
+    out = io.StringIO()
+    with app.flask_app.test_request_context(environ_overrides={"CKAN_LANG": "en"}):
+        with progressbar(length=10, label="Building the search index", file=out,
+                         every=0) as bar:
+            bar.started -= 50  # the first index took 50 s
+            bar.update(1)
+    # one index in 50 s is 0.02 a second, not 0
+    assert ", 0.02 a second, 00:07:30 to go" in out.getvalue().splitlines()[1]

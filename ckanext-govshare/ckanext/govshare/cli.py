@@ -92,7 +92,9 @@ class LoggedProgress:
         click.echo(tk._("{label}: {done} of {total} ({percent}%), {rate} a second,"
                         " {left} to go").format(
             label=self.label, done=f"{self.done:,}", total=f"{self.length:,}",
-            percent=self.done * 100 // max(self.length, 1), rate=f"{rate:,.0f}",
+            percent=self.done * 100 // max(self.length, 1),
+            # slow steps (an index built in a minute) show a rate under one
+            rate=f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}",
             left=time.strftime("%H:%M:%S", time.gmtime(left))), file=self.file)
 
 

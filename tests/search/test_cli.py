@@ -148,13 +148,23 @@ class TestDeferredIndexes:
             factories.Dataset(owner_org=org["id"], title=f"轨道交通 {i}")
         result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "--clear", "-w", "1"])
         assert result.exit_code == 0, result.output
-        assert "Building the search index" in result.output
+        assert "正在建立检索索引" in result.output
         assert secondary_indexes() == built
         from ckanext.govshare.search import deferred_indexes
 
         assert deferred_indexes.pending() == []
         assert count(q="轨道") == 3
         assert count(fq=f'organization:"{org["name"]}"') == 3
+
+    def test_keep_indexes_writes_with_every_index_in_place(self, in_app, built):
+        org = factories.Organization()
+        factories.Dataset(owner_org=org["id"], title="充电桩位置")
+        result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "--clear",
+                                      "--keep-indexes", "-w", "1"])
+        assert result.exit_code == 0, result.output
+        assert "正在建立检索索引" not in result.output
+        assert secondary_indexes() == built
+        assert count(q="充电桩") == 1
 
     def test_a_stopped_rebuild_is_finished_by_the_next(self, in_app, built):
         from ckanext.govshare.search import deferred_indexes
@@ -183,6 +193,6 @@ class TestDeferredIndexes:
             patched.setenv(roles.OWNER_URL_ENV, "postgresql://nobody:wrong@127.0.0.1:5432/x")
             result = in_app.invoke(ckan, ["govshare", "search", "rebuild", "--clear", "-w", "1"])
         assert result.exit_code == 0, result.output
-        assert "Building the search index" not in result.output
+        assert "正在建立检索索引" not in result.output
         assert secondary_indexes() == built
         assert count(q="路灯") == 1

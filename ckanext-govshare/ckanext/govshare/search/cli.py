@@ -82,15 +82,21 @@ def _dataset_ids() -> list[str]:
 @click.option("--chunk-size", type=int, default=250, show_default=True,
               help="Datasets a worker indexes before reporting back.")
 @click.option("--clear", is_flag=True, help="Empty the index first.")
+@click.option("--keep-indexes", is_flag=True,
+              help="With --clear, keep the search index's own indexes up to date while"
+                   " writing instead of building them at the end: slower, but searches"
+                   " stay fast meanwhile (a live portal).")
 @click.pass_context
-def rebuild(ctx: click.Context, workers: int | None, chunk_size: int, clear: bool) -> None:
+def rebuild(ctx: click.Context, workers: int | None, chunk_size: int, clear: bool,
+            keep_indexes: bool) -> None:
     """Re-index every dataset, in parallel, showing progress."""
     # a request context selects the configured language for the messages
     with ctx.meta["flask_app"].test_request_context():
-        _rebuild(workers, chunk_size, clear)
+        _rebuild(workers, chunk_size, clear, keep_indexes)
 
 
-def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
+def _rebuild(workers: int | None, chunk_size: int, clear: bool,
+             keep_indexes: bool = False) -> None:
     import ckan.lib.search as ckan_search
 
     from ckanext.govshare.search import backend, deferred_indexes
@@ -102,7 +108,7 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool) -> None:
         # what a re-index stopped half way left to build
         _build_deferred_indexes()
     if clear:
-        if embedded:
+        if embedded and not keep_indexes:
             deferred_indexes.defer()
         ckan_search.clear_all()
     started = time.monotonic()

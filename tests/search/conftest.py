@@ -23,9 +23,11 @@ from tests.harness import SOLR_URL_VARIABLE
 SOLR_UNAVAILABLE_VARIABLE = "GOVSHARE_TEST_SOLR_UNAVAILABLE"
 
 
-@pytest.fixture(params=["postgres", "solr"])
+@pytest.fixture(params=["postgres", "postings", "solr"])
 def search_backend(request, _environment):
-    """Puts the engine of the test's parameter in place.
+    """Puts the engine of the test's parameter in place: ``postings`` is the
+    embedded engine with its counts and facets from posting bitmaps at any
+    size (``search/postings.py``), which must answer exactly as its SQL.
 
     The engine is chosen when the plugin loads (``search.backend.install``
     from ``update_config``), and the autouse ``_environment`` fixture has
@@ -34,8 +36,29 @@ def search_backend(request, _environment):
     the plugin makes it, and undone after the test.
     """
     solr_url = solr_url_or_skip() if request.param == "solr" else ""
+    if request.param == "postings":
+        with engine("postgres"), postings_always():
+            yield request.param
+        return
     with engine(request.param, solr_url):
         yield request.param
+
+
+@contextlib.contextmanager
+def postings_always() -> Iterator[None]:
+    """Counts and facets from posting bitmaps whatever the index's size."""
+    from ckanext.govshare.search import postings
+
+    # and never from the counts the SQL left in Redis
+    changed = {options.SEARCH_POSTINGS_FROM: 0, options.SEARCH_FACET_CACHE_TTL: 0}
+    saved = {key: tk.config.get(key) for key in changed}
+    tk.config.update(changed)
+    postings._cache.clear()
+    try:
+        yield
+    finally:
+        tk.config.update(saved)
+        postings._cache.clear()
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from tests.search.conftest import solr_update_requests, solr_url_or_skip
 def index_writes(engine: str) -> int:
     """How many times the engine in place has been written to: the embedded
     index's generation (every write bumps it), Solr's update requests."""
-    if engine == "postgres":
+    if engine in ("postgres", "postings"):
         generation = model.Session.execute(sa.text(
             "SELECT generation FROM govshare_search_meta")).scalar()
         model.Session.remove()

@@ -120,6 +120,11 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
     from ckanext.govshare.search.client import analyze
 
     analyze()
+    if backend.is_installed():
+        from ckanext.govshare.search import postings
+
+        # every document was written again: no posting is worth its changes
+        postings.forget_all()
     click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
         count=count, seconds=time.monotonic() - started))
 

@@ -224,8 +224,16 @@ def _compress_fast(cursor) -> None:
         cursor.execute("SET LOCAL default_toast_compression = lz4")
 
 
-def _bump_generation(cursor) -> None:
-    cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1")
+def _bump_generation(cursor, doc_ids: Sequence[int]) -> None:
+    """Move the index to its next generation, recording the documents this
+    transaction changed with it (:mod:`.postings`). The row lock taken here
+    is held until commit: writers commit their generations in order."""
+    cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1"
+                   " RETURNING generation")
+    generation = cursor.fetchone()[0]
+    if doc_ids:
+        cursor.execute("INSERT INTO govshare_search_change (generation, doc_id)"
+                       " SELECT %s, unnest(%s::int[])", (generation, list(doc_ids)))
 
 
 #: called after each write to the index has committed, where searches start
@@ -292,7 +300,7 @@ def write_docs(docs: Sequence[dict[str, Any]]) -> None:
               json.dumps(i.stored, ensure_ascii=False, default=str), i.data_dict,
               i.validated_data_dict) for i in items],
             template="(%s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s)")
-        _bump_generation(cursor)
+        _bump_generation(cursor, list(doc_ids.values()))
     _written()
     _statistics.written(len(items))
 
@@ -499,6 +507,7 @@ _TEXT_PLANNING = ("SET LOCAL enable_seqscan = off;"
 # row of its lossy pages had its vector read from TOAST to be checked again
 # (count 2.5 s instead of 0.8 at 1,000,000 datasets).
 _READ_PLANNING = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
 
 
 class PostgresSearchClient:
@@ -544,8 +553,9 @@ class PostgresSearchClient:
         with _Transaction() as cursor:
             cursor.execute(
                 f"DELETE FROM govshare_search_doc WHERE doc_id IN (SELECT d.doc_id FROM"
-                f" {_from_clause(where.tables)} WHERE {where.text})", where.params)
-            _bump_generation(cursor)
+                f" {_from_clause(where.tables)} WHERE {where.text}) RETURNING doc_id",
+                where.params)
+            _bump_generation(cursor, [row[0] for row in cursor.fetchall()])
         _written()
         return ""
 
@@ -566,10 +576,14 @@ class PostgresSearchClient:
             fl = _field_list(params.get("fl"))
             with _Transaction() as cursor:
                 # the settings and the index's state in one round trip (the
-                # cursor holds the last statement's rows)
-                cursor.execute(_READ_PLANNING
+                # cursor holds the last statement's rows); one snapshot for
+                # every statement of the search (postings, their changes)
+                cursor.execute(_SNAPSHOT + _READ_PLANNING
                                + (_TEXT_PLANNING if "t" in request.where.tables else "")
-                               + " SELECT epoch, generation FROM govshare_search_meta")
+                               + " SELECT epoch, generation, postings_horizon,"
+                               " (SELECT reltuples FROM pg_class"
+                               " WHERE oid = 'govshare_search_doc'::regclass)"
+                               " FROM govshare_search_meta")
                 index_state = cursor.fetchone()
                 hits, counts = self._counts(cursor, request, facet_names, index_state)
                 docs = self._rows(cursor, request, rows, start, fl, index_state) \
@@ -586,16 +600,39 @@ class PostgresSearchClient:
         return Results(docs, hits, facet_fields)
 
     def _counts(self, cursor, request: SearchRequest, facet_names: list[str],
-                index_state: tuple[Any, int]) -> tuple[int, dict[str, dict[str, int]]]:
+                index_state: tuple[Any, ...]) -> tuple[int, dict[str, dict[str, int]]]:
         """Hit count and facet counts for the filter, through the cache."""
         where = request.where
         encoded = [n for n in facet_names if n in request.encoded]
         generic = [n for n in facet_names if n not in request.encoded]
-        epoch, generation = index_state
+        epoch, generation, horizon, documents = index_state
         key = cache.key(str(epoch), generation, where.text, where.params, sorted(facet_names))
         cached = cache.get(key)
         if cached is not None:
             return cached["hits"], cached["facets"]
+        postings_from = tk.config.get(options.SEARCH_POSTINGS_FROM) or 0
+        if where.plan is not None and not generic \
+                and (postings_from == 0 or documents >= postings_from):
+            from ckanext.govshare.search import postings
+
+            answer = postings.counts(cursor, where.plan, encoded, generation, horizon)
+            hits, facets = answer.hits, answer.facets
+            if answer.changed:
+                # the documents changed since the postings, as they are now
+                changed = query.and_([where, Sql("d.doc_id = ANY(%s)", (answer.changed,))])
+                more, more_facets = self._sql_counts(cursor, changed, encoded, [])
+                hits += more
+                for name, counted in more_facets.items():
+                    for value, n in counted.items():
+                        facets[name][value] = facets[name].get(value, 0) + n
+        else:
+            hits, facets = self._sql_counts(cursor, where, encoded, generic)
+        cache.put(key, {"hits": hits, "facets": facets})
+        return hits, facets
+
+    def _sql_counts(self, cursor, where: Sql, encoded: list[str], generic: list[str]
+                    ) -> tuple[int, dict[str, dict[str, int]]]:
+        """Hit count and facet counts by aggregating every matching row."""
         matched = (f"SELECT d.doc_id, d.facet_values FROM {_from_clause(where.tables)}"
                    f" WHERE {where.text}")
         parts = ["SELECT NULL::text AS field, NULL::text AS value, count(*) AS n FROM m"]
@@ -616,17 +653,16 @@ class PostgresSearchClient:
         _execute(cursor, f"WITH m AS MATERIALIZED ({matched}) " + " UNION ALL ".join(parts),
                  params)
         hits = 0
-        facets: dict[str, dict[str, int]] = {name: {} for name in facet_names}
+        facets: dict[str, dict[str, int]] = {name: {} for name in encoded + generic}
         for name, value, n in cursor.fetchall():
             if name is None:
                 hits = n
             else:
                 facets[name][value] = n
-        cache.put(key, {"hits": hits, "facets": facets})
         return hits, facets
 
     def _rows(self, cursor, request: SearchRequest, rows: int, start: int,
-              fl: set[str], index_state: tuple[Any, int]) -> list[dict[str, Any]]:
+              fl: set[str], index_state: tuple[Any, ...]) -> list[dict[str, Any]]:
         where = request.where
         score = request.score_sql()
         want_score = "score" in fl
@@ -649,7 +685,7 @@ class PostgresSearchClient:
             # the first pages of a query: its first RESULT_WINDOW ids, in
             # order, are kept as Solr's queryResultCache keeps them, and the
             # page is a slice of them (ranking every match is the costly part)
-            epoch, generation = index_state
+            epoch, generation = index_state[:2]
             key = cache.key(str(epoch), generation, sql, tuple(sql_params), ["rows"])
             window = cache.get(key)
             if window is None:

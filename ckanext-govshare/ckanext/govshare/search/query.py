@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from luqum import tree
@@ -35,13 +35,22 @@ class QuerySyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Sql:
+    """A SQL condition; ``plan`` is the same condition over posting bitmaps
+    (:mod:`.postings`) where it can be written so, else None: a key
+    ``("key", name)``, ``("all",)``, ``("none",)``, ``("not", plan)``,
+    ``("and" | "or", plans)`` or ``("atleast", k, plans)``."""
+
     text: str
     params: tuple[Any, ...] = ()
     tables: frozenset[str] = frozenset()
+    plan: Any = field(default=None, compare=False)
 
 
-TRUE = Sql("TRUE")
-FALSE = Sql("FALSE")
+TRUE = Sql("TRUE", plan=("all",))
+FALSE = Sql("FALSE", plan=("none",))
+
+#: the columns with few values, whose values are posting keys
+PLAN_COLUMNS = frozenset({"site_id", "entity_type", "dataset_type", "state", "capacity"})
 
 
 def _combine(operator: str, parts: Sequence[Sql], identity: Sql, absorbing: Sql) -> Sql:
@@ -68,7 +77,11 @@ def not_(part: Sql) -> Sql:
         return FALSE
     if part is FALSE:
         return TRUE
-    return Sql(f"NOT ({part.text})", part.params, part.tables)
+    return Sql(f"NOT ({part.text})", part.params, part.tables,
+               None if part.plan is None else ("not", part.plan))
+
+
+_PLAN_OPERATORS = {" AND ": "and", " OR ": "or"}
 
 
 def _join(operator: str, parts: Sequence[Sql]) -> Sql:
@@ -78,7 +91,10 @@ def _join(operator: str, parts: Sequence[Sql]) -> Sql:
         params.extend(part.params)
         tables |= part.tables
     text = operator.join(f"({p.text})" for p in parts)
-    return Sql(text, tuple(params), frozenset(tables))
+    plan = None
+    if operator in _PLAN_OPERATORS and all(p.plan is not None for p in parts):
+        plan = (_PLAN_OPERATORS[operator], tuple(p.plan for p in parts))
+    return Sql(text, tuple(params), frozenset(tables), plan)
 
 
 def at_least(k: int, parts: Sequence[Sql]) -> Sql:
@@ -88,8 +104,11 @@ def at_least(k: int, parts: Sequence[Sql]) -> Sql:
     if k >= len(parts):
         return and_(parts)
     counted = _join(" + ", [Sql(f"({p.text})::int", p.params, p.tables) for p in parts])
-    return and_([or_(parts), Sql(f"({counted.text}) >= {int(k)}", counted.params,
-                                  counted.tables)])
+    condition = and_([or_(parts), Sql(f"({counted.text}) >= {int(k)}", counted.params,
+                                      counted.tables)])
+    if all(p.plan is not None for p in parts):
+        condition = replace(condition, plan=("atleast", int(k), tuple(p.plan for p in parts)))
+    return condition
 
 
 def minimum_should_match(spec: str | None, optional: int) -> int:
@@ -373,13 +392,16 @@ class Translator:
             instant = _date_value(value)
             return and_([self._compare(name, ">=", instant), self._compare(name, "<=", instant)])
         if name == kinds.LABELS_FIELD:
-            return Sql("d.permission_labels @> ARRAY[%s]::text[]", (value,))
+            return Sql("d.permission_labels @> ARRAY[%s]::text[]", (value,),
+                       plan=("key", f"l:{value}"))
         if name in kinds.COLUMN_FIELDS:
-            return Sql(f"d.{name} = %s", (value,))
+            return Sql(f"d.{name} = %s", (value,), plan=(
+                ("key", f"c:{name}:{value}") if name in PLAN_COLUMNS else None))
         if name in self.encoded_fields:
             return Sql(
                 "d.facet_values @> ARRAY[(SELECT value_id FROM govshare_search_facet_value"
-                " WHERE field = %s AND value = %s)]", (name, value))
+                " WHERE field = %s AND value = %s)]", (name, value),
+                plan=("facet", name, value))
         return Sql("s.fields @> %s::jsonb", (json.dumps({name: [value]}),), frozenset({"s"}))
 
     def _exists(self, name: str) -> Sql:
@@ -549,9 +571,10 @@ def _text_match(name: str, tsquery: str, own: str | None = None,
                 catch_all: bool = True) -> Sql:
     """The catch-all vector (GIN-indexed) and, for a named field, its own
     vector (matched by ``own`` when given)."""
-    match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}))
+    match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}), tsquery_plan(tsquery))
     if name == "text":
         return match
+    match = replace(match, plan=None)  # with a field's own vector: SQL only
     own_match = Sql("COALESCE((s.field_tsv->>%s)::tsvector, '') @@ %s::tsquery",
                     (name, own or tsquery), frozenset({"s"}))
     if not catch_all or not kinds.in_catch_all(name):
@@ -645,3 +668,61 @@ def rank_tsquery(terms: Iterable[str], whole_words: Iterable[str] = ()) -> str |
     lexemes = sorted({x for w in whole_words for x in analysis.whole_word_lexemes(w)})
     parts.extend(analysis.quote_lexeme(x) for x in lexemes)
     return " | ".join(parts) if parts else None
+
+
+_TSQUERY_TOKEN_RE = re.compile(r"\s*(?:'((?:[^']|'')*)'(:[*A-Da-d]+)?|([&|!()])|(\S))")
+
+
+def tsquery_plan(tsquery: str) -> Any:
+    """A tsquery of lexemes joined by ``&``, ``|`` and ``!`` as a posting
+    plan over ``t:<lexeme>`` keys; None for phrases, prefixes and weights,
+    which need positions or weights the postings do not keep."""
+    tokens: list[tuple[str, str]] = []
+    for match in _TSQUERY_TOKEN_RE.finditer(tsquery):
+        lexeme, suffix, operator, other = match.groups()
+        if other is not None or suffix or (lexeme and "\\" in lexeme):
+            return None
+        tokens.append(("lexeme", lexeme.replace("''", "'")) if lexeme is not None
+                      else ("op", operator))
+    position = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def either() -> Any:
+        parts = [both()]
+        while peek() == ("op", "|"):
+            take()
+            parts.append(both())
+        return parts[0] if len(parts) == 1 else ("or", tuple(parts))
+
+    def both() -> Any:
+        parts = [single()]
+        while peek() == ("op", "&"):
+            take()
+            parts.append(single())
+        return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+
+    def single() -> Any:
+        token = take() if peek() else None
+        if token == ("op", "!"):
+            return ("not", single())
+        if token == ("op", "("):
+            inner = either()
+            if take() != ("op", ")"):
+                raise ValueError(tsquery)
+            return inner
+        if token and token[0] == "lexeme":
+            return ("key", f"t:{token[1]}")
+        raise ValueError(tsquery)
+
+    try:
+        plan = either()
+    except (ValueError, IndexError):
+        return None
+    return plan if position == len(tokens) else None

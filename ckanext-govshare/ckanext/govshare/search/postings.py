@@ -1,0 +1,322 @@
+"""Posting bitmaps: the counts and facets of broad searches on a large index.
+
+A word found in a third of a million datasets made PostgreSQL read and
+aggregate the facet values of every matching row (1.5 s); intersecting
+roaring bitmaps of ``doc_id``s gives the same counts in milliseconds
+(figures and design: docs/search-at-a-million.md).
+
+The bitmaps are a cache, never a second truth. Each is stored in
+``govshare_search_posting`` with the index generation it was computed at,
+and is exact for every document not changed since: every write records the
+documents it changed in ``govshare_search_change`` with the generation it
+moved the index to, and writers are serialised on ``govshare_search_meta``,
+so a snapshot that sees generation G sees every change up to G and none
+after. A search, in one REPEATABLE READ snapshot, takes the postings its
+condition needs (computing a missing one from the GIN indexes), removes
+from their answer the documents changed since the oldest of them, and
+counts those few documents with SQL (:mod:`.client`). Past
+``REFRESH_AFTER`` changed documents it brings the postings it read up to
+date from them and stores them again; changes older than every stored
+posting are then forgotten (``postings_horizon``: a posting older than it
+is computed again).
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import struct
+import threading
+from typing import Any, Iterable
+
+from psycopg2.extras import execute_values
+from pyroaring import BitMap
+
+from ckanext.govshare.search.query import PLAN_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: changed documents past which a search brings its postings up to date
+REFRESH_AFTER = 1000
+#: postings a process keeps
+CACHE_KEYS = 4096
+
+ALL = "*"
+
+
+class Posting:
+    """One key's documents at a generation: a bitmap, or for a facet field
+    (``F:<field>``) a bitmap per value."""
+
+    __slots__ = ("generation", "bits", "values")
+
+    def __init__(self, generation: int, bits: BitMap | None = None,
+                 values: dict[str, BitMap] | None = None) -> None:
+        self.generation = generation
+        self.bits = bits
+        self.values = values
+
+    def serialize(self) -> bytes:
+        if self.values is None:
+            return self.bits.serialize()
+        parts = []
+        for value, bits in sorted(self.values.items()):
+            encoded, data = value.encode(), bits.serialize()
+            parts.append(struct.pack("<II", len(encoded), len(data)) + encoded + data)
+        return b"".join(parts)
+
+    @classmethod
+    def load(cls, key: str, generation: int, data: bytes) -> "Posting":
+        if not key.startswith("F:"):
+            return cls(generation, BitMap.deserialize(data))
+        values, offset = {}, 0
+        while offset < len(data):
+            size, length = struct.unpack_from("<II", data, offset)
+            offset += 8
+            value = data[offset:offset + size].decode()
+            offset += size
+            values[value] = BitMap.deserialize(data[offset:offset + length])
+            offset += length
+        return cls(generation, values=values)
+
+
+class _Cache:
+    """The newest posting of each key this process has seen, least recently
+    used dropped first."""
+
+    def __init__(self) -> None:
+        self.items: collections.OrderedDict[str, Posting] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Posting | None:
+        with self.lock:
+            posting = self.items.get(key)
+            if posting is not None:
+                self.items.move_to_end(key)
+            return posting
+
+    def put(self, key: str, posting: Posting) -> None:
+        with self.lock:
+            known = self.items.get(key)
+            if known is None or known.generation < posting.generation:
+                self.items[key] = posting
+            self.items.move_to_end(key)
+            while len(self.items) > CACHE_KEYS:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_cache = _Cache()
+
+
+# -- plans ------------------------------------------------------------------
+
+def keys_of(plan: Any) -> set[str]:
+    """The posting keys a plan reads."""
+    kind = plan[0]
+    if kind == "key":
+        return {plan[1]}
+    if kind == "facet":
+        return {f"F:{plan[1]}"}
+    if kind in ("all", "not", "atleast"):
+        inner = set() if kind == "all" else keys_of(plan[1]) if kind == "not" \
+            else set().union(*(keys_of(p) for p in plan[2]))
+        return inner | {ALL}
+    if kind in ("and", "or"):
+        return set().union(*(keys_of(p) for p in plan[1]))
+    return set()  # none
+
+
+def evaluate(plan: Any, postings: dict[str, Posting]) -> BitMap:
+    kind = plan[0]
+    if kind == "key":
+        return postings[plan[1]].bits
+    if kind == "facet":
+        return postings[f"F:{plan[1]}"].values.get(plan[2]) or BitMap()
+    if kind == "all":
+        return postings[ALL].bits
+    if kind == "none":
+        return BitMap()
+    if kind == "not":
+        return postings[ALL].bits - evaluate(plan[1], postings)
+    if kind == "and":
+        parts = sorted((evaluate(p, postings) for p in plan[1]), key=len)
+        result = parts[0]
+        for part in parts[1:]:
+            result = result & part
+        return result
+    if kind == "or":
+        return BitMap.union(*(evaluate(p, postings) for p in plan[1]))
+    if kind == "atleast":
+        # levels[j]: the documents in at least j of the parts seen so far
+        k = plan[1]
+        levels = [postings[ALL].bits] + [BitMap() for _ in range(k)]
+        for part in (evaluate(p, postings) for p in plan[2]):
+            for j in range(k, 0, -1):
+                levels[j] = levels[j] | (levels[j - 1] & part)
+        return levels[k]
+    raise ValueError(f"unknown plan {kind}")
+
+
+# -- computing a key ----------------------------------------------------------
+
+def _condition(key: str) -> tuple[str, str, tuple[Any, ...]]:
+    """(table, condition, parameters) of the documents a key holds."""
+    from ckanext.govshare.search import analysis
+
+    if key == ALL:
+        return "govshare_search_doc", "TRUE", ()
+    kind, _, rest = key.partition(":")
+    if kind == "t":
+        return "govshare_search_text", "d.tsv @@ %s::tsquery", (analysis.quote_lexeme(rest),)
+    if kind == "l":
+        return "govshare_search_doc", "d.permission_labels @> ARRAY[%s]::text[]", (rest,)
+    if kind == "c":
+        column, _, value = rest.partition(":")
+        if column not in PLAN_COLUMNS:
+            raise ValueError(key)
+        return "govshare_search_doc", f"d.{column} = %s", (value,)
+    raise ValueError(key)
+
+
+def _compute(cursor, key: str, generation: int, among: list[int] | None = None) -> Posting:
+    """The key's documents in this snapshot (only those ``among`` these)."""
+    restrict = " AND d.doc_id = ANY(%s)" if among is not None else ""
+    extra = (among,) if among is not None else ()
+    if key.startswith("F:"):
+        cursor.execute(
+            "SELECT fv.value, array_agg(d.doc_id) FROM govshare_search_doc d,"
+            " unnest(d.facet_values) v JOIN govshare_search_facet_value fv ON fv.value_id = v"
+            f" WHERE fv.field = %s{restrict} GROUP BY fv.value", (key[2:],) + extra)
+        return Posting(generation, values={value: BitMap(ids) for value, ids in cursor})
+    table, condition, params = _condition(key)
+    cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
+                   f" WHERE {condition}{restrict}", params + extra)
+    return Posting(generation, BitMap(cursor.fetchone()[0]))
+
+
+def _brought_up_to_date(cursor, key: str, posting: Posting, changed: BitMap,
+                        generation: int) -> Posting:
+    """The posting with the changed documents as they are in this snapshot."""
+    now = _compute(cursor, key, generation, among=list(changed))
+    if posting.values is None:
+        return Posting(generation, (posting.bits - changed) | now.bits)
+    values = {value: bits - changed for value, bits in posting.values.items()}
+    for value, bits in now.values.items():
+        values[value] = values.get(value, BitMap()) | bits
+    return Posting(generation, values={v: b for v, b in values.items() if b})
+
+
+# -- a search's counts --------------------------------------------------------
+
+class Counts:
+    """What the postings answer: the count and facet counts of the documents
+    not changed since them; ``changed`` are left to SQL."""
+
+    def __init__(self, hits: int, facets: dict[str, dict[str, int]], changed: list[int]):
+        self.hits = hits
+        self.facets = facets
+        self.changed = changed
+
+
+def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
+           horizon: int) -> Counts:
+    """Answer ``plan``'s count and the ``facet_fields``' counts in the
+    snapshot of ``cursor``'s transaction, which sees ``generation``."""
+    facet_fields = list(facet_fields)
+    keys = keys_of(plan) | {f"F:{name}" for name in facet_fields}
+    postings: dict[str, Posting] = {}
+    for key in keys:
+        cached = _cache.get(key)
+        if cached is not None and horizon <= cached.generation <= generation:
+            postings[key] = cached
+    wanted = sorted(keys - postings.keys())
+    if wanted:
+        cursor.execute("SELECT key, generation, bits FROM govshare_search_posting"
+                       " WHERE key = ANY(%s) AND generation >= %s", (wanted, horizon))
+        for key, posting_generation, data in cursor.fetchall():
+            postings[key] = Posting.load(key, posting_generation, bytes(data))
+            _cache.put(key, postings[key])
+    computed = {}
+    for key in wanted:
+        if key not in postings:
+            postings[key] = computed[key] = _compute(cursor, key, generation)
+    oldest = min(p.generation for p in postings.values())
+    changed = BitMap()
+    if oldest < generation:
+        cursor.execute("SELECT coalesce(array_agg(DISTINCT doc_id), '{}')"
+                       " FROM govshare_search_change WHERE generation > %s", (oldest,))
+        changed = BitMap(cursor.fetchone()[0])
+        if len(changed) > REFRESH_AFTER:
+            for key, posting in list(postings.items()):
+                if posting.generation < generation:
+                    postings[key] = computed[key] = _brought_up_to_date(
+                        cursor, key, posting, changed, generation)
+            changed = BitMap()
+    for key, posting in computed.items():
+        _cache.put(key, posting)
+    if computed:
+        _store(computed)
+    result = evaluate(plan, postings) - changed
+    facets: dict[str, dict[str, int]] = {}
+    for name in facet_fields:
+        counted = {}
+        for value, bits in postings[f"F:{name}"].values.items():
+            n = result.intersection_cardinality(bits)
+            if n:
+                counted[value] = n
+        facets[name] = counted
+    return Counts(len(result), facets, list(changed))
+
+
+def _store(postings: dict[str, Posting]) -> None:
+    """Store postings (a newer one stays) and forget the changes older than
+    every stored posting, in a transaction of its own: a cache write."""
+    from ckanext.govshare.search.client import _connection
+
+    conn = _connection()
+    try:
+        with conn.cursor() as cursor:
+            execute_values(
+                cursor,
+                "INSERT INTO govshare_search_posting (key, generation, bits) VALUES %s"
+                " ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation,"
+                " bits = EXCLUDED.bits"
+                " WHERE govshare_search_posting.generation < EXCLUDED.generation",
+                [(key, p.generation, p.serialize()) for key, p in sorted(postings.items())])
+            forget_changes_before_postings(cursor)
+        conn.commit()
+    except Exception:  # a cache write: the search has its answer anyway
+        conn.rollback()
+        log.warning("Could not store search postings", exc_info=True)
+    finally:
+        conn.close()
+
+
+def forget_changes_before_postings(cursor) -> None:
+    """Forget the changes no stored posting needs. The horizon moves in the
+    same transaction as the deletion, so that a search's snapshot sees
+    either both or neither."""
+    cursor.execute("SELECT min(generation) FROM govshare_search_posting")
+    oldest = cursor.fetchone()[0]
+    if oldest is None:
+        return
+    cursor.execute("UPDATE govshare_search_meta SET postings_horizon = %s"
+                   " WHERE postings_horizon < %s RETURNING 1", (oldest, oldest))
+    if cursor.fetchone():
+        cursor.execute("DELETE FROM govshare_search_change WHERE generation <= %s", (oldest,))
+
+
+def forget_all() -> None:
+    """After a re-index every posting is stale: forget them and every change."""
+    from ckanext.govshare.search.client import _Transaction
+
+    with _Transaction() as cursor:
+        cursor.execute("UPDATE govshare_search_meta SET postings_horizon = generation"
+                       " RETURNING generation")
+        horizon = cursor.fetchone()[0]
+        cursor.execute("DELETE FROM govshare_search_posting WHERE generation < %s", (horizon,))
+        cursor.execute("DELETE FROM govshare_search_change WHERE generation <= %s", (horizon,))
+    _cache.clear()

@@ -1,0 +1,208 @@
+"""Counts and facets from posting bitmaps (``search/postings.py``) are the
+SQL's, exactly, and stay so while the catalog changes under them.
+
+Every search test also runs with the postings (``search_backend``'s
+``postings`` variant); these tests change the catalog between a posting's
+computation and the next search, which is where a cache goes stale: a
+dataset made private must not be counted for a visitor from an old
+``l:public`` bitmap.
+"""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.tests import helpers
+
+from ckanext.govshare.search import postings
+from ckanext.govshare.search.query import tsquery_plan
+from tests import factories
+from tests.search.conftest import postings_always
+
+FACETS = '["organization", "tags", "res_format"]'
+QUERIES = [
+    {"q": "公交"},
+    {"q": "公交 线路"},
+    {"q": "公交 -线路"},
+    {"q": "*:*"},
+    {"fq": "tags:地铁"},
+    {"q": "air quality"},  # a phrase: answered by SQL
+    {"q": "公交 OR 水质", "fq": "res_format:CSV"},
+]
+
+
+def answer(user: dict | None, **params) -> tuple[int, dict]:
+    context = {"user": user["name"] if user else "", "ignore_auth": False}
+    result = helpers.call_action("package_search", context=context, include_private=True,
+                                 rows=0, **{"facet.field": FACETS, **params})
+    facets = {name: {item["name"]: item["count"] for item in facet["items"]}
+              for name, facet in result["search_facets"].items()}
+    return result["count"], facets
+
+
+def by_sql_and_by_postings(user, **params) -> tuple[tuple, tuple]:
+    """The same search by the engine's SQL, then by its postings."""
+    by_sql = answer(user, **params)
+    with postings_always():
+        by_postings = answer(user, **params)
+    return by_sql, by_postings
+
+
+def change(action: str, **kwargs):
+    sysadmin = factories.Sysadmin()
+    return helpers.call_action(action, context={"user": sysadmin["name"]}, **kwargs)
+
+
+def stored_postings() -> dict[str, int]:
+    rows = model.Session.execute(sa.text(
+        "SELECT key, generation FROM govshare_search_posting")).fetchall()
+    model.Session.remove()
+    return dict(rows)
+
+
+def scalar(sql: str):
+    value = model.Session.execute(sa.text(sql)).scalar()
+    model.Session.remove()
+    return value
+
+
+@pytest.fixture()
+def catalog(clean_db, with_plugins):
+    org = factories.Organization(name="jiaotong")
+    other = factories.Organization(name="shuiwu")
+    member = factories.User()
+    helpers.call_action("organization_member_create", id=org["id"],
+                        username=member["name"], role="member")
+    made = {"org": org, "other": other, "member": member, "datasets": []}
+    for i, (title, tags, fmt) in enumerate([
+            ("公交线路表", ["公交", "地铁"], "CSV"), ("公交站点", ["公交"], "JSON"),
+            ("地铁线路", ["地铁"], "CSV"), ("水质监测", ["水务"], "XLSX"),
+            ("Air quality daily", ["空气"], "CSV"), ("公交客流", ["公交"], "CSV")]):
+        made["datasets"].append(factories.Dataset(
+            owner_org=(org if i % 2 == 0 else other)["id"], title=title,
+            tags=[{"name": t} for t in tags],
+            resources=[{"url": f"http://example.com/{i}.{fmt.lower()}", "format": fmt}]))
+    made["private"] = factories.Dataset(owner_org=org["id"], title="公交内部调度", private=True,
+                                        tags=[{"name": "公交"}])
+    return made
+
+
+@pytest.mark.usefixtures("catalog")
+class TestTheSameAnswer:
+    def test_each_query_for_a_visitor_and_a_member(self, catalog):
+        for user in (None, catalog["member"]):
+            for params in QUERIES:
+                by_sql, by_postings = by_sql_and_by_postings(user, **params)
+                assert by_postings == by_sql, (user, params)
+        # they came from postings: the words, the labels and the facet fields
+        keys = stored_postings()
+        assert {"t:公交", "l:public", "F:organization", "F:tags", "F:res_format"} <= set(keys)
+        assert not any("air" in key for key in keys)  # the phrase went to SQL
+
+    def test_a_member_counts_the_private_dataset_a_visitor_does_not(self, catalog):
+        with postings_always():
+            visitor = answer(None, q="公交")
+            member = answer(catalog["member"], q="公交")
+        assert member[0] == visitor[0] + 1
+        assert member[1]["tags"]["公交"] == visitor[1]["tags"]["公交"] + 1
+
+
+@pytest.mark.usefixtures("catalog")
+class TestChangesAfterThePostings:
+    """Each change comes after the postings were computed and stored."""
+
+    @pytest.fixture(autouse=True)
+    def computed(self, catalog):
+        for params in QUERIES:
+            by_sql_and_by_postings(None, **params)
+        assert stored_postings()
+
+    def same_answers(self, catalog) -> None:
+        for user in (None, catalog["member"]):
+            for params in QUERIES:
+                by_sql, by_postings = by_sql_and_by_postings(user, **params)
+                assert by_postings == by_sql, (user, params)
+
+    def test_a_dataset_made_private(self, catalog):
+        before = answer(None, q="公交")[0]
+        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
+        with postings_always():
+            assert answer(None, q="公交")[0] == before - 1
+        self.same_answers(catalog)
+
+    def test_a_private_dataset_made_public(self, catalog):
+        before = answer(None, q="公交")[0]
+        change("package_patch", id=catalog["private"]["id"], private=False)
+        with postings_always():
+            assert answer(None, q="公交")[0] == before + 1
+        self.same_answers(catalog)
+
+    def test_a_dataset_deleted_and_one_created(self, catalog):
+        change("package_delete", id=catalog["datasets"][1]["id"])
+        factories.Dataset(owner_org=catalog["other"]["id"], title="公交票价",
+                          tags=[{"name": "票价"}])
+        self.same_answers(catalog)
+
+    def test_tags_and_formats_changed(self, catalog):
+        dataset = catalog["datasets"][2]
+        change("package_patch", id=dataset["id"],
+                            tags=[{"name": "公交"}, {"name": "新标签"}])
+        change("resource_patch", id=dataset["resources"][0]["id"], format="XML")
+        self.same_answers(catalog)
+
+    def test_many_changes_bring_the_postings_up_to_date(self, catalog, monkeypatch):
+        monkeypatch.setattr(postings, "REFRESH_AFTER", 1)
+        generation_before = max(stored_postings().values())
+        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
+        change("package_patch", id=catalog["datasets"][3]["id"],
+                            tags=[{"name": "公交"}])
+        self.same_answers(catalog)
+        generation = scalar("SELECT generation FROM govshare_search_meta")
+        assert stored_postings()["t:公交"] == generation > generation_before
+        # the changes no stored posting needs are forgotten, the horizon with them
+        horizon = scalar("SELECT postings_horizon FROM govshare_search_meta")
+        assert horizon == min(stored_postings().values())
+        assert scalar(f"SELECT count(*) FROM govshare_search_change"
+                      f" WHERE generation <= {horizon}") == 0
+
+    def test_a_posting_older_than_the_horizon_is_computed_again(self, catalog, monkeypatch):
+        # only this query's postings, so that bringing them up to date moves
+        # the horizon past every change
+        model.Session.execute(sa.text("DELETE FROM govshare_search_posting"))
+        model.Session.commit()
+        by_sql_and_by_postings(None, q="公交")
+        # a process that computed ``l:public`` before the change and stores it
+        # only after the changes it would need were forgotten
+        late = model.Session.execute(sa.text(
+            "SELECT generation, bits FROM govshare_search_posting WHERE key = 'l:public'")
+        ).fetchone()
+        model.Session.remove()
+        before = answer(None, q="公交")[0]
+        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
+        monkeypatch.setattr(postings, "REFRESH_AFTER", 0)
+        by_sql_and_by_postings(None, q="公交")  # up to date; the changes forgotten
+        assert scalar("SELECT count(*) FROM govshare_search_change") == 0
+        model.Session.execute(sa.text(
+            "UPDATE govshare_search_posting SET generation = :generation, bits = :bits"
+            " WHERE key = 'l:public'"), {"generation": late[0], "bits": late[1]})
+        model.Session.commit()
+        with postings_always():
+            assert answer(None, q="公交")[0] == before - 1
+
+    def test_a_rebuild_forgets_every_posting(self, catalog):
+        from tests import cli_runner
+
+        result = cli_runner.invoke("govshare", "search", "rebuild", "-w", "1")
+        assert result.exit_code == 0, result.output
+        assert stored_postings() == {}
+        assert scalar("SELECT count(*) FROM govshare_search_change") == 0
+        self.same_answers(catalog)
+
+
+def test_plans_of_tsqueries():
+    assert tsquery_plan("('公交' & '线路')") == ("and", (("key", "t:公交"), ("key", "t:线路")))
+    assert tsquery_plan("'a' | !'b'") == ("or", (("key", "t:a"), ("not", ("key", "t:b"))))
+    # positions, prefixes and weights are not in the postings
+    for tsquery in ("'air' <-> 'qualiti'", "'bu':*", "'a':A", "'a\\\\b'", "('a' & 'b'"):
+        assert tsquery_plan(tsquery) is None, tsquery

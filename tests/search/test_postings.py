@@ -190,6 +190,19 @@ class TestChangesAfterThePostings:
         with postings_always():
             assert answer(None, q="公交")[0] == before - 1
 
+    def test_postings_nobody_brought_up_to_date_are_dropped(self, catalog, monkeypatch):
+        monkeypatch.setattr(postings, "KEEP_GENERATIONS", 0)
+        monkeypatch.setattr(postings, "REFRESH_AFTER", 0)
+        change("package_patch", id=catalog["datasets"][3]["id"], private=True)
+        by_sql_and_by_postings(None, q="水质")  # its postings brought up to date, stored
+        generation = scalar("SELECT generation FROM govshare_search_meta")
+        # the others were older than the last generation: dropped, and with
+        # them every change they kept
+        assert set(stored_postings().values()) == {generation}
+        assert "t:线路" not in stored_postings()
+        assert scalar("SELECT count(*) FROM govshare_search_change") == 0
+        self.same_answers(catalog)
+
     def test_a_rebuild_forgets_every_posting(self, catalog):
         from tests import cli_runner
 

@@ -37,8 +37,15 @@ log = logging.getLogger(__name__)
 
 #: changed documents past which a search brings its postings up to date
 REFRESH_AFTER = 1000
-#: postings a process keeps
-CACHE_KEYS = 4096
+#: changed documents past which a posting is computed again from the
+#: indexes rather than brought up to date document by document
+RECOMPUTE_AFTER = 50_000
+#: generations (index writes) after which a stored posting nobody brought up
+#: to date is dropped, so that it does not keep every change since alive
+KEEP_GENERATIONS = 10_000
+#: bytes of postings a process keeps (a broad word's bitmap is 40-130 kB at
+#: a million datasets, the tags' values some megabytes)
+CACHE_BYTES = 64 * 1024 * 1024
 
 ALL = "*"
 
@@ -47,27 +54,32 @@ class Posting:
     """One key's documents at a generation: a bitmap, or for a facet field
     (``F:<field>``) a bitmap per value."""
 
-    __slots__ = ("generation", "bits", "values")
+    __slots__ = ("generation", "bits", "values", "size")
 
     def __init__(self, generation: int, bits: BitMap | None = None,
-                 values: dict[str, BitMap] | None = None) -> None:
+                 values: dict[str, BitMap] | None = None, size: int = 0) -> None:
         self.generation = generation
         self.bits = bits
         self.values = values
+        self.size = size  # bytes serialized, once known
 
     def serialize(self) -> bytes:
         if self.values is None:
-            return self.bits.serialize()
-        parts = []
-        for value, bits in sorted(self.values.items()):
-            encoded, data = value.encode(), bits.serialize()
-            parts.append(struct.pack("<II", len(encoded), len(data)) + encoded + data)
-        return b"".join(parts)
+            data = self.bits.serialize()
+        else:
+            parts = []
+            for value, bits in sorted(self.values.items()):
+                encoded, serialized = value.encode(), bits.serialize()
+                parts.append(struct.pack("<II", len(encoded), len(serialized))
+                             + encoded + serialized)
+            data = b"".join(parts)
+        self.size = len(data)
+        return data
 
     @classmethod
     def load(cls, key: str, generation: int, data: bytes) -> "Posting":
         if not key.startswith("F:"):
-            return cls(generation, BitMap.deserialize(data))
+            return cls(generation, BitMap.deserialize(data), size=len(data))
         values, offset = {}, 0
         while offset < len(data):
             size, length = struct.unpack_from("<II", data, offset)
@@ -76,7 +88,7 @@ class Posting:
             offset += size
             values[value] = BitMap.deserialize(data[offset:offset + length])
             offset += length
-        return cls(generation, values=values)
+        return cls(generation, values=values, size=len(data))
 
 
 class _Cache:
@@ -85,6 +97,7 @@ class _Cache:
 
     def __init__(self) -> None:
         self.items: collections.OrderedDict[str, Posting] = collections.OrderedDict()
+        self.bytes = 0
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Posting | None:
@@ -98,14 +111,16 @@ class _Cache:
         with self.lock:
             known = self.items.get(key)
             if known is None or known.generation < posting.generation:
+                self.bytes += posting.size - (known.size if known else 0)
                 self.items[key] = posting
             self.items.move_to_end(key)
-            while len(self.items) > CACHE_KEYS:
-                self.items.popitem(last=False)
+            while self.bytes > CACHE_BYTES and len(self.items) > 1:
+                self.bytes -= self.items.popitem(last=False)[1].size
 
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
+            self.bytes = 0
 
 
 _cache = _Cache()
@@ -185,16 +200,32 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
     """The key's documents in this snapshot (only those ``among`` these)."""
     restrict = " AND d.doc_id = ANY(%s)" if among is not None else ""
     extra = (among,) if among is not None else ()
-    if key.startswith("F:"):
-        cursor.execute(
-            "SELECT fv.value, array_agg(d.doc_id) FROM govshare_search_doc d,"
-            " unnest(d.facet_values) v JOIN govshare_search_facet_value fv ON fv.value_id = v"
-            f" WHERE fv.field = %s{restrict} GROUP BY fv.value", (key[2:],) + extra)
-        return Posting(generation, values={value: BitMap(ids) for value, ids in cursor})
-    table, condition, params = _condition(key)
-    cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
-                   f" WHERE {condition}{restrict}", params + extra)
-    return Posting(generation, BitMap(cursor.fetchone()[0]))
+    if key.startswith("t:"):
+        # from the vectors' GIN index, as the search's own planning says
+        table, condition, params = _condition(key)
+        cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
+                       f" WHERE {condition}{restrict}", params + extra)
+        return Posting(generation, BitMap(cursor.fetchone()[0]))
+    # the rest reads (nearly) every row: a text search's planning forbids
+    # sequential scans, and made a nested loop of the facet values' join
+    cursor.execute("SELECT current_setting('enable_seqscan')")
+    planning = cursor.fetchone()[0]
+    cursor.execute("SET LOCAL enable_seqscan = on")
+    try:
+        if key.startswith("F:"):
+            cursor.execute("SELECT value_id, value FROM govshare_search_facet_value"
+                           " WHERE field = %s", (key[2:],))
+            names = dict(cursor.fetchall())
+            cursor.execute("SELECT v, array_agg(d.doc_id) FROM govshare_search_doc d,"
+                           f" unnest(d.facet_values) v WHERE v = ANY(%s){restrict} GROUP BY v",
+                           (list(names),) + extra)
+            return Posting(generation, values={names[v]: BitMap(ids) for v, ids in cursor})
+        table, condition, params = _condition(key)
+        cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
+                       f" WHERE {condition}{restrict}", params + extra)
+        return Posting(generation, BitMap(cursor.fetchone()[0]))
+    finally:
+        cursor.execute("SET LOCAL enable_seqscan = %s", (planning,))
 
 
 def _brought_up_to_date(cursor, key: str, posting: Posting, changed: BitMap,
@@ -252,13 +283,14 @@ def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
         if len(changed) > REFRESH_AFTER:
             for key, posting in list(postings.items()):
                 if posting.generation < generation:
-                    postings[key] = computed[key] = _brought_up_to_date(
-                        cursor, key, posting, changed, generation)
+                    postings[key] = computed[key] = \
+                        _compute(cursor, key, generation) if len(changed) > RECOMPUTE_AFTER \
+                        else _brought_up_to_date(cursor, key, posting, changed, generation)
             changed = BitMap()
+    if computed:
+        _store(computed)  # serialized there: their sizes are known after
     for key, posting in computed.items():
         _cache.put(key, posting)
-    if computed:
-        _store(computed)
     result = evaluate(plan, postings) - changed
     facets: dict[str, dict[str, int]] = {}
     for name in facet_fields:
@@ -299,6 +331,8 @@ def forget_changes_before_postings(cursor) -> None:
     """Forget the changes no stored posting needs. The horizon moves in the
     same transaction as the deletion, so that a search's snapshot sees
     either both or neither."""
+    cursor.execute("DELETE FROM govshare_search_posting WHERE generation < (SELECT"
+                   " generation FROM govshare_search_meta) - %s", (KEEP_GENERATIONS,))
     cursor.execute("SELECT min(generation) FROM govshare_search_posting")
     oldest = cursor.fetchone()[0]
     if oldest is None:

@@ -206,10 +206,18 @@ class TestChangesAfterThePostings:
     def test_a_rebuild_forgets_every_posting(self, catalog):
         from tests import cli_runner
 
+        stale = set(stored_postings())
         result = cli_runner.invoke("govshare", "search", "rebuild", "-w", "1")
         assert result.exit_code == 0, result.output
-        assert stored_postings() == {}
         assert scalar("SELECT count(*) FROM govshare_search_change") == 0
+        # and computes the broad ones again, at the rebuilt index's generation
+        assert "正在计算检索位图" in result.output
+        generation = scalar("SELECT generation FROM govshare_search_meta")
+        warmed = stored_postings()
+        assert {"*", "l:public", "c:state:active", "F:organization", "F:tags",
+                "F:res_format"} <= set(warmed)
+        assert set(warmed.values()) == {generation}
+        assert "t:公交" in warmed and stale - set(warmed)  # the common words only
         self.same_answers(catalog)
 
 

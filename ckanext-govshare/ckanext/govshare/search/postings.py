@@ -354,3 +354,43 @@ def forget_all() -> None:
         cursor.execute("DELETE FROM govshare_search_posting WHERE generation < %s", (horizon,))
         cursor.execute("DELETE FROM govshare_search_change WHERE generation <= %s", (horizon,))
     _cache.clear()
+
+
+def warm_keys(cursor) -> list[str]:
+    """The keys worth computing ahead of the first visitor: every document,
+    the public label and the common columns' values, the facet fields, and
+    the broad words: the vectors' most common lexemes in the planner's
+    statistics (``ANALYZE``), a thousand at most."""
+    import ckan.plugins.toolkit as tk
+
+    from ckanext.govshare import options
+
+    keys = [ALL, "l:public", "c:state:active", "c:entity_type:package",
+            "c:dataset_type:dataset", f"c:site_id:{tk.config.get('ckan.site_id')}"]
+    keys += [f"F:{name}" for name in tk.config.get(options.SEARCH_FACET_FIELDS) or ()]
+    cursor.execute("SELECT most_common_elems::text::text[] FROM pg_stats"
+                   " WHERE tablename = 'govshare_search_text' AND attname = 'tsv'")
+    row = cursor.fetchone()
+    keys += [f"t:{lexeme}" for lexeme in (row[0] if row and row[0] else ())]
+    return keys
+
+
+def warm(done: Any = None) -> int:
+    """Compute and store the :func:`warm_keys`, a key per snapshot; calls
+    ``done(1)`` after each. Returns how many."""
+    from ckanext.govshare.search.client import _Transaction
+
+    with _Transaction() as cursor:
+        keys = warm_keys(cursor)
+    for key in keys:
+        with _Transaction() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
+                           " SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
+                           " SET LOCAL enable_seqscan = off;"  # words: from the GIN index
+                           " SELECT generation FROM govshare_search_meta")
+            posting = _compute(cursor, key, cursor.fetchone()[0])
+        _store({key: posting})
+        _cache.put(key, posting)
+        if done:
+            done(1)
+    return len(keys)

@@ -209,6 +209,12 @@ class TestChangesAfterThePostings:
         stale = set(stored_postings())
         result = cli_runner.invoke("govshare", "search", "rebuild", "-w", "1")
         assert result.exit_code == 0, result.output
+        # a small index (under postings_from) has no use for them
+        assert "正在计算检索位图" not in result.output
+        assert stored_postings() == {}
+        with postings_always():
+            result = cli_runner.invoke("govshare", "search", "rebuild", "-w", "1")
+        assert result.exit_code == 0, result.output
         assert scalar("SELECT count(*) FROM govshare_search_change") == 0
         # and computes the broad ones again, at the rebuilt index's generation
         assert "正在计算检索位图" in result.output

@@ -123,17 +123,26 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
     if backend.is_installed():
         from ckanext.govshare.search import postings
 
-        # every document was written again: no posting is worth its changes;
-        # the broad ones are computed again before the first visitor needs them
+        # every document was written again: no posting is worth its changes
         postings.forget_all()
-        from ckanext.govshare.search.client import _Transaction
-
-        with _Transaction() as cursor:
-            keys = len(postings.warm_keys(cursor))
-        with progressbar(length=keys, label=tk._("Computing the search postings")) as bar:
-            postings.warm(bar.update)
     click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
         count=count, seconds=time.monotonic() - started))
+    if backend.is_installed():
+        _compute_broad_postings()
+
+
+def _compute_broad_postings() -> None:
+    """The index answers already; its broad postings, computed now, spare
+    the first visitors of a large catalog the wait (``search/postings.py``)."""
+    from ckanext.govshare.search import postings
+    from ckanext.govshare.search.client import _Transaction
+
+    with _Transaction() as cursor:
+        if not postings.in_use(postings.documents(cursor)):
+            return
+        keys = len(postings.warm_keys(cursor))
+    with progressbar(length=keys, label=tk._("Computing the search postings")) as bar:
+        postings.warm(bar.update)
 
 
 def _build_deferred_indexes() -> None:

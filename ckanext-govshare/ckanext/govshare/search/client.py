@@ -23,7 +23,7 @@ from psycopg2.extras import execute_values
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
-from ckanext.govshare.search import analysis, cache, query
+from ckanext.govshare.search import analysis, cache, postings, query
 from ckanext.govshare.search import fields as kinds
 from ckanext.govshare.search.query import Sql
 
@@ -581,9 +581,7 @@ class PostgresSearchClient:
                 cursor.execute(_SNAPSHOT + _READ_PLANNING
                                + (_TEXT_PLANNING if "t" in request.where.tables else "")
                                + " SELECT epoch, generation, postings_horizon,"
-                               " (SELECT reltuples FROM pg_class"
-                               " WHERE oid = 'govshare_search_doc'::regclass)"
-                               " FROM govshare_search_meta")
+                               f" ({postings.DOCUMENTS_SQL}) FROM govshare_search_meta")
                 index_state = cursor.fetchone()
                 hits, counts = self._counts(cursor, request, facet_names, index_state)
                 docs = self._rows(cursor, request, rows, start, fl, index_state) \
@@ -610,11 +608,7 @@ class PostgresSearchClient:
         cached = cache.get(key)
         if cached is not None:
             return cached["hits"], cached["facets"]
-        postings_from = tk.config.get(options.SEARCH_POSTINGS_FROM) or 0
-        if where.plan is not None and not generic \
-                and (postings_from == 0 or documents >= postings_from):
-            from ckanext.govshare.search import postings
-
+        if where.plan is not None and not generic and postings.in_use(documents):
             answer = postings.counts(cursor, where.plan, encoded, generation, horizon)
             hits, facets = answer.hits, answer.facets
             if answer.changed:

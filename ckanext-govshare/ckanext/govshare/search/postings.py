@@ -126,6 +126,28 @@ class _Cache:
 _cache = _Cache()
 
 
+def in_use(documents: float) -> bool:
+    """Whether an index of this many documents answers counts from postings
+    (``ckanext.govshare.search.postings_from``; 0: always)."""
+    import ckan.plugins.toolkit as tk
+
+    from ckanext.govshare import options
+
+    threshold = tk.config.get(options.SEARCH_POSTINGS_FROM) or 0
+    return threshold == 0 or documents >= threshold
+
+
+def documents(cursor) -> float:
+    """The index's documents as the planner's statistics count them
+    (-1 before its first ``ANALYZE``)."""
+    cursor.execute(DOCUMENTS_SQL)
+    return cursor.fetchone()[0]
+
+
+DOCUMENTS_SQL = ("SELECT reltuples FROM pg_class"
+                 " WHERE oid = 'govshare_search_doc'::regclass")
+
+
 # -- plans ------------------------------------------------------------------
 
 def keys_of(plan: Any) -> set[str]:

@@ -228,10 +228,18 @@ def _bump_generation(cursor, doc_ids: Sequence[int]) -> None:
     """Move the index to its next generation, recording the documents this
     transaction changed with it (:mod:`.postings`). The row lock taken here
     is held until commit: writers commit their generations in order."""
-    cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1"
-                   " RETURNING generation")
-    generation = cursor.fetchone()[0]
-    if doc_ids:
+    # with no posting stored, no change is worth keeping: the horizon moves
+    # past this write instead (a posting being computed meanwhile, older,
+    # will be computed again: postings.py)
+    cursor.execute("UPDATE govshare_search_meta SET generation = generation + 1,"
+                   " postings_horizon = CASE WHEN EXISTS (SELECT FROM govshare_search_posting)"
+                   " THEN postings_horizon ELSE generation + 1 END"
+                   " RETURNING generation, postings_horizon = generation")
+    generation, forgotten = cursor.fetchone()
+    if forgotten:
+        cursor.execute("DELETE FROM govshare_search_change WHERE generation <= %s",
+                       (generation,))
+    elif doc_ids:
         cursor.execute("INSERT INTO govshare_search_change (generation, doc_id)"
                        " SELECT %s, unnest(%s::int[])", (generation, list(doc_ids)))
 

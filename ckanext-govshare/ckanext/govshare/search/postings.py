@@ -296,7 +296,7 @@ def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
     for key in wanted:
         if key not in postings:
             postings[key] = computed[key] = _compute(cursor, key, generation)
-    oldest = min(p.generation for p in postings.values())
+    oldest = min((p.generation for p in postings.values()), default=generation)
     changed = BitMap()
     if oldest < generation:
         cursor.execute("SELECT coalesce(array_agg(DISTINCT doc_id), '{}')"

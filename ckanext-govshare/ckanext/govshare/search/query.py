@@ -694,19 +694,18 @@ def tsquery_plan(tsquery: str) -> Any:
         position += 1
         return tokens[position - 1]
 
-    def either() -> Any:
-        parts = [both()]
-        while peek() == ("op", "|"):
+    def joined(operator: str, kind: str, operand: Any) -> Any:
+        parts = [operand()]
+        while peek() == ("op", operator):
             take()
-            parts.append(both())
-        return parts[0] if len(parts) == 1 else ("or", tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (kind, tuple(parts))
+
+    def either() -> Any:  # | binds least
+        return joined("|", "or", both)
 
     def both() -> Any:
-        parts = [single()]
-        while peek() == ("op", "&"):
-            take()
-            parts.append(single())
-        return parts[0] if len(parts) == 1 else ("and", tuple(parts))
+        return joined("&", "and", single)
 
     def single() -> Any:
         token = take() if peek() else None

@@ -41,6 +41,24 @@ def answer(user: dict | None, **params) -> tuple[int, dict]:
     return result["count"], facets
 
 
+def page(user: dict | None, **params) -> list[tuple[str, float]]:
+    context = {"user": user["name"] if user else "", "ignore_auth": False}
+    result = helpers.call_action("package_search", context=context, include_private=True,
+                                 fl="name,score", **params)
+    return [(r["name"], r.get("score")) for r in result["results"]]
+
+
+def pages_by_sql_and_by_postings(user, **params) -> tuple[list, list]:
+    """The first pages, one to three datasets long, by the engine's SQL
+    and then ranked from postings' candidates: few candidates are read,
+    and the buckets' edge must be lowered to be sure of the last ones."""
+    asked = [dict(params, rows=rows, start=start) for rows in (1, 2, 3) for start in (0, 1, 2)]
+    by_sql = [page(user, **p) for p in asked]
+    with postings_always():
+        by_postings = [page(user, **p) for p in asked]
+    return by_sql, by_postings
+
+
 def by_sql_and_by_postings(user, **params) -> tuple[tuple, tuple]:
     """The same search by the engine's SQL, then by its postings."""
     by_sql = answer(user, **params)
@@ -85,6 +103,10 @@ def catalog(clean_db, with_plugins):
             resources=[{"url": f"http://example.com/{i}.{fmt.lower()}", "format": fmt}]))
     made["private"] = factories.Dataset(owner_org=org["id"], title="公交内部调度", private=True,
                                         tags=[{"name": "公交"}])
+    # for ``公交 OR 水质``: the first scores highest in one word (its bucket
+    # is read first) and lower on average than the second, which has both
+    factories.Dataset(owner_org=org["id"], title="公交 公交 公交 汇总")
+    factories.Dataset(owner_org=other["id"], title="公交水质对照")
     return made
 
 
@@ -99,6 +121,14 @@ class TestTheSameAnswer:
         keys = stored_postings()
         assert {"t:公交", "l:public", "F:organization", "F:tags", "F:res_format"} <= set(keys)
         assert not any("air" in key for key in keys)  # the phrase went to SQL
+
+    def test_first_pages_in_the_same_order(self, catalog):
+        for user in (None, catalog["member"]):
+            for params in QUERIES[:4] + [{"q": "公交线路表"}, {"q": "线路 OR 站点 OR 客流"},
+                                         {"q": "公交 OR 水质"}]:
+                by_sql, by_postings = pages_by_sql_and_by_postings(user, **params)
+                assert by_postings == by_sql, (user, params)
+        assert any(key.startswith("r:") for key in stored_postings())
 
     def test_a_member_counts_the_private_dataset_a_visitor_does_not(self, catalog):
         with postings_always():
@@ -123,6 +153,8 @@ class TestChangesAfterThePostings:
             for params in QUERIES:
                 by_sql, by_postings = by_sql_and_by_postings(user, **params)
                 assert by_postings == by_sql, (user, params)
+            by_sql, by_postings = pages_by_sql_and_by_postings(user, q="公交")
+            assert by_postings == by_sql, user
 
     def test_a_dataset_made_private(self, catalog):
         before = answer(None, q="公交")[0]

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import pysolr
 from psycopg2.extras import execute_values
+from pyroaring import BitMap
 
 import ckan.plugins.toolkit as tk
 
@@ -683,6 +684,15 @@ class PostgresSearchClient:
         sql = (f"SELECT d.doc_id, {score_select} FROM {_from_clause(tables)}"
                f" WHERE {where.text} ORDER BY {', '.join(order_sql)} LIMIT %s OFFSET %s")
         sql_params = select_params + list(where.params) + params
+        by_postings = self._by_postings(cursor, request, tables, order_sql, params,
+                                        index_state, want_score)
+
+        def first(limit: int, offset: int) -> list[tuple]:
+            if by_postings is not None:
+                return [tuple(row) for row in by_postings(limit + offset)[offset:]]
+            _execute(cursor, sql, sql_params + [limit, offset])
+            return cursor.fetchall()
+
         if start + rows <= cache.RESULT_WINDOW and cache.enabled():
             # the first pages of a query: its first RESULT_WINDOW ids, in
             # order, are kept as Solr's queryResultCache keeps them, and the
@@ -691,13 +701,11 @@ class PostgresSearchClient:
             key = cache.key(str(epoch), generation, sql, tuple(sql_params), ["rows"])
             window = cache.get(key)
             if window is None:
-                _execute(cursor, sql, sql_params + [cache.RESULT_WINDOW, 0])
-                window = {"ranked": cursor.fetchall()}
+                window = {"ranked": first(cache.RESULT_WINDOW, 0)}
                 cache.put(key, window)
             ranked = [tuple(row) for row in window["ranked"][start:start + rows]]
         else:
-            _execute(cursor, sql, sql_params + [rows, start])
-            ranked = cursor.fetchall()
+            ranked = first(rows, start)
         if not ranked:
             return []
         ids = [r[0] for r in ranked]
@@ -720,6 +728,43 @@ class PostgresSearchClient:
                 doc["score"] = float(doc_score)
             docs.append(doc)
         return docs
+
+
+    def _by_postings(self, cursor, request: SearchRequest, tables: set[str],
+                     order_sql: list[str], order_params: list[Any],
+                     index_state: tuple[Any, ...], want_score: bool) -> Any:
+        """``first(k)``: the first k rows of a search ordered by relevance,
+        from posting bitmaps' candidates (``postings.first_by_score``); None
+        where they cannot say (no plan, another order, a small index)."""
+        epoch, generation, horizon, documents = index_state
+        score = request.score_sql()
+        lexemes = postings.rank_lexemes(request.rank)
+        where = request.where
+        if (where.plan is None or not lexemes or not request.sort
+                or request.sort[0][1] != "DESC" or request.sort[0][0].text != score.text
+                or not postings.in_use(documents)):
+            return None
+        always = BitMap()
+        if request.exact:
+            # a whole title or name typed is worth 1 more: always a candidate
+            cursor.execute("SELECT coalesce(array_agg(doc_id), '{}') FROM govshare_search_doc"
+                           " WHERE name = ANY(%s) OR lower(title_string) = ANY(%s)",
+                           (request.exact, request.exact))
+            always = BitMap(cursor.fetchone()[0])
+        sql = (f"SELECT d.doc_id, {score.text} FROM {_from_clause(tables | score.tables)}"
+               f" WHERE ({where.text}) AND d.doc_id = ANY(%s)"
+               f" ORDER BY {', '.join(order_sql)} LIMIT %s")
+
+        def rank(candidates: list[int], k: int) -> list[tuple]:
+            _execute(cursor, sql, list(score.params) + list(where.params)
+                     + [candidates] + order_params + [k])
+            return cursor.fetchall()
+
+        def first(k: int) -> list[tuple]:
+            ranked = postings.first_by_score(cursor, where.plan, lexemes, k, generation,
+                                             horizon, always, rank)
+            return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]
+        return first
 
 
 def _field_list(fl: Any) -> set[str]:

@@ -78,7 +78,7 @@ class Posting:
 
     @classmethod
     def load(cls, key: str, generation: int, data: bytes) -> "Posting":
-        if not key.startswith("F:"):
+        if not grouped(key):
             return cls(generation, BitMap.deserialize(data), size=len(data))
         values, offset = {}, 0
         while offset < len(data):
@@ -89,6 +89,12 @@ class Posting:
             values[value] = BitMap.deserialize(data[offset:offset + length])
             offset += length
         return cls(generation, values=values, size=len(data))
+
+
+def grouped(key: str) -> bool:
+    """A facet field's values (``F:<field>``) and a lexeme's score buckets
+    (``r:<lexeme>``) are a bitmap per value."""
+    return key.startswith(("F:", "r:"))
 
 
 class _Cache:
@@ -222,6 +228,8 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
     """The key's documents in this snapshot (only those ``among`` these)."""
     restrict = " AND d.doc_id = ANY(%s)" if among is not None else ""
     extra = (among,) if among is not None else ()
+    if key.startswith("r:"):
+        return _lexeme(cursor, key[2:], generation, restrict, extra)[1]
     if key.startswith("t:"):
         # from the vectors' GIN index, as the search's own planning says
         table, condition, params = _condition(key)
@@ -250,6 +258,26 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
         cursor.execute("SET LOCAL enable_seqscan = %s", (planning,))
 
 
+def _lexeme(cursor, lexeme: str, generation: int, restrict: str = "",
+            extra: tuple[Any, ...] = ()) -> tuple[Posting, Posting]:
+    """``t:<lexeme>`` and ``r:<lexeme>`` in one reading: its documents, and
+    them by the bucket of their one-lexeme score."""
+    from ckanext.govshare.search import analysis
+    from ckanext.govshare.search.client import RANK_WEIGHTS
+
+    quoted = analysis.quote_lexeme(lexeme)
+    cursor.execute("SELECT d.doc_id, ts_rank(%s, d.rank_tsv, %s::tsquery)"
+                   f" FROM govshare_search_text d WHERE d.tsv @@ %s::tsquery{restrict}",
+                   (RANK_WEIGHTS, quoted, quoted) + extra)
+    found = cursor.fetchall()
+    buckets: dict[str, list[int]] = {}
+    for doc_id, score in found:
+        if score > 0:
+            buckets.setdefault(str(bucket_of(score)), []).append(doc_id)
+    return (Posting(generation, BitMap(row[0] for row in found)),
+            Posting(generation, values={b: BitMap(ids) for b, ids in buckets.items()}))
+
+
 def _brought_up_to_date(cursor, key: str, posting: Posting, changed: BitMap,
                         generation: int) -> Posting:
     """The posting with the changed documents as they are in this snapshot."""
@@ -262,24 +290,12 @@ def _brought_up_to_date(cursor, key: str, posting: Posting, changed: BitMap,
     return Posting(generation, values={v: b for v, b in values.items() if b})
 
 
-# -- a search's counts --------------------------------------------------------
+# -- a search's postings ------------------------------------------------------
 
-class Counts:
-    """What the postings answer: the count and facet counts of the documents
-    not changed since them; ``changed`` are left to SQL."""
-
-    def __init__(self, hits: int, facets: dict[str, dict[str, int]], changed: list[int]):
-        self.hits = hits
-        self.facets = facets
-        self.changed = changed
-
-
-def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
-           horizon: int) -> Counts:
-    """Answer ``plan``'s count and the ``facet_fields``' counts in the
-    snapshot of ``cursor``'s transaction, which sees ``generation``."""
-    facet_fields = list(facet_fields)
-    keys = keys_of(plan) | {f"F:{name}" for name in facet_fields}
+def _postings(cursor, keys: set[str], generation: int, horizon: int
+              ) -> tuple[dict[str, Posting], BitMap]:
+    """The postings of ``keys`` in this snapshot, and the documents changed
+    since the oldest of them (empty once they were brought up to date)."""
     postings: dict[str, Posting] = {}
     for key in keys:
         cached = _cache.get(key)
@@ -313,6 +329,28 @@ def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
         _store(computed)  # serialized there: their sizes are known after
     for key, posting in computed.items():
         _cache.put(key, posting)
+    return postings, changed
+
+
+# -- a search's counts --------------------------------------------------------
+
+class Counts:
+    """What the postings answer: the count and facet counts of the documents
+    not changed since them; ``changed`` are left to SQL."""
+
+    def __init__(self, hits: int, facets: dict[str, dict[str, int]], changed: list[int]):
+        self.hits = hits
+        self.facets = facets
+        self.changed = changed
+
+
+def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
+           horizon: int) -> Counts:
+    """Answer ``plan``'s count and the ``facet_fields``' counts in the
+    snapshot of ``cursor``'s transaction, which sees ``generation``."""
+    facet_fields = list(facet_fields)
+    keys = keys_of(plan) | {f"F:{name}" for name in facet_fields}
+    postings, changed = _postings(cursor, keys, generation, horizon)
     result = evaluate(plan, postings) - changed
     facets: dict[str, dict[str, int]] = {}
     for name in facet_fields:
@@ -410,9 +448,86 @@ def warm(done: Any = None) -> int:
                            " SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
                            " SET LOCAL enable_seqscan = off;"  # words: from the GIN index
                            " SELECT generation FROM govshare_search_meta")
-            posting = _compute(cursor, key, cursor.fetchone()[0])
-        _store({key: posting})
-        _cache.put(key, posting)
+            generation = cursor.fetchone()[0]
+            if key.startswith("t:"):
+                # a word's score buckets too, for ranking: one reading
+                words, buckets = _lexeme(cursor, key[2:], generation)
+                computed = {key: words, f"r:{key[2:]}": buckets}
+            else:
+                computed = {key: _compute(cursor, key, generation)}
+        _store(computed)
+        for name, posting in computed.items():
+            _cache.put(name, posting)
         if done:
             done(1)
     return len(keys)
+
+
+# -- a search's first page by relevance ---------------------------------------
+
+#: a lexeme's one-lexeme ``ts_rank`` is below 1.7 (1.0 at most for each of
+#: its positions, less and less for the later ones): 64 buckets of it
+BUCKETS = 64
+BUCKET_WIDTH = 1.7 / BUCKETS
+#: what float4 arithmetic may add to an average of bucketed scores
+SCORE_MARGIN = 1e-5
+
+
+def bucket_of(score: float) -> int:
+    return min(int(score / BUCKET_WIDTH), BUCKETS - 1)
+
+
+def rank_lexemes(rank_tsquery: str | None) -> list[str] | None:
+    """The lexemes of the ranking query, which OR-s them (``ts_rank`` is
+    then the average of each lexeme's own score); None if it is not that."""
+    from ckanext.govshare.search.query import tsquery_plan
+
+    plan = tsquery_plan(rank_tsquery) if rank_tsquery else None
+    if plan is None:
+        return None
+    parts = plan[1] if plan[0] == "or" else (plan,)
+    if any(part[0] != "key" for part in parts):
+        return None
+    return sorted({part[1][2:] for part in parts})
+
+
+def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: int,
+                   horizon: int, always: BitMap, rank: Any) -> list[tuple]:
+    """The first ``k`` documents of ``plan`` in the search's order, which
+    begins with the relevance score, ranked exactly by ``rank(candidates,
+    k)`` (the search's own SQL, restricted to them) on a few candidates only.
+
+    Each lexeme's documents are kept in buckets of their one-lexeme score;
+    a document outside the buckets read so far scores under the edge in
+    every lexeme, so under it on average. Buckets are read from the top
+    down until they hold ``k`` candidates; if the k-th exact score is not
+    above the edge, the edge is lowered under it and the new candidates
+    ranked too. ``always`` (changed documents, exact title matches) are
+    always candidates."""
+    keys = keys_of(plan) | {f"r:{lexeme}" for lexeme in lexemes}
+    postings, changed = _postings(cursor, keys, generation, horizon)
+    result = evaluate(plan, postings) - changed
+    always = always | changed
+    buckets = [postings[f"r:{lexeme}"].values for lexeme in lexemes]
+    candidates = BitMap(always)
+    edge = BUCKETS
+
+    def lower_to(new_edge: int) -> None:
+        nonlocal edge, candidates
+        while edge > new_edge:
+            edge -= 1
+            for by_bucket in buckets:
+                bits = by_bucket.get(str(edge))
+                if bits is not None:
+                    candidates |= bits & result
+        if edge == 0:
+            candidates |= result  # those no lexeme scores above 0
+
+    while True:
+        while edge > 0 and len(candidates) < k + len(always):
+            lower_to(edge - 1)
+        ranked = rank(list(candidates), k)
+        kth = ranked[-1][1] if len(ranked) == k else None
+        if edge == 0 or (kth is not None and kth >= edge * BUCKET_WIDTH + SCORE_MARGIN):
+            return ranked
+        lower_to(max(0, int((kth - SCORE_MARGIN) / BUCKET_WIDTH)) if kth is not None else 0)

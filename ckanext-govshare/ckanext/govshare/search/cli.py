@@ -120,11 +120,6 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
     from ckanext.govshare.search.client import analyze
 
     analyze()
-    if backend.is_installed():
-        from ckanext.govshare.search import postings
-
-        # every document was written again: no posting is worth its changes
-        postings.forget_all()
     click.echo(tk._("Indexed {count} datasets in {seconds:.1f} s").format(
         count=count, seconds=time.monotonic() - started))
     if backend.is_installed():
@@ -132,27 +127,29 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
 
 
 def _compute_broad_postings() -> None:
-    """The index answers already; its broad postings, computed now, spare
-    the first visitors of a large catalog the wait (``search/postings.py``)."""
+    """Every document was written again: no posting is worth its changes.
+    The index answers already; its broad postings, computed now, spare the
+    first visitors of a large catalog the wait (``search/postings.py``)."""
     from ckanext.govshare.search import postings
     from ckanext.govshare.search.client import _Transaction
 
+    postings.forget_all()
     with _Transaction() as cursor:
         if not postings.in_use(postings.documents(cursor)):
             return
-        keys = len(postings.warm_keys(cursor))
-    with progressbar(length=keys, label=tk._("Computing the search postings")) as bar:
-        postings.warm(bar.update)
+        keys = postings.warm_keys(cursor)
+    with progressbar(length=len(keys), label=tk._("Computing the search postings")) as bar:
+        postings.warm(keys, bar.update)
 
 
 def _build_deferred_indexes() -> None:
     from ckanext.govshare.search import deferred_indexes
 
-    count = len(deferred_indexes.pending())
-    if not count:
+    indexes = deferred_indexes.pending()
+    if not indexes:
         return
-    with progressbar(length=count, label=tk._("Building the search index")) as bar:
-        deferred_indexes.restore(lambda name: bar.update(1))
+    with progressbar(length=len(indexes), label=tk._("Building the search index")) as bar:
+        deferred_indexes.restore(lambda name: bar.update(1), indexes)
 
 
 def _index_all(workers: int, chunk_size: int) -> int:

@@ -729,7 +729,6 @@ class PostgresSearchClient:
             docs.append(doc)
         return docs
 
-
     def _by_postings(self, cursor, request: SearchRequest, tables: set[str],
                      order_sql: list[str], order_params: list[Any],
                      index_state: tuple[Any, ...], want_score: bool) -> Any:
@@ -744,13 +743,6 @@ class PostgresSearchClient:
                 or request.sort[0][1] != "DESC" or request.sort[0][0].text != score.text
                 or not postings.in_use(documents)):
             return None
-        always = BitMap()
-        if request.exact:
-            # a whole title or name typed is worth 1 more: always a candidate
-            cursor.execute("SELECT coalesce(array_agg(doc_id), '{}') FROM govshare_search_doc"
-                           " WHERE name = ANY(%s) OR lower(title_string) = ANY(%s)",
-                           (request.exact, request.exact))
-            always = BitMap(cursor.fetchone()[0])
         sql = (f"SELECT d.doc_id, {score.text} FROM {_from_clause(tables | score.tables)}"
                f" WHERE ({where.text}) AND d.doc_id = ANY(%s)"
                f" ORDER BY {', '.join(order_sql)} LIMIT %s")
@@ -761,6 +753,14 @@ class PostgresSearchClient:
             return cursor.fetchall()
 
         def first(k: int) -> list[tuple]:
+            always = BitMap()
+            if request.exact:
+                # a whole title or name typed is worth 1 more: always a candidate
+                cursor.execute("SELECT coalesce(array_agg(doc_id), '{}')"
+                               " FROM govshare_search_doc"
+                               " WHERE name = ANY(%s) OR lower(title_string) = ANY(%s)",
+                               (request.exact, request.exact))
+                always = BitMap(cursor.fetchone()[0])
             ranked = postings.first_by_score(cursor, where.plan, lexemes, k, generation,
                                              horizon, always, rank)
             return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]

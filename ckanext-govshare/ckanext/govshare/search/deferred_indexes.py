@@ -89,9 +89,11 @@ def pending() -> list[dict[str, str]]:
     return list(row[0]) if row else []
 
 
-def restore(built: Callable[[str], None] | None = None) -> int:
-    """Build every pending index, each in a transaction of its own."""
-    indexes = pending()
+def restore(built: Callable[[str], None] | None = None,
+            indexes: list[dict[str, str]] | None = None) -> int:
+    """Build every pending index (``indexes``, if already read), each in a
+    transaction of its own."""
+    indexes = pending() if indexes is None else indexes
     for index in indexes:
         definition = index["definition"].replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
         with _as_owner() as cursor:

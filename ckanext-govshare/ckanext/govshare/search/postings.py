@@ -15,10 +15,10 @@ after. A search, in one REPEATABLE READ snapshot, takes the postings its
 condition needs (computing a missing one from the GIN indexes), removes
 from their answer the documents changed since the oldest of them, and
 counts those few documents with SQL (:mod:`.client`). Past
-``REFRESH_AFTER`` changed documents it brings the postings it read up to
-date from them and stores them again; changes older than every stored
-posting are then forgotten (``postings_horizon``: a posting older than it
-is computed again).
+``ckanext.govshare.search.postings_refresh_after`` changed documents it
+brings the postings it read up to date from them and stores them again;
+changes older than every stored posting are then forgotten
+(``postings_horizon``: a posting older than it is computed again).
 """
 from __future__ import annotations
 
@@ -31,18 +31,18 @@ from typing import Any, Iterable
 from psycopg2.extras import execute_values
 from pyroaring import BitMap
 
+import ckan.plugins.toolkit as tk
+
+from ckanext.govshare import options
 from ckanext.govshare.search.query import PLAN_COLUMNS
 
 log = logging.getLogger(__name__)
 
-#: changed documents past which a search brings its postings up to date
-REFRESH_AFTER = 1000
 #: changed documents past which a posting is computed again from the
-#: indexes rather than brought up to date document by document
+#: indexes rather than brought up to date document by document (the
+#: thresholds an operator may tune are options: ``refresh_after``,
+#: ``keep_generations``)
 RECOMPUTE_AFTER = 50_000
-#: generations (index writes) after which a stored posting nobody brought up
-#: to date is dropped, so that it does not keep every change since alive
-KEEP_GENERATIONS = 10_000
 #: bytes of postings a process keeps (a broad word's bitmap is 40-130 kB at
 #: a million datasets, the tags' values some megabytes)
 CACHE_BYTES = 64 * 1024 * 1024
@@ -135,10 +135,6 @@ _cache = _Cache()
 def in_use(documents: float) -> bool:
     """Whether an index of this many documents answers counts from postings
     (``ckanext.govshare.search.postings_from``; 0: always)."""
-    import ckan.plugins.toolkit as tk
-
-    from ckanext.govshare import options
-
     threshold = tk.config.get(options.SEARCH_POSTINGS_FROM) or 0
     return threshold == 0 or documents >= threshold
 
@@ -232,10 +228,7 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
         return _lexeme(cursor, key[2:], generation, restrict, extra)[1]
     if key.startswith("t:"):
         # from the vectors' GIN index, as the search's own planning says
-        table, condition, params = _condition(key)
-        cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
-                       f" WHERE {condition}{restrict}", params + extra)
-        return Posting(generation, BitMap(cursor.fetchone()[0]))
+        return _documents_of(cursor, key, generation, restrict, extra)
     # the rest reads (nearly) every row: a text search's planning forbids
     # sequential scans, and made a nested loop of the facet values' join
     cursor.execute("SELECT current_setting('enable_seqscan')")
@@ -250,12 +243,17 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
                            f" unnest(d.facet_values) v WHERE v = ANY(%s){restrict} GROUP BY v",
                            (list(names),) + extra)
             return Posting(generation, values={names[v]: BitMap(ids) for v, ids in cursor})
-        table, condition, params = _condition(key)
-        cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
-                       f" WHERE {condition}{restrict}", params + extra)
-        return Posting(generation, BitMap(cursor.fetchone()[0]))
+        return _documents_of(cursor, key, generation, restrict, extra)
     finally:
         cursor.execute("SET LOCAL enable_seqscan = %s", (planning,))
+
+
+def _documents_of(cursor, key: str, generation: int, restrict: str,
+                  extra: tuple[Any, ...]) -> Posting:
+    table, condition, params = _condition(key)
+    cursor.execute(f"SELECT coalesce(array_agg(d.doc_id), '{{}}') FROM {table} d"
+                   f" WHERE {condition}{restrict}", params + extra)
+    return Posting(generation, BitMap(cursor.fetchone()[0]))
 
 
 def _lexeme(cursor, lexeme: str, generation: int, restrict: str = "",
@@ -318,7 +316,7 @@ def _postings(cursor, keys: set[str], generation: int, horizon: int
         cursor.execute("SELECT coalesce(array_agg(DISTINCT doc_id), '{}')"
                        " FROM govshare_search_change WHERE generation > %s", (oldest,))
         changed = BitMap(cursor.fetchone()[0])
-        if len(changed) > REFRESH_AFTER:
+        if len(changed) > tk.config.get(options.SEARCH_POSTINGS_REFRESH_AFTER):
             for key, posting in list(postings.items()):
                 if posting.generation < generation:
                     postings[key] = computed[key] = \
@@ -326,9 +324,7 @@ def _postings(cursor, keys: set[str], generation: int, horizon: int
                         else _brought_up_to_date(cursor, key, posting, changed, generation)
             changed = BitMap()
     if computed:
-        _store(computed)  # serialized there: their sizes are known after
-    for key, posting in computed.items():
-        _cache.put(key, posting)
+        _keep(computed)
     return postings, changed
 
 
@@ -363,6 +359,13 @@ def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
     return Counts(len(result), facets, list(changed))
 
 
+def _keep(computed: dict[str, Posting]) -> None:
+    """Store computed postings, then keep them in this process."""
+    _store(computed)  # serialized there: their sizes are known after
+    for key, posting in computed.items():
+        _cache.put(key, posting)
+
+
 def _store(postings: dict[str, Posting]) -> None:
     """Store postings (a newer one stays) and forget the changes older than
     every stored posting, in a transaction of its own: a cache write."""
@@ -392,7 +395,8 @@ def forget_changes_before_postings(cursor) -> None:
     same transaction as the deletion, so that a search's snapshot sees
     either both or neither."""
     cursor.execute("DELETE FROM govshare_search_posting WHERE generation < (SELECT"
-                   " generation FROM govshare_search_meta) - %s", (KEEP_GENERATIONS,))
+                   " generation FROM govshare_search_meta) - %s",
+                   (tk.config.get(options.SEARCH_POSTINGS_KEEP_GENERATIONS),))
     cursor.execute("SELECT min(generation) FROM govshare_search_posting")
     oldest = cursor.fetchone()[0]
     if oldest is None:
@@ -421,10 +425,6 @@ def warm_keys(cursor) -> list[str]:
     the public label and the common columns' values, the facet fields, and
     the broad words: the vectors' most common lexemes in the planner's
     statistics (``ANALYZE``), a thousand at most."""
-    import ckan.plugins.toolkit as tk
-
-    from ckanext.govshare import options
-
     keys = [ALL, "l:public", "c:state:active", "c:entity_type:package",
             "c:dataset_type:dataset", f"c:site_id:{tk.config.get('ckan.site_id')}"]
     keys += [f"F:{name}" for name in tk.config.get(options.SEARCH_FACET_FIELDS) or ()]
@@ -435,19 +435,21 @@ def warm_keys(cursor) -> list[str]:
     return keys
 
 
-def warm(done: Any = None) -> int:
-    """Compute and store the :func:`warm_keys`, a key per snapshot; calls
+def warm(keys: Iterable[str] | None = None, done: Any = None) -> int:
+    """Compute and store ``keys`` (default: the :func:`warm_keys`), a key
+    per snapshot, in the search's own snapshot and read settings; calls
     ``done(1)`` after each. Returns how many."""
-    from ckanext.govshare.search.client import _Transaction
+    from ckanext.govshare.search import client
 
-    with _Transaction() as cursor:
-        keys = warm_keys(cursor)
+    if keys is None:
+        with client._Transaction() as cursor:
+            keys = warm_keys(cursor)
+    keys = list(keys)
     for key in keys:
-        with _Transaction() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
-                           " SET LOCAL jit = off; SET LOCAL work_mem = '64MB';"
-                           " SET LOCAL enable_seqscan = off;"  # words: from the GIN index
-                           " SELECT generation FROM govshare_search_meta")
+        with client._Transaction() as cursor:
+            cursor.execute(client._SNAPSHOT + client._READ_PLANNING
+                           + " SET LOCAL enable_seqscan = off;"  # words: from the GIN index
+                           + " SELECT generation FROM govshare_search_meta")
             generation = cursor.fetchone()[0]
             if key.startswith("t:"):
                 # a word's score buckets too, for ranking: one reading
@@ -455,9 +457,7 @@ def warm(done: Any = None) -> int:
                 computed = {key: words, f"r:{key[2:]}": buckets}
             else:
                 computed = {key: _compute(cursor, key, generation)}
-        _store(computed)
-        for name, posting in computed.items():
-            _cache.put(name, posting)
+        _keep(computed)
         if done:
             done(1)
     return len(keys)

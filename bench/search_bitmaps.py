@@ -35,12 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ckanext-govshar
 from bench import _env  # noqa: E402
 from bench.generate import DISTRICTS, EN_WORDS, TOPICS  # noqa: E402
 
-WEIGHTS = "{0.1,0.2,0.4,1.0}"  # the engine's RANK_WEIGHTS
+from ckanext.govshare.search.cache import RESULT_WINDOW as WINDOW  # noqa: E402
+from ckanext.govshare.search.client import RANK_WEIGHTS as WEIGHTS  # noqa: E402
+# the engine's own score buckets (postings.first_by_score, built since on
+# what this probe measured)
+from ckanext.govshare.search.postings import BUCKET_WIDTH, BUCKETS  # noqa: E402
+
 FACETS = ("organization", "tags", "res_format")
-WINDOW = 100  # the engine's cache.RESULT_WINDOW
-#: score buckets of one lexeme: ts_rank of one lexeme is below 1.7
-BUCKETS = 64
-BUCKET_WIDTH = 1.7 / BUCKETS
 VISITOR = ("d.state = 'active' AND d.entity_type = 'package'"
            " AND d.permission_labels && ARRAY['public']")
 

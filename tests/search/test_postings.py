@@ -15,10 +15,11 @@ import sqlalchemy as sa
 import ckan.model as model
 from ckan.tests import helpers
 
-from ckanext.govshare.search import postings
+from ckanext.govshare import options
 from ckanext.govshare.search.query import tsquery_plan
 from tests import factories
 from tests.search.conftest import postings_always
+from tests.search.test_package_search import as_sysadmin
 
 FACETS = '["organization", "tags", "res_format"]'
 QUERIES = [
@@ -65,11 +66,6 @@ def by_sql_and_by_postings(user, **params) -> tuple[tuple, tuple]:
     with postings_always():
         by_postings = answer(user, **params)
     return by_sql, by_postings
-
-
-def change(action: str, **kwargs):
-    sysadmin = factories.Sysadmin()
-    return helpers.call_action(action, context={"user": sysadmin["name"]}, **kwargs)
 
 
 def stored_postings() -> dict[str, int]:
@@ -158,36 +154,36 @@ class TestChangesAfterThePostings:
 
     def test_a_dataset_made_private(self, catalog):
         before = answer(None, q="公交")[0]
-        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
+        as_sysadmin("package_patch", id=catalog["datasets"][0]["id"], private=True)
         with postings_always():
             assert answer(None, q="公交")[0] == before - 1
         self.same_answers(catalog)
 
     def test_a_private_dataset_made_public(self, catalog):
         before = answer(None, q="公交")[0]
-        change("package_patch", id=catalog["private"]["id"], private=False)
+        as_sysadmin("package_patch", id=catalog["private"]["id"], private=False)
         with postings_always():
             assert answer(None, q="公交")[0] == before + 1
         self.same_answers(catalog)
 
     def test_a_dataset_deleted_and_one_created(self, catalog):
-        change("package_delete", id=catalog["datasets"][1]["id"])
+        as_sysadmin("package_delete", id=catalog["datasets"][1]["id"])
         factories.Dataset(owner_org=catalog["other"]["id"], title="公交票价",
                           tags=[{"name": "票价"}])
         self.same_answers(catalog)
 
     def test_tags_and_formats_changed(self, catalog):
         dataset = catalog["datasets"][2]
-        change("package_patch", id=dataset["id"],
+        as_sysadmin("package_patch", id=dataset["id"],
                             tags=[{"name": "公交"}, {"name": "新标签"}])
-        change("resource_patch", id=dataset["resources"][0]["id"], format="XML")
+        as_sysadmin("resource_patch", id=dataset["resources"][0]["id"], format="XML")
         self.same_answers(catalog)
 
-    def test_many_changes_bring_the_postings_up_to_date(self, catalog, monkeypatch):
-        monkeypatch.setattr(postings, "REFRESH_AFTER", 1)
+    @pytest.mark.ckan_config(options.SEARCH_POSTINGS_REFRESH_AFTER, 1)
+    def test_many_changes_bring_the_postings_up_to_date(self, catalog):
         generation_before = max(stored_postings().values())
-        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
-        change("package_patch", id=catalog["datasets"][3]["id"],
+        as_sysadmin("package_patch", id=catalog["datasets"][0]["id"], private=True)
+        as_sysadmin("package_patch", id=catalog["datasets"][3]["id"],
                             tags=[{"name": "公交"}])
         self.same_answers(catalog)
         generation = scalar("SELECT generation FROM govshare_search_meta")
@@ -198,7 +194,8 @@ class TestChangesAfterThePostings:
         assert scalar(f"SELECT count(*) FROM govshare_search_change"
                       f" WHERE generation <= {horizon}") == 0
 
-    def test_a_posting_older_than_the_horizon_is_computed_again(self, catalog, monkeypatch):
+    @pytest.mark.ckan_config(options.SEARCH_POSTINGS_REFRESH_AFTER, 0)
+    def test_a_posting_older_than_the_horizon_is_computed_again(self, catalog):
         # only this query's postings, so that bringing them up to date moves
         # the horizon past every change
         model.Session.execute(sa.text("DELETE FROM govshare_search_posting"))
@@ -211,8 +208,7 @@ class TestChangesAfterThePostings:
         ).fetchone()
         model.Session.remove()
         before = answer(None, q="公交")[0]
-        change("package_patch", id=catalog["datasets"][0]["id"], private=True)
-        monkeypatch.setattr(postings, "REFRESH_AFTER", 0)
+        as_sysadmin("package_patch", id=catalog["datasets"][0]["id"], private=True)
         by_sql_and_by_postings(None, q="公交")  # up to date; the changes forgotten
         assert scalar("SELECT count(*) FROM govshare_search_change") == 0
         model.Session.execute(sa.text(
@@ -222,10 +218,10 @@ class TestChangesAfterThePostings:
         with postings_always():
             assert answer(None, q="公交")[0] == before - 1
 
-    def test_postings_nobody_brought_up_to_date_are_dropped(self, catalog, monkeypatch):
-        monkeypatch.setattr(postings, "KEEP_GENERATIONS", 0)
-        monkeypatch.setattr(postings, "REFRESH_AFTER", 0)
-        change("package_patch", id=catalog["datasets"][3]["id"], private=True)
+    @pytest.mark.ckan_config(options.SEARCH_POSTINGS_KEEP_GENERATIONS, 0)
+    @pytest.mark.ckan_config(options.SEARCH_POSTINGS_REFRESH_AFTER, 0)
+    def test_postings_nobody_brought_up_to_date_are_dropped(self, catalog):
+        as_sysadmin("package_patch", id=catalog["datasets"][3]["id"], private=True)
         by_sql_and_by_postings(None, q="水质")  # its postings brought up to date, stored
         generation = scalar("SELECT generation FROM govshare_search_meta")
         # the others were older than the last generation: dropped, and with
@@ -265,13 +261,13 @@ class TestChangesAfterThePostings:
 def test_with_no_posting_stored_writes_keep_no_changes(catalog):
     model.Session.execute(sa.text("DELETE FROM govshare_search_posting"))
     model.Session.commit()
-    change("package_patch", id=catalog["datasets"][0]["id"], private=True)
+    as_sysadmin("package_patch", id=catalog["datasets"][0]["id"], private=True)
     assert scalar("SELECT count(*) FROM govshare_search_change") == 0
     assert scalar("SELECT postings_horizon = generation FROM govshare_search_meta")
     # postings computed now are exact, and keep the changes after them
     by_sql, by_postings = by_sql_and_by_postings(None, q="公交")
     assert by_postings == by_sql
-    change("package_patch", id=catalog["datasets"][0]["id"], private=False)
+    as_sysadmin("package_patch", id=catalog["datasets"][0]["id"], private=False)
     assert scalar("SELECT count(*) FROM govshare_search_change") == 1
     by_sql, by_postings = by_sql_and_by_postings(None, q="公交")
     assert by_postings == by_sql

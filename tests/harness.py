@@ -111,6 +111,8 @@ def create_worker_databases(ini_path: str, workers: int) -> None:
     if conf.get("ckan.datastore.write_url"):
         bases.append(sa.engine.make_url(conf["ckan.datastore.write_url"]).database)
     owner = sa.engine.make_url(roles.owner_url(conf["sqlalchemy.url"]))
+    if conf.get("ckan.datastore.write_url"):
+        _drop_datastore_tables(conf["ckan.datastore.write_url"])
     # the owner role owns the test database (so may copy it) and its copies
     engine = sa.create_engine(owner.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -120,6 +122,23 @@ def create_worker_databases(ini_path: str, workers: int) -> None:
                     name = f"{base}_gw{number}"
                     conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                     _copy_database(conn, base, name)
+    finally:
+        engine.dispose()
+
+
+def _drop_datastore_tables(write_url: str) -> None:
+    """Drop the resource tables single-process runs left in the DataStore
+    database the workers' copies are made from: no test reads another run's
+    tables, and a thousand of them slowed every copy and filled the table
+    list past a page."""
+    engine = sa.create_engine(write_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            tables = conn.execute(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tableowner = current_user")).scalars().all()
+            for table in tables:
+                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     finally:
         engine.dispose()
 

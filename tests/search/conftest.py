@@ -46,11 +46,15 @@ def search_backend(request, _environment):
 
 @contextlib.contextmanager
 def postings_always() -> Iterator[None]:
-    """Counts and facets from posting bitmaps whatever the index's size."""
+    """Counts, facets and first pages from posting bitmaps whatever the
+    index's size; listing orders in chunks of two documents, and ties taken
+    in order however few the candidates, so that a small catalog walks them
+    as a large one does."""
     from ckanext.govshare.search import postings
 
     # and never from the counts the SQL left in Redis
-    changed = {options.SEARCH_POSTINGS_FROM: 0, options.SEARCH_FACET_CACHE_TTL: 0}
+    changed = {options.SEARCH_POSTINGS_FROM: 0, options.SEARCH_FACET_CACHE_TTL: 0,
+               options.SEARCH_POSTINGS_ORDER_CHUNK: 2, options.SEARCH_POSTINGS_TIES_AFTER: 0}
     saved = {key: tk.config.get(key) for key in changed}
     tk.config.update(changed)
     postings._cache.clear()

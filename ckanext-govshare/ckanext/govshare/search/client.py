@@ -732,27 +732,43 @@ class PostgresSearchClient:
     def _by_postings(self, cursor, request: SearchRequest, tables: set[str],
                      order_sql: list[str], order_params: list[Any],
                      index_state: tuple[Any, ...], want_score: bool) -> Any:
-        """``first(k)``: the first k rows of a search ordered by relevance,
-        from posting bitmaps' candidates (``postings.first_by_score``); None
-        where they cannot say (no plan, another order, a small index)."""
+        """``first(k)``: the first k rows of a search ordered by relevance
+        (``postings.first_by_score``) or by columns (``first_in_order``),
+        from posting bitmaps' candidates; None where they cannot say (no
+        plan, another order, a small index)."""
         epoch, generation, horizon, documents = index_state
         score = request.score_sql()
         lexemes = postings.rank_lexemes(request.rank)
         where = request.where
-        if (where.plan is None or not lexemes or not request.sort
-                or request.sort[0][1] != "DESC" or request.sort[0][0].text != score.text
-                or not postings.in_use(documents)):
+        if where.plan is None or not request.sort or not postings.in_use(documents):
             return None
-        sql = (f"SELECT d.doc_id, {score.text} FROM {_from_clause(tables | score.tables)}"
-               f" WHERE ({where.text}) AND d.doc_id = ANY(%s)"
+        by_score = (lexemes and request.sort[0][1] == "DESC"
+                    and request.sort[0][0].text == score.text)
+        # without words the score is a constant: the columns after it order
+        listing = None if by_score else _order_key(
+            [(key, direction) for key, direction in request.sort
+             if request.rank or key.text != score.text])
+        if not by_score and listing is None:
+            return None
+        # what orders the documents whose scores tie
+        ties = "" if len(request.sort) == 1 else _order_key(request.sort[1:])
+        # a listing computes no score it is not asked for
+        selected = score if by_score or want_score else Sql("NULL::float4")
+        # known candidates match: the condition is tested on the others only
+        sql = (f"SELECT d.doc_id, {selected.text} FROM {_from_clause(tables | selected.tables)}"
+               f" WHERE d.doc_id = ANY(%s) OR (({where.text}) AND d.doc_id = ANY(%s))"
                f" ORDER BY {', '.join(order_sql)} LIMIT %s")
 
-        def rank(candidates: list[int], k: int) -> list[tuple]:
-            _execute(cursor, sql, list(score.params) + list(where.params)
-                     + [candidates] + order_params + [k])
+        def rank(known: BitMap, check: BitMap, k: int) -> list[tuple]:
+            _execute(cursor, sql, list(selected.params) + [list(known)] + list(where.params)
+                     + [list(check)] + order_params + [k])
             return cursor.fetchall()
 
         def first(k: int) -> list[tuple]:
+            if listing is not None:
+                ranked = postings.first_in_order(cursor, where.plan, listing, k, generation,
+                                                 horizon, rank)
+                return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]
             always = BitMap()
             if request.exact:
                 # a whole title or name typed is worth 1 more: always a candidate
@@ -762,9 +778,16 @@ class PostgresSearchClient:
                                (request.exact, request.exact))
                 always = BitMap(cursor.fetchone()[0])
             ranked = postings.first_by_score(cursor, where.plan, lexemes, k, generation,
-                                             horizon, always, rank)
+                                             horizon, always, rank, ties)
             return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]
         return first
+
+
+def _order_key(sort: list[tuple[Sql, str]]) -> str | None:
+    """The posting key of an order of the index's own columns, if it is one."""
+    return postings.order_key(
+        (key.text[2:] if key.text.startswith("d.") and not key.params else "", direction)
+        for key, direction in sort)
 
 
 def _field_list(fl: Any) -> set[str]:

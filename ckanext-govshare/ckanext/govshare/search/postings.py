@@ -34,6 +34,7 @@ from pyroaring import BitMap
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
+from ckanext.govshare.search import fields
 from ckanext.govshare.search.query import PLAN_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Posting:
     """One key's documents at a generation: a bitmap, or for a facet field
     (``F:<field>``) a bitmap per value."""
 
-    __slots__ = ("generation", "bits", "values", "size")
+    __slots__ = ("generation", "bits", "values", "size", "by_bucket")
 
     def __init__(self, generation: int, bits: BitMap | None = None,
                  values: dict[str, BitMap] | None = None, size: int = 0) -> None:
@@ -62,6 +63,7 @@ class Posting:
         self.bits = bits
         self.values = values
         self.size = size  # bytes serialized, once known
+        self.by_bucket: dict[int, BitMap] | None = None  # of a lexeme's groups
 
     def serialize(self) -> bytes:
         if self.values is None:
@@ -92,9 +94,10 @@ class Posting:
 
 
 def grouped(key: str) -> bool:
-    """A facet field's values (``F:<field>``) and a lexeme's score buckets
-    (``r:<lexeme>``) are a bitmap per value."""
-    return key.startswith(("F:", "r:"))
+    """A facet field's values (``F:<field>``), a lexeme's score buckets
+    (``r:<lexeme>``) and a listing order's chunks (``o:<order>``) are a
+    bitmap per value."""
+    return key.startswith(("F:", "r:", "o:"))
 
 
 class _Cache:
@@ -235,6 +238,9 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
     planning = cursor.fetchone()[0]
     cursor.execute("SET LOCAL enable_seqscan = on")
     try:
+        if key.startswith("o:"):
+            # a position is relative to every document: never among some
+            return _order(cursor, key, generation)
         if key.startswith("F:"):
             cursor.execute("SELECT value_id, value FROM govshare_search_facet_value"
                            " WHERE field = %s", (key[2:],))
@@ -268,12 +274,18 @@ def _lexeme(cursor, lexeme: str, generation: int, restrict: str = "",
                    f" FROM govshare_search_text d WHERE d.tsv @@ %s::tsquery{restrict}",
                    (RANK_WEIGHTS, quoted, quoted) + extra)
     found = cursor.fetchall()
-    buckets: dict[str, list[int]] = {}
+    by_score: dict[float, list[int]] = {}
     for doc_id, score in found:
         if score > 0:
-            buckets.setdefault(str(bucket_of(score)), []).append(doc_id)
+            by_score.setdefault(score, []).append(doc_id)
+    if len(by_score) <= EXACT_SCORES:
+        groups = {f"={score!r}": ids for score, ids in by_score.items()}
+    else:
+        groups = {}
+        for score, ids in by_score.items():
+            groups.setdefault(str(bucket_of(score)), []).extend(ids)
     return (Posting(generation, BitMap(row[0] for row in found)),
-            Posting(generation, values={b: BitMap(ids) for b, ids in buckets.items()}))
+            Posting(generation, values={group: BitMap(ids) for group, ids in groups.items()}))
 
 
 def _brought_up_to_date(cursor, key: str, posting: Posting, changed: BitMap,
@@ -320,7 +332,8 @@ def _postings(cursor, keys: set[str], generation: int, horizon: int
             for key, posting in list(postings.items()):
                 if posting.generation < generation:
                     postings[key] = computed[key] = \
-                        _compute(cursor, key, generation) if len(changed) > RECOMPUTE_AFTER \
+                        _compute(cursor, key, generation) \
+                        if len(changed) > RECOMPUTE_AFTER or key.startswith("o:") \
                         else _brought_up_to_date(cursor, key, posting, changed, generation)
             changed = BitMap()
     if computed:
@@ -420,14 +433,22 @@ def forget_all() -> None:
     _cache.clear()
 
 
+#: the orders the portal lists datasets in (the search page's sorts and its
+#: relevance's ties, the home page's newest, the API examples'), kept ahead
+WARM_ORDERS = ("resources_accessed_total DESC,metadata_modified DESC",
+               "metadata_modified DESC", "metadata_created DESC", "title_string ASC",
+               "title_string DESC", "name ASC")
+
+
 def warm_keys(cursor) -> list[str]:
     """The keys worth computing ahead of the first visitor: every document,
-    the public label and the common columns' values, the facet fields, and
-    the broad words: the vectors' most common lexemes in the planner's
-    statistics (``ANALYZE``), a thousand at most."""
+    the public label and the common columns' values, the facet fields, the
+    listing orders, and the broad words: the vectors' most common lexemes in
+    the planner's statistics (``ANALYZE``), a thousand at most."""
     keys = [ALL, "l:public", "c:state:active", "c:entity_type:package",
             "c:dataset_type:dataset", f"c:site_id:{tk.config.get('ckan.site_id')}"]
     keys += [f"F:{name}" for name in tk.config.get(options.SEARCH_FACET_FIELDS) or ()]
+    keys += [f"o:{order}" for order in WARM_ORDERS]
     cursor.execute("SELECT most_common_elems::text::text[] FROM pg_stats"
                    " WHERE tablename = 'govshare_search_text' AND attname = 'tsv'")
     row = cursor.fetchone()
@@ -471,10 +492,55 @@ BUCKETS = 64
 BUCKET_WIDTH = 1.7 / BUCKETS
 #: what float4 arithmetic may add to an average of bucketed scores
 SCORE_MARGIN = 1e-5
+#: a lexeme's documents are grouped by their exact score (``=<score>``) where
+#: it has at most this many scores (the score depends only on the weights of
+#: its positions, so a few dozen is usual), else by bucket (``<bucket>``)
+EXACT_SCORES = 512
+#: score classes past which ties are left to SQL
+MAX_CLASSES = 2048
 
 
 def bucket_of(score: float) -> int:
     return min(int(score / BUCKET_WIDTH), BUCKETS - 1)
+
+
+def _by_bucket(posting: Posting) -> dict[int, BitMap]:
+    """A lexeme's documents by score bucket, from its groups (exact scores
+    or buckets), computed once a posting."""
+    if posting.by_bucket is None:
+        by_bucket: dict[int, BitMap] = {}
+        for group, bits in posting.values.items():
+            number = bucket_of(float(group[1:])) if group.startswith("=") else int(group)
+            by_bucket[number] = by_bucket[number] | bits if number in by_bucket else bits
+        posting.by_bucket = by_bucket
+    return posting.by_bucket
+
+
+def _score_classes(pool: BitMap, groups: list[dict[str, BitMap]]
+                   ) -> list[tuple[float, BitMap]] | None:
+    """``pool`` split into classes of documents with the same exact score in
+    every lexeme (so the same score in the search: its ranking query
+    averages them), each with that average; None where a lexeme's scores
+    are not kept exactly or the classes are too many."""
+    if any(not group.startswith("=") for values in groups for group in values):
+        return None
+    classes = [(0.0, pool)]
+    for values in groups:
+        split = []
+        for total, bits in classes:
+            rest = bits
+            for group, members in values.items():
+                if rest.intersect(members):
+                    split.append((total + float(group[1:]), rest & members))
+                    rest = rest - members
+                    if not rest:
+                        break
+            if rest:
+                split.append((total, rest))
+        if len(split) > MAX_CLASSES:
+            return None
+        classes = split
+    return [(total / len(groups), bits) for total, bits in classes]
 
 
 def rank_lexemes(rank_tsquery: str | None) -> list[str] | None:
@@ -492,42 +558,157 @@ def rank_lexemes(rank_tsquery: str | None) -> list[str] | None:
 
 
 def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: int,
-                   horizon: int, always: BitMap, rank: Any) -> list[tuple]:
+                   horizon: int, always: BitMap, rank: Any, ties: str | None = None
+                   ) -> list[tuple]:
     """The first ``k`` documents of ``plan`` in the search's order, which
-    begins with the relevance score, ranked exactly by ``rank(candidates,
-    k)`` (the search's own SQL, restricted to them) on a few candidates only.
+    begins with the relevance score, ranked exactly by ``rank(known, check,
+    k)`` (the search's own SQL, restricted to candidates: ``known`` match
+    the plan, ``check`` may) on a few candidates only.
 
-    Each lexeme's documents are kept in buckets of their one-lexeme score;
+    Each lexeme's documents are kept in groups of their one-lexeme score;
     a document outside the buckets read so far scores under the edge in
     every lexeme, so under it on average. Buckets are read from the top
     down until they hold ``k`` candidates; if the k-th exact score is not
     above the edge, the edge is lowered under it and the new candidates
     ranked too. ``always`` (changed documents, exact title matches) are
-    always candidates."""
+    always candidates.
+
+    Where many candidates tie (every title with the word scores the same),
+    those that tie with the k-th are taken in the order after the score
+    (``ties``: an order posting's key, "" for the document id; None: rank
+    them all)."""
     keys = keys_of(plan) | {f"r:{lexeme}" for lexeme in lexemes}
     postings, changed = _postings(cursor, keys, generation, horizon)
     result = evaluate(plan, postings) - changed
-    always = always | changed
-    buckets = [postings[f"r:{lexeme}"].values for lexeme in lexemes]
-    candidates = BitMap(always)
+    check = always | changed
+    groups = [postings[f"r:{lexeme}"] for lexeme in lexemes]
+    buckets = [_by_bucket(posting) for posting in groups]
+    known = BitMap()
     edge = BUCKETS
 
     def lower_to(new_edge: int) -> None:
-        nonlocal edge, candidates
+        nonlocal edge, known
         while edge > new_edge:
             edge -= 1
             for by_bucket in buckets:
-                bits = by_bucket.get(str(edge))
+                bits = by_bucket.get(edge)
                 if bits is not None:
-                    candidates |= bits & result
+                    known |= bits & result
         if edge == 0:
-            candidates |= result  # those no lexeme scores above 0
+            known |= result  # those no lexeme scores above 0
 
     while True:
-        while edge > 0 and len(candidates) < k + len(always):
+        while edge > 0 and len(known - check) < k:
             lower_to(edge - 1)
-        ranked = rank(list(candidates), k)
+        chosen = known - check
+        if ties is not None \
+                and len(chosen) > k + tk.config.get(options.SEARCH_POSTINGS_TIES_AFTER):
+            untied = _untied(cursor, chosen, [posting.values for posting in groups], k,
+                             ties, generation, horizon)
+            if untied is not None:
+                chosen, kth = untied
+                if edge > 0 and kth < edge * BUCKET_WIDTH + 2 * SCORE_MARGIN:
+                    # the k-th is known to be under the edge: lower it first
+                    lower_to(max(0, int((kth - 2 * SCORE_MARGIN) / BUCKET_WIDTH)))
+                    continue
+        ranked = rank(chosen, check, k)
         kth = ranked[-1][1] if len(ranked) == k else None
         if edge == 0 or (kth is not None and kth >= edge * BUCKET_WIDTH + SCORE_MARGIN):
             return ranked
         lower_to(max(0, int((kth - SCORE_MARGIN) / BUCKET_WIDTH)) if kth is not None else 0)
+
+
+def _untied(cursor, pool: BitMap, groups: list[dict[str, BitMap]], k: int, ties: str,
+            generation: int, horizon: int) -> tuple[BitMap, float] | None:
+    """Of ``pool`` (documents matching the search, none of them changed),
+    a few that hold its first ``k`` by score and then the ``ties`` order:
+    every document of a score class above the k-th's, and of each class
+    that ties with it, its first ``k`` in the ``ties`` order; and the k-th
+    score (to float4 arithmetic's margin). None where the scores are not
+    known exactly."""
+    classes = _score_classes(pool, groups)
+    if classes is None:
+        return None
+    classes.sort(key=lambda item: -item[0])
+    count = 0
+    for kth, bits in classes:
+        count += len(bits)
+        if count >= k:
+            break
+    chosen = BitMap.union(BitMap(), *(bits for score, bits in classes
+                                      if score > kth + SCORE_MARGIN))
+    tied = [bits for score, bits in classes if abs(score - kth) <= SCORE_MARGIN]
+    wanted = k - len(chosen)
+    if not ties:  # the document id
+        return BitMap.union(chosen, *(bits[:wanted] for bits in tied)), kth
+    postings, moved = _postings(cursor, {ties}, generation, horizon)
+    for bits in tied:
+        # a document changed since the order was kept may have moved in it
+        chosen |= in_order(postings[ties], bits - moved, wanted) | (bits & moved)
+    return chosen, kth
+
+
+# -- a search's first page in a listing order ---------------------------------
+
+#: the columns a listing order posting may follow
+ORDER_COLUMNS = fields.COLUMN_FIELDS | fields.DATE_COLUMN_FIELDS | fields.NUMBER_COLUMN_FIELDS
+
+
+def order_key(order: Iterable[tuple[str, str]]) -> str | None:
+    """The posting key of an order of columns and directions (``ASC``,
+    ``DESC``; the document id after them, as a search orders), or None if a
+    column has no posting."""
+    order = list(order)
+    if not order or any(column not in ORDER_COLUMNS or direction not in ("ASC", "DESC")
+                        for column, direction in order):
+        return None
+    return "o:" + ",".join(f"{column} {direction}" for column, direction in order)
+
+
+def _order_by(key: str) -> str:
+    """``key``'s ORDER BY, exactly as the search writes it (NULLS LAST, then
+    the document id)."""
+    parts = []
+    for spec in key[2:].split(","):
+        column, _, direction = spec.partition(" ")
+        if column not in ORDER_COLUMNS or direction not in ("ASC", "DESC"):
+            raise ValueError(key)
+        parts.append(f"d.{column} {direction} NULLS LAST")
+    return ", ".join(parts + ["d.doc_id"])
+
+
+def _order(cursor, key: str, generation: int) -> Posting:
+    """Every document in ``key``'s order, in chunks (``postings_order_chunk``
+    documents): chunk ``i`` holds the ``i``-th documents."""
+    size = tk.config.get(options.SEARCH_POSTINGS_ORDER_CHUNK)
+    cursor.execute(f"SELECT coalesce(array_agg(d.doc_id ORDER BY {_order_by(key)}), '{{}}')"
+                   " FROM govshare_search_doc d")
+    ids = cursor.fetchone()[0]
+    return Posting(generation, values={
+        str(number): BitMap(ids[start:start + size])
+        for number, start in enumerate(range(0, len(ids), size))})
+
+
+def in_order(order: Posting, among: BitMap, k: int) -> BitMap:
+    """The first chunks' documents of ``among`` until there are at least
+    ``k`` (every one of ``among`` if fewer): the first ``k`` of ``among`` in
+    the order are among them."""
+    if len(among) <= k:
+        return among
+    taken = BitMap()
+    for number in range(len(order.values)):
+        taken |= order.values[str(number)] & among
+        if len(taken) >= k:
+            break
+    return taken
+
+
+def first_in_order(cursor, plan: Any, key: str, k: int, generation: int, horizon: int,
+                   rank: Any) -> list[tuple]:
+    """The first ``k`` documents of ``plan`` in a listing order, ranked
+    exactly by ``rank(known, check, k)`` (as :func:`first_by_score`): the
+    first chunks' matches, and the documents changed since the postings
+    (their place in the order may have changed)."""
+    postings, changed = _postings(cursor, keys_of(plan) | {key}, generation, horizon)
+    result = evaluate(plan, postings) - changed
+    return rank(in_order(postings[key], result, k), changed, k)

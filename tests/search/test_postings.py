@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from pyroaring import BitMap
 
 import ckan.model as model
 from ckan.tests import helpers
@@ -275,6 +276,30 @@ class TestChangesAfterThePostings:
         common = scalar("SELECT most_common_elems::text::text[] FROM pg_stats WHERE"
                         " tablename = 'govshare_search_text' AND attname = 'tsv'") or []
         assert {k for k in warmed if k.startswith("t:")} == {f"t:{x}" for x in common}
+        self.same_answers(catalog)
+
+    def test_the_postings_command_computes_them_again(self, catalog):
+        from ckanext.govshare.search.postings import WARM_ORDERS, Posting
+        from tests import cli_runner
+
+        # postings of the index's generation kept another way (an older
+        # version's score buckets): the command replaces them too
+        old_way = Posting(0, values={"3": BitMap([1])}).serialize()
+        model.Session.execute(sa.text(
+            "UPDATE govshare_search_posting SET bits = :bits WHERE key LIKE 'r:%'"),
+            {"bits": old_way})
+        model.Session.commit()
+        assert scalar("SELECT count(*) FROM govshare_search_posting WHERE key LIKE 'r:%'")
+        with postings_always():
+            result = cli_runner.invoke("govshare", "search", "postings")
+        assert result.exit_code == 0, result.output
+        assert "正在计算检索位图" in result.output
+        assert scalar(f"SELECT count(*) FROM govshare_search_posting"
+                      f" WHERE bits = '\\x{old_way.hex()}'::bytea") == 0
+        generation = scalar("SELECT generation FROM govshare_search_meta")
+        warmed = stored_postings()
+        assert {"*", "l:public", *(f"o:{order}" for order in WARM_ORDERS)} <= set(warmed)
+        assert set(warmed.values()) == {generation}
         self.same_answers(catalog)
 
 

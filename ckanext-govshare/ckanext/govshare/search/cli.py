@@ -126,6 +126,15 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
         _compute_broad_postings()
 
 
+@search.command()
+@click.pass_context
+def postings(ctx: click.Context) -> None:
+    """Forget the search postings and compute the broad ones again, showing
+    progress (after an upgrade that keeps them differently)."""
+    with ctx.meta["flask_app"].test_request_context():
+        _compute_broad_postings()
+
+
 def _compute_broad_postings() -> None:
     """Every document was written again: no posting is worth its changes.
     The index answers already; its broad postings, computed now, spare the

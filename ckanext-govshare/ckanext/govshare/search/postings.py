@@ -428,7 +428,9 @@ def forget_all() -> None:
         cursor.execute("UPDATE govshare_search_meta SET postings_horizon = generation"
                        " RETURNING generation")
         horizon = cursor.fetchone()[0]
-        cursor.execute("DELETE FROM govshare_search_posting WHERE generation < %s", (horizon,))
+        # every one: those of this generation too (a new version may keep them
+        # differently)
+        cursor.execute("DELETE FROM govshare_search_posting WHERE generation <= %s", (horizon,))
         cursor.execute("DELETE FROM govshare_search_change WHERE generation <= %s", (horizon,))
     _cache.clear()
 

@@ -37,7 +37,7 @@ QUERIES = [
 PAGES = [
     {"q": "公交"},
     {"q": "公交", "sort": "metadata_modified desc"},
-    {"q": "*:*", "sort": "title_string asc"},
+    {"q": "公交 OR 水质", "sort": "title_string asc"},
     {"q": "公交 OR 水质", "sort": "score desc, metadata_modified desc"},
 ]
 

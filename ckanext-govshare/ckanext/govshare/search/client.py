@@ -593,7 +593,7 @@ class PostgresSearchClient:
                                f" ({postings.DOCUMENTS_SQL}) FROM govshare_search_meta")
                 index_state = cursor.fetchone()
                 hits, counts = self._counts(cursor, request, facet_names, index_state)
-                docs = self._rows(cursor, request, rows, start, fl, index_state) \
+                docs = self._rows(cursor, request, rows, start, fl, index_state, hits) \
                     if rows and hits > start else []
         except query.QuerySyntaxError as error:
             raise pysolr.SolrError(f"org.apache.solr.search.SyntaxError: {error}") from error
@@ -665,7 +665,7 @@ class PostgresSearchClient:
         return hits, facets
 
     def _rows(self, cursor, request: SearchRequest, rows: int, start: int,
-              fl: set[str], index_state: tuple[Any, ...]) -> list[dict[str, Any]]:
+              fl: set[str], index_state: tuple[Any, ...], hits: int) -> list[dict[str, Any]]:
         where = request.where
         score = request.score_sql()
         want_score = "score" in fl
@@ -685,7 +685,7 @@ class PostgresSearchClient:
                f" WHERE {where.text} ORDER BY {', '.join(order_sql)} LIMIT %s OFFSET %s")
         sql_params = select_params + list(where.params) + params
         by_postings = self._by_postings(cursor, request, tables, order_sql, params,
-                                        index_state, want_score)
+                                        index_state, want_score, hits)
 
         def first(limit: int, offset: int) -> list[tuple]:
             if by_postings is not None:
@@ -731,7 +731,7 @@ class PostgresSearchClient:
 
     def _by_postings(self, cursor, request: SearchRequest, tables: set[str],
                      order_sql: list[str], order_params: list[Any],
-                     index_state: tuple[Any, ...], want_score: bool) -> Any:
+                     index_state: tuple[Any, ...], want_score: bool, hits: int) -> Any:
         """``first(k)``: the first k rows of a search ordered by relevance
         (``postings.first_by_score``) or by columns (``first_in_order``),
         from posting bitmaps' candidates; None where they cannot say (no
@@ -748,7 +748,10 @@ class PostgresSearchClient:
         listing = None if by_score else _order_key(
             [(key, direction) for key, direction in request.sort
              if request.rank or key.text != score.text])
-        if not by_score and listing is None:
+        if not by_score and (listing is None or (
+                "t" not in where.tables and hits >= documents / 2)):
+            # most documents match and no word is tested: walking the
+            # order's own index finds a page in a few rows more than it
             return None
         # what orders the documents whose scores tie
         ties = "" if len(request.sort) == 1 else _order_key(request.sort[1:])

@@ -35,8 +35,8 @@ def names(result: dict) -> list[str]:
 
 @pytest.fixture(scope="module")
 def catalog(module_db):
-    # the datasets tests add to it have no notes: the factories' are random
-    # English, which may say "hospital"
+    # the datasets tests add to it have notes of their own: the factories'
+    # are random English, which may say "hospital"
     health = factories.Organization(name="weijian", title="市卫生健康委员会",
                                     alias="卫健委、市卫健委")
     transport = factories.Organization(name="jiaotong", title="市交通运输局")
@@ -192,10 +192,10 @@ class TestOrder:
         assert names(search("bus-stops"))[0] == "bus-stops"
 
     def test_ties_go_to_the_most_downloaded(self, catalog):
-        older = factories.Dataset(name="route-a", notes="", title="线路走向图", owner_org=catalog[
-            "stops"]["owner_org"])
-        newer = factories.Dataset(name="route-b", notes="", title="线路走向图", owner_org=catalog[
-            "stops"]["owner_org"])
+        older = factories.Dataset(name="route-a", notes="供测试。", title="线路走向图",
+                                  owner_org=catalog["stops"]["owner_org"])
+        newer = factories.Dataset(name="route-b", notes="供测试。", title="线路走向图",
+                                  owner_org=catalog["stops"]["owner_org"])
         assert names(search("线路走向图")) == ["route-b", "route-a"]
         resource = factories.Resource(package_id=older["id"])
         model.Session.add(DownloadCount(resource_id=resource["id"], package_id=older["id"],
@@ -208,9 +208,9 @@ class TestOrder:
 
 @pytest.mark.usefixtures("clean_queues")
 def test_downloads_re_rank_within_the_hour(app, catalog):
-    first = factories.Dataset(name="timetable-a", notes="", title="时刻表汇编",
+    first = factories.Dataset(name="timetable-a", notes="供测试。", title="时刻表汇编",
                               owner_org=catalog["stops"]["owner_org"])
-    second = factories.Dataset(name="timetable-b", notes="", title="时刻表汇编",
+    second = factories.Dataset(name="timetable-b", notes="供测试。", title="时刻表汇编",
                                owner_org=catalog["stops"]["owner_org"])
     assert names(search("时刻表汇编")) == ["timetable-b", "timetable-a"]   # newest first
     link = factories.Resource(package_id=first["id"], url="http://example.com/t.csv")

@@ -142,6 +142,23 @@ class TestTheSameAnswer:
         assert member[0] == visitor[0] + 1
         assert member[1]["tags"]["公交"] == visitor[1]["tags"]["公交"] + 1
 
+    def test_a_negated_column_holds_where_the_column_is_empty(self, catalog):
+        # a document indexed without ``entity_type`` (as Solr allows): the
+        # postings' NOT is every document but those with the value, which
+        # is Solr's; the SQL's must be too, for counts and pages alike
+        doc_id = scalar("SELECT doc_id FROM govshare_search_doc d JOIN package p"
+                        " ON p.id = d.id WHERE p.title = '公交站点'")
+        for table in ("govshare_search_doc", "govshare_search_text"):
+            model.Session.execute(sa.text(
+                f"UPDATE {table} SET entity_type = NULL WHERE doc_id = :id"), {"id": doc_id})
+        model.Session.commit()
+        negated = {"q": "公交", "fq": "-entity_type:organization"}
+        by_sql, by_postings = by_sql_and_by_postings(None, **negated)
+        assert by_postings == by_sql
+        assert by_sql[0] == answer(None, q="公交")[0]
+        by_sql, by_postings = pages_by_sql_and_by_postings(None, **negated)
+        assert by_postings == by_sql
+
 
 @pytest.mark.usefixtures("catalog")
 class TestChangesAfterThePostings:

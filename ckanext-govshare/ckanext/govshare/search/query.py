@@ -395,7 +395,10 @@ class Translator:
             return Sql("d.permission_labels @> ARRAY[%s]::text[]", (value,),
                        plan=("key", f"l:{value}"))
         if name in kinds.COLUMN_FIELDS:
-            return Sql(f"d.{name} = %s", (value,), plan=(
+            # false, not NULL, where the column is empty: its negation then
+            # holds there, as Solr's and the postings' (every document but
+            # those with the value) do
+            return Sql(f"(d.{name} = %s AND d.{name} IS NOT NULL)", (value,), plan=(
                 ("key", f"c:{name}:{value}") if name in PLAN_COLUMNS else None))
         if name in self.encoded_fields:
             return Sql(

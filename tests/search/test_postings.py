@@ -9,6 +9,8 @@ dataset made private must not be counted for a visitor from an old
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from pyroaring import BitMap
@@ -296,7 +298,7 @@ class TestChangesAfterThePostings:
         self.same_answers(catalog)
 
     def test_the_postings_command_computes_them_again(self, catalog):
-        from ckanext.govshare.search.postings import WARM_ORDERS, Posting
+        from ckanext.govshare.search.postings import Posting, orders
         from tests import cli_runner
 
         # postings of the index's generation kept another way (an older
@@ -315,7 +317,7 @@ class TestChangesAfterThePostings:
                       f" WHERE bits = '\\x{old_way.hex()}'::bytea") == 0
         generation = scalar("SELECT generation FROM govshare_search_meta")
         warmed = stored_postings()
-        assert {"*", "l:public", *(f"o:{order}" for order in WARM_ORDERS)} <= set(warmed)
+        assert {"*", "l:public", *orders()} <= set(warmed)
         assert set(warmed.values()) == {generation}
         self.same_answers(catalog)
 
@@ -334,6 +336,19 @@ def test_with_no_posting_stored_writes_keep_no_changes(catalog):
     assert scalar("SELECT count(*) FROM govshare_search_change") == 1
     by_sql, by_postings = by_sql_and_by_postings(None, q="公交")
     assert by_postings == by_sql
+
+
+def test_the_orders_the_search_page_offers_are_kept_as_postings(app):
+    from ckanext.govshare.search import postings
+
+    page = app.get("/dataset/").body
+    offered = re.findall(r'<option value="([^"]+)"', page.split('name="sort"', 1)[1]
+                         .split("</select>", 1)[0])
+    assert len(offered) >= 5
+    for sort in offered:
+        assert postings.sort_key(sort) in postings.orders(), sort
+    # a made-up order is not: SQL answers it
+    assert postings.order_key([("name", "DESC"), ("id", "ASC")]) is None
 
 
 def test_plans_of_tsqueries():

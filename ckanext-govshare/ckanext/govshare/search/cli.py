@@ -130,7 +130,8 @@ def _rebuild(workers: int | None, chunk_size: int, clear: bool,
 @click.pass_context
 def postings(ctx: click.Context) -> None:
     """Forget the search postings and compute the broad ones again, showing
-    progress (after an upgrade that keeps them differently)."""
+    progress (after an upgrade that keeps them differently; running web
+    processes keep theirs until the index next changes or they restart)."""
     with ctx.meta["flask_app"].test_request_context():
         _compute_broad_postings()
 

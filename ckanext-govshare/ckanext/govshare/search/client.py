@@ -742,8 +742,8 @@ class PostgresSearchClient:
         where = request.where
         if where.plan is None or not request.sort or not postings.in_use(documents):
             return None
-        by_score = (lexemes and request.sort[0][1] == "DESC"
-                    and request.sort[0][0].text == score.text)
+        by_score = bool(lexemes) and request.sort[0][1] == "DESC" \
+            and request.sort[0][0].text == score.text
         # without words the score is a constant: the columns after it order
         listing = None if by_score else _order_key(
             [(key, direction) for key, direction in request.sort

@@ -20,6 +20,13 @@ SORT_OPTION = "ckan.search.default_package_sort"
 CKAN_SORT = "score desc, metadata_modified desc"
 #: GovShare's: results tied on relevance, most downloaded first, then newest
 SORT = "score desc, resources_accessed_total desc, metadata_modified desc"
+#: the other orders the portal lists datasets in: the search page's
+#: (templates/package/search.html), the home page's newest, the API
+#: examples'. The embedded engine keeps these, and the default sorts' ties,
+#: as postings (search/postings.py); any other order is answered by SQL
+LISTING_SORTS = ("title_string asc", "title_string desc", "metadata_modified desc",
+                 "resources_accessed_total desc, metadata_modified desc",
+                 "metadata_created desc", "name asc")
 
 _DOWNLOADS_SQL = sa.text(
     "SELECT COALESCE(sum(count), 0) FROM govshare_download_count WHERE package_id = :id")

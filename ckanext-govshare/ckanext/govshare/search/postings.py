@@ -26,7 +26,7 @@ import collections
 import logging
 import struct
 import threading
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from psycopg2.extras import execute_values
 from pyroaring import BitMap
@@ -34,7 +34,7 @@ from pyroaring import BitMap
 import ckan.plugins.toolkit as tk
 
 from ckanext.govshare import options
-from ckanext.govshare.search import fields
+from ckanext.govshare.search import fields as kinds
 from ckanext.govshare.search.query import PLAN_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ ALL = "*"
 
 
 class Posting:
-    """One key's documents at a generation: a bitmap, or for a facet field
-    (``F:<field>``) a bitmap per value."""
+    """One key's documents at a generation: a bitmap, or for a grouped key
+    (:func:`grouped`) a bitmap per value."""
 
     __slots__ = ("generation", "bits", "values", "size", "by_bucket")
 
@@ -94,7 +94,7 @@ class Posting:
 
 
 def grouped(key: str) -> bool:
-    """A facet field's values (``F:<field>``), a lexeme's score buckets
+    """A facet field's values (``F:<field>``), a lexeme's score groups
     (``r:<lexeme>``) and a listing order's chunks (``o:<order>``) are a
     bitmap per value."""
     return key.startswith(("F:", "r:", "o:"))
@@ -239,7 +239,8 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
     cursor.execute("SET LOCAL enable_seqscan = on")
     try:
         if key.startswith("o:"):
-            # a position is relative to every document: never among some
+            if among is not None:  # a position is relative to every document
+                raise ValueError(f"{key} is computed whole")
             return _order(cursor, key, generation)
         if key.startswith("F:"):
             cursor.execute("SELECT value_id, value FROM govshare_search_facet_value"
@@ -265,7 +266,8 @@ def _documents_of(cursor, key: str, generation: int, restrict: str,
 def _lexeme(cursor, lexeme: str, generation: int, restrict: str = "",
             extra: tuple[Any, ...] = ()) -> tuple[Posting, Posting]:
     """``t:<lexeme>`` and ``r:<lexeme>`` in one reading: its documents, and
-    them by the bucket of their one-lexeme score."""
+    them grouped by their one-lexeme score (exactly, or by bucket where the
+    scores are many)."""
     from ckanext.govshare.search import analysis
     from ckanext.govshare.search.client import RANK_WEIGHTS
 
@@ -435,13 +437,6 @@ def forget_all() -> None:
     _cache.clear()
 
 
-#: the orders the portal lists datasets in (the search page's sorts and its
-#: relevance's ties, the home page's newest, the API examples'), kept ahead
-WARM_ORDERS = ("resources_accessed_total DESC,metadata_modified DESC",
-               "metadata_modified DESC", "metadata_created DESC", "title_string ASC",
-               "title_string DESC", "name ASC")
-
-
 def warm_keys(cursor) -> list[str]:
     """The keys worth computing ahead of the first visitor: every document,
     the public label and the common columns' values, the facet fields, the
@@ -450,7 +445,7 @@ def warm_keys(cursor) -> list[str]:
     keys = [ALL, "l:public", "c:state:active", "c:entity_type:package",
             "c:dataset_type:dataset", f"c:site_id:{tk.config.get('ckan.site_id')}"]
     keys += [f"F:{name}" for name in tk.config.get(options.SEARCH_FACET_FIELDS) or ()]
-    keys += [f"o:{order}" for order in WARM_ORDERS]
+    keys += sorted(orders())
     cursor.execute("SELECT most_common_elems::text::text[] FROM pg_stats"
                    " WHERE tablename = 'govshare_search_text' AND attname = 'tsv'")
     row = cursor.fetchone()
@@ -487,6 +482,11 @@ def warm(keys: Iterable[str] | None = None, done: Any = None) -> int:
 
 
 # -- a search's first page by relevance ---------------------------------------
+
+#: ``rank(known, check, k)``: the search's own SQL on candidates, the first
+#: ``k`` rows (doc_id, score) in its order; ``known`` match its condition,
+#: ``check`` may
+Rank = Callable[[BitMap, BitMap, int], list[tuple]]
 
 #: a lexeme's one-lexeme ``ts_rank`` is below 1.7 (1.0 at most for each of
 #: its positions, less and less for the later ones): 64 buckets of it
@@ -560,7 +560,7 @@ def rank_lexemes(rank_tsquery: str | None) -> list[str] | None:
 
 
 def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: int,
-                   horizon: int, always: BitMap, rank: Any, ties: str | None = None
+                   horizon: int, always: BitMap, rank: Rank, ties: str | None = None
                    ) -> list[tuple]:
     """The first ``k`` documents of ``plan`` in the search's order, which
     begins with the relevance score, ranked exactly by ``rank(known, check,
@@ -583,8 +583,8 @@ def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: in
     postings, changed = _postings(cursor, keys, generation, horizon)
     result = evaluate(plan, postings) - changed
     check = always | changed
-    groups = [postings[f"r:{lexeme}"] for lexeme in lexemes]
-    buckets = [_by_bucket(posting) for posting in groups]
+    scored = [postings[f"r:{lexeme}"] for lexeme in lexemes]
+    buckets = [_by_bucket(posting) for posting in scored]
     known = BitMap()
     edge = BUCKETS
 
@@ -605,7 +605,7 @@ def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: in
         chosen = known - check
         if ties is not None \
                 and len(chosen) > k + tk.config.get(options.SEARCH_POSTINGS_TIES_AFTER):
-            untied = _untied(cursor, chosen, [posting.values for posting in groups], k,
+            untied = _untied(cursor, chosen, [posting.values for posting in scored], k,
                              ties, generation, horizon)
             if untied is not None:
                 chosen, kth = untied
@@ -646,21 +646,48 @@ def _untied(cursor, pool: BitMap, groups: list[dict[str, BitMap]], k: int, ties:
     postings, moved = _postings(cursor, {ties}, generation, horizon)
     for bits in tied:
         # a document changed since the order was kept may have moved in it
-        chosen |= in_order(postings[ties], bits - moved, wanted) | (bits & moved)
+        chosen |= _in_order(postings[ties], bits - moved, wanted) | (bits & moved)
     return chosen, kth
 
 
 # -- a search's first page in a listing order ---------------------------------
 
 #: the columns a listing order posting may follow
-ORDER_COLUMNS = fields.COLUMN_FIELDS | fields.DATE_COLUMN_FIELDS | fields.NUMBER_COLUMN_FIELDS
+ORDER_COLUMNS = kinds.COLUMN_FIELDS | kinds.DATE_COLUMN_FIELDS | kinds.NUMBER_COLUMN_FIELDS
+
+
+def orders() -> frozenset[str]:
+    """The keys of the orders kept as postings: the portal's listings and
+    the default sorts' ties (``search/document.py``, and the configured
+    default sort). Only these: an order a visitor makes up is answered by
+    SQL rather than computed over every document."""
+    from ckanext.govshare.search import document
+
+    sorts = (document.SORT, document.CKAN_SORT, tk.config.get(document.SORT_OPTION) or "",
+             *document.LISTING_SORTS)
+    return frozenset(key for key in map(sort_key, sorts) if key)
+
+
+def sort_key(sort: str) -> str | None:
+    """The order key of a search's ``sort`` parameter (after the score: its
+    ties), whether kept or not; None where it is not of columns."""
+    specs = [spec.split() for spec in sort.split(",") if spec.strip()]
+    if specs and specs[0][0] == "score":
+        specs = specs[1:]
+    if any(len(spec) != 2 for spec in specs):
+        return None
+    return _key_of([(column, direction.upper()) for column, direction in specs])
 
 
 def order_key(order: Iterable[tuple[str, str]]) -> str | None:
     """The posting key of an order of columns and directions (``ASC``,
-    ``DESC``; the document id after them, as a search orders), or None if a
-    column has no posting."""
-    order = list(order)
+    ``DESC``; the document id after them, as a search orders), or None if
+    it is not kept as a posting (:func:`orders`)."""
+    key = _key_of(list(order))
+    return key if key in orders() else None
+
+
+def _key_of(order: list[tuple[str, str]]) -> str | None:
     if not order or any(column not in ORDER_COLUMNS or direction not in ("ASC", "DESC")
                         for column, direction in order):
         return None
@@ -691,7 +718,7 @@ def _order(cursor, key: str, generation: int) -> Posting:
         for number, start in enumerate(range(0, len(ids), size))})
 
 
-def in_order(order: Posting, among: BitMap, k: int) -> BitMap:
+def _in_order(order: Posting, among: BitMap, k: int) -> BitMap:
     """The first chunks' documents of ``among`` until there are at least
     ``k`` (every one of ``among`` if fewer): the first ``k`` of ``among`` in
     the order are among them."""
@@ -706,11 +733,11 @@ def in_order(order: Posting, among: BitMap, k: int) -> BitMap:
 
 
 def first_in_order(cursor, plan: Any, key: str, k: int, generation: int, horizon: int,
-                   rank: Any) -> list[tuple]:
+                   rank: Rank) -> list[tuple]:
     """The first ``k`` documents of ``plan`` in a listing order, ranked
     exactly by ``rank(known, check, k)`` (as :func:`first_by_score`): the
     first chunks' matches, and the documents changed since the postings
     (their place in the order may have changed)."""
     postings, changed = _postings(cursor, keys_of(plan) | {key}, generation, horizon)
     result = evaluate(plan, postings) - changed
-    return rank(in_order(postings[key], result, k), changed, k)
+    return rank(_in_order(postings[key], result, k), changed, k)

@@ -299,6 +299,8 @@ def compare_with_solr(args: argparse.Namespace, embedded: dict) -> None:
                "--datasets", str(args.datasets), "--queries", str(args.queries),
                "--workers", str(args.workers), "--redis-db", str(args.redis_db),
                "--database", args.database, "--fresh", str(args.fresh)]
+    if args.skip_rebuild:  # Solr's index too is the one already built
+        command.append("--skip-rebuild")
     lines = subprocess.run(command, check=True, capture_output=True,
                            text=True).stdout.strip().splitlines()
     solr = json.loads(lines[-1])

@@ -19,7 +19,7 @@ import ckan.model as model
 from ckan.tests import helpers
 
 from ckanext.govshare import options
-from ckanext.govshare.search.query import tsquery_plan
+from ckanext.govshare.search.query import match_plan, tsquery_plan
 from tests import factories
 from tests.search.conftest import postings_always
 from tests.search.test_package_search import as_sysadmin
@@ -31,7 +31,7 @@ QUERIES = [
     {"q": "公交 -线路"},
     {"q": "*:*"},
     {"fq": "tags:地铁"},
-    {"q": "air quality"},  # a phrase: answered by SQL
+    {"q": "air quality"},  # a phrase: its posting kept in the process only
     {"q": "公交 OR 水质", "fq": "res_format:CSV"},
 ]
 #: first pages in listing orders (``o:`` postings) and by relevance, whose
@@ -127,7 +127,7 @@ class TestTheSameAnswer:
         # they came from postings: the words, the labels and the facet fields
         keys = stored_postings()
         assert {"t:公交", "l:public", "F:organization", "F:tags", "F:res_format"} <= set(keys)
-        assert not any("air" in key for key in keys)  # the phrase went to SQL
+        assert not any("air" in key for key in keys)  # the phrase's is not stored
 
     def test_first_pages_in_the_same_order(self, catalog):
         for user in (None, catalog["member"]):
@@ -183,6 +183,20 @@ class TestChangesAfterThePostings:
             for params in PAGES:
                 by_sql, by_postings = pages_by_sql_and_by_postings(user, **params)
                 assert by_postings == by_sql, (user, params)
+
+    def test_a_phrase_kept_in_the_process_sees_the_changes_after_it(self, catalog):
+        from ckanext.govshare.search import postings
+
+        with postings_always():
+            before = answer(None, q="air quality")
+            phrases = [key for key in postings._cache.items if key.startswith("q:")]
+            assert phrases and not set(phrases) & set(stored_postings())
+            as_sysadmin("package_patch", id=catalog["datasets"][4]["id"], private=True)
+            assert postings._cache.get(phrases[0]).generation < scalar(
+                "SELECT generation FROM govshare_search_meta")
+            after = answer(None, q="air quality")
+        assert after[0] == before[0] - 1
+        assert after == answer(None, q="air quality")  # by SQL
 
     def test_a_dataset_modified_moves_in_the_orders(self, catalog):
         # its words' postings computed after the change, the orders before:
@@ -354,6 +368,11 @@ def test_the_orders_the_search_page_offers_are_kept_as_postings(app):
 def test_plans_of_tsqueries():
     assert tsquery_plan("('公交' & '线路')") == ("and", (("key", "t:公交"), ("key", "t:线路")))
     assert tsquery_plan("'a' | !'b'") == ("or", (("key", "t:a"), ("not", ("key", "t:b"))))
-    # positions, prefixes and weights are not in the postings
+    # positions, prefixes and weights are not in the words' postings
     for tsquery in ("'air' <-> 'qualiti'", "'bu':*", "'a':A", "'a\\\\b'", "('a' & 'b'"):
         assert tsquery_plan(tsquery) is None, tsquery
+    # a phrase is a posting of its own, matched by the same SQL
+    phrase = "'water' & ('air' <-> 'qualiti')"
+    assert match_plan(phrase) == ("key", f"q:{phrase}")
+    for tsquery in ("'bu':*", "'a':A", "'bu':* <-> 'x'", "'a' <-> " * 60 + "'b'"):
+        assert match_plan(tsquery) is None, tsquery

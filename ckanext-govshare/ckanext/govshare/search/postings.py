@@ -213,6 +213,8 @@ def _condition(key: str) -> tuple[str, str, tuple[Any, ...]]:
     kind, _, rest = key.partition(":")
     if kind == "t":
         return "govshare_search_text", "d.tsv @@ %s::tsquery", (analysis.quote_lexeme(rest),)
+    if kind == "q":
+        return "govshare_search_text", "d.tsv @@ %s::tsquery", (rest,)
     if kind == "l":
         return "govshare_search_doc", "d.permission_labels @> ARRAY[%s]::text[]", (rest,)
     if kind == "c":
@@ -229,7 +231,7 @@ def _compute(cursor, key: str, generation: int, among: list[int] | None = None) 
     extra = (among,) if among is not None else ()
     if key.startswith("r:"):
         return _lexeme(cursor, key[2:], generation, restrict, extra)[1]
-    if key.startswith("t:"):
+    if key.startswith(("t:", "q:")):
         # from the vectors' GIN index, as the search's own planning says
         return _documents_of(cursor, key, generation, restrict, extra)
     # the rest reads (nearly) every row: a text search's planning forbids
@@ -375,9 +377,15 @@ def counts(cursor, plan: Any, facet_fields: Iterable[str], generation: int,
 
 
 def _keep(computed: dict[str, Posting]) -> None:
-    """Store computed postings, then keep them in this process."""
-    _store(computed)  # serialized there: their sizes are known after
+    """Store computed postings, then keep them in this process. A phrase's
+    (``q:``) is kept in the process only: the phrases visitors may type are
+    without number, and would fill the table."""
+    stored = {key: posting for key, posting in computed.items() if not key.startswith("q:")}
+    if stored:
+        _store(stored)  # serialized there: their sizes are known after
     for key, posting in computed.items():
+        if posting.size == 0:
+            posting.serialize()  # to know its size
         _cache.put(key, posting)
 
 

@@ -574,7 +574,7 @@ def _text_match(name: str, tsquery: str, own: str | None = None,
                 catch_all: bool = True) -> Sql:
     """The catch-all vector (GIN-indexed) and, for a named field, its own
     vector (matched by ``own`` when given)."""
-    match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}), tsquery_plan(tsquery))
+    match = Sql("d.tsv @@ %s::tsquery", (tsquery,), frozenset({"t"}), match_plan(tsquery))
     if name == "text":
         return match
     match = replace(match, plan=None)  # with a field's own vector: SQL only
@@ -674,6 +674,26 @@ def rank_tsquery(terms: Iterable[str], whole_words: Iterable[str] = ()) -> str |
 
 
 _TSQUERY_TOKEN_RE = re.compile(r"\s*(?:'((?:[^']|'')*)'(:[*A-Da-d]+)?|([&|!()])|(\S))")
+
+
+#: a tsquery with a phrase operator (``<->``, ``<2>``), and one with a
+#: prefix or weight (``'a':*``, ``'a':A``)
+_PHRASE_RE = re.compile(r"<(?:-|\d+)>")
+_SUFFIX_RE = re.compile(r"'(?:[^']|'')*':")
+#: the longest tsquery kept as a posting of its own
+PHRASE_KEY_CHARS = 200
+
+
+def match_plan(tsquery: str) -> Any:
+    """The plan of matching the catch-all vector: :func:`tsquery_plan`, or
+    for a tsquery with phrases (positions, which the words' postings do not
+    keep) a posting of the whole tsquery (``q:<tsquery>``, computed by the
+    same SQL; see ``postings``); None with prefixes or weights."""
+    plan = tsquery_plan(tsquery)
+    if plan is None and _PHRASE_RE.search(tsquery) and not _SUFFIX_RE.search(tsquery) \
+            and len(tsquery) <= PHRASE_KEY_CHARS:
+        return ("key", f"q:{tsquery}")
+    return plan
 
 
 def tsquery_plan(tsquery: str) -> Any:

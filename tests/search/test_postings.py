@@ -19,6 +19,7 @@ import ckan.model as model
 from ckan.tests import helpers
 
 from ckanext.govshare import options
+from ckanext.govshare.search import client
 from ckanext.govshare.search.query import match_plan, tsquery_plan
 from tests import factories
 from tests.search.conftest import postings_always
@@ -41,6 +42,8 @@ PAGES = [
     {"q": "公交", "sort": "metadata_modified desc"},
     {"q": "公交 OR 水质", "sort": "title_string asc"},
     {"q": "公交 OR 水质", "sort": "score desc, metadata_modified desc"},
+    {"fq": "tags:地铁", "sort": "metadata_modified desc"},  # no words, few match
+    {"q": "air quality"},  # a phrase
 ]
 
 
@@ -114,6 +117,9 @@ def catalog(clean_db, with_plugins):
     # is read first) and lower on average than the second, which has both
     factories.Dataset(owner_org=org["id"], title="公交 公交 公交 汇总")
     factories.Dataset(owner_org=other["id"], title="公交水质对照")
+    # the planner's count of documents, against which a listing without
+    # words that most of them match goes to SQL
+    client.analyze()
     return made
 
 

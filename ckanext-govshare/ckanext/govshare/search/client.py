@@ -737,11 +737,11 @@ class PostgresSearchClient:
         from posting bitmaps' candidates; None where they cannot say (no
         plan, another order, a small index)."""
         epoch, generation, horizon, documents = index_state
-        score = request.score_sql()
-        lexemes = postings.rank_lexemes(request.rank)
         where = request.where
         if where.plan is None or not request.sort or not postings.in_use(documents):
             return None
+        score = request.score_sql()
+        lexemes = postings.rank_lexemes(request.rank)
         by_score = bool(lexemes) and request.sort[0][1] == "DESC" \
             and request.sort[0][0].text == score.text
         # without words the score is a constant: the columns after it order
@@ -771,17 +771,17 @@ class PostgresSearchClient:
             if listing is not None:
                 ranked = postings.first_in_order(cursor, where.plan, listing, k, generation,
                                                  horizon, rank)
-                return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]
-            always = BitMap()
-            if request.exact:
-                # a whole title or name typed is worth 1 more: always a candidate
-                cursor.execute("SELECT coalesce(array_agg(doc_id), '{}')"
-                               " FROM govshare_search_doc"
-                               " WHERE name = ANY(%s) OR lower(title_string) = ANY(%s)",
-                               (request.exact, request.exact))
-                always = BitMap(cursor.fetchone()[0])
-            ranked = postings.first_by_score(cursor, where.plan, lexemes, k, generation,
-                                             horizon, always, rank, ties)
+            else:
+                always = BitMap()
+                if request.exact:
+                    # a whole title or name typed is worth 1 more: always a candidate
+                    cursor.execute("SELECT coalesce(array_agg(doc_id), '{}')"
+                                   " FROM govshare_search_doc"
+                                   " WHERE name = ANY(%s) OR lower(title_string) = ANY(%s)",
+                                   (request.exact, request.exact))
+                    always = BitMap(cursor.fetchone()[0])
+                ranked = postings.first_by_score(cursor, where.plan, lexemes, k, generation,
+                                                 horizon, always, rank, ties)
             return ranked if want_score else [(doc_id, None) for doc_id, _ in ranked]
         return first
 

@@ -608,7 +608,7 @@ def first_by_score(cursor, plan: Any, lexemes: list[str], k: int, generation: in
             known |= result  # those no lexeme scores above 0
 
     while True:
-        while edge > 0 and len(known - check) < k:
+        while edge > 0 and known.difference_cardinality(check) < k:
             lower_to(edge - 1)
         chosen = known - check
         if ties is not None \

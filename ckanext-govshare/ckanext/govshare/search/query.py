@@ -676,10 +676,8 @@ def rank_tsquery(terms: Iterable[str], whole_words: Iterable[str] = ()) -> str |
 _TSQUERY_TOKEN_RE = re.compile(r"\s*(?:'((?:[^']|'')*)'(:[*A-Da-d]+)?|([&|!()])|(\S))")
 
 
-#: a tsquery with a phrase operator (``<->``, ``<2>``), and one with a
-#: prefix or weight (``'a':*``, ``'a':A``)
+#: a tsquery's phrase operator (``<->``, ``<2>``)
 _PHRASE_RE = re.compile(r"<(?:-|\d+)>")
-_SUFFIX_RE = re.compile(r"'(?:[^']|'')*':")
 #: the longest tsquery kept as a posting of its own
 PHRASE_KEY_CHARS = 200
 
@@ -690,8 +688,8 @@ def match_plan(tsquery: str) -> Any:
     keep) a posting of the whole tsquery (``q:<tsquery>``, computed by the
     same SQL; see ``postings``); None with prefixes or weights."""
     plan = tsquery_plan(tsquery)
-    if plan is None and _PHRASE_RE.search(tsquery) and not _SUFFIX_RE.search(tsquery) \
-            and len(tsquery) <= PHRASE_KEY_CHARS:
+    if plan is None and _PHRASE_RE.search(tsquery) and len(tsquery) <= PHRASE_KEY_CHARS \
+            and not any(match.group(2) for match in _TSQUERY_TOKEN_RE.finditer(tsquery)):
         return ("key", f"q:{tsquery}")
     return plan
 
